@@ -1,0 +1,113 @@
+/**
+ * The ObjectStore port: everything the synchroniser needs from an S3-compatible bucket location.
+ * Keys are relative to the bucket location (bucket name plus optional prefix) and use `/`.
+ * `@feldera-sync/rclone` implements it; `createMemoryObjectStore` is the in-memory fake.
+ */
+
+/** One object in a listing. */
+export interface RemoteObject {
+  /** Key relative to the store's bucket location, e.g. `dependencies/<uuid>.json`. */
+  key: string;
+  size: number;
+  /** ISO-8601 modification time when the store reports one. */
+  modTime?: string | undefined;
+}
+
+/** Progress of a running transfer, emitted about once a second. */
+export interface TransferProgress {
+  bytesDone: number;
+  bytesTotal: number;
+  objectsDone: number;
+  objectsTotal: number;
+  /** Bytes per second, as measured by the transfer tool. */
+  speed: number;
+  /** Seconds left, or null when unknown. */
+  etaSeconds: number | null;
+}
+
+/** Options shared by every store operation. */
+export interface StoreCallOptions {
+  signal?: AbortSignal | undefined;
+}
+
+/** Options for multi-object transfers. */
+export interface TransferOptions extends StoreCallOptions {
+  onProgress?: ((progress: TransferProgress) => void) | undefined;
+}
+
+/** What a transfer moved. */
+export interface TransferResult {
+  bytes: number;
+  objects: number;
+  durationMs: number;
+}
+
+/** Options for `putSmall`. */
+export interface PutOptions extends StoreCallOptions {
+  /**
+   * Create only: fail with `ERR_STORE_PRECONDITION_FAILED` when the key exists. Honoured
+   * atomically only where `capabilities.conditionalPut` is true; elsewhere the store checks first
+   * and writes after (racy), and callers should say so.
+   */
+  ifNoneMatch?: boolean | undefined;
+}
+
+export interface ObjectStoreCapabilities {
+  /** The store enforces `If-None-Match: *` on PUT atomically. */
+  conditionalPut: boolean;
+}
+
+/** The port through which checkpoints reach an object store. */
+export interface ObjectStore {
+  /** Secret-free description of the location for messages, e.g. `s3:bucket/prefix`. */
+  readonly description: string;
+  readonly capabilities: ObjectStoreCapabilities;
+  /** Every object whose key starts with `prefix` (`''` for all), recursively. */
+  list(prefix: string, options?: StoreCallOptions): Promise<RemoteObject[]>;
+  /** The object's size, or null when it does not exist. */
+  head(key: string, options?: StoreCallOptions): Promise<RemoteObject | null>;
+  /** The whole object, or null when it does not exist. For small objects (catalogs, manifests). */
+  getSmall(key: string, options?: StoreCallOptions): Promise<Uint8Array | null>;
+  /** Writes a small object in one request. */
+  putSmall(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
+  /**
+   * Uploads `files` (paths relative to `localDir`) to `remotePrefix + path`. `remotePrefix` is
+   * `''` or ends with `/`.
+   */
+  uploadFiles(
+    localDir: string,
+    files: readonly string[],
+    remotePrefix: string,
+    options?: TransferOptions,
+  ): Promise<TransferResult>;
+  /** Downloads `keys` (relative to `remotePrefix`) to `localDir + key`, creating directories. */
+  downloadFiles(
+    remotePrefix: string,
+    keys: readonly string[],
+    localDir: string,
+    options?: TransferOptions,
+  ): Promise<TransferResult>;
+  /** Deletes the keys; a key that does not exist is not an error. */
+  delete(keys: readonly string[], options?: StoreCallOptions): Promise<void>;
+}
+
+/** Error codes every ObjectStore implementation uses for the same failures. */
+export const StoreErrorCodes = {
+  /** The credentials were refused (SignatureDoesNotMatch, InvalidAccessKeyId, AccessDenied). */
+  auth: 'ERR_STORE_AUTH',
+  /** The bucket does not exist. */
+  bucketNotFound: 'ERR_STORE_BUCKET_NOT_FOUND',
+  /** An object that had to exist does not. */
+  notFound: 'ERR_STORE_NOT_FOUND',
+  /** The endpoint could not be reached or timed out. */
+  network: 'ERR_STORE_NETWORK',
+  /** A conditional write lost (the key exists). */
+  preconditionFailed: 'ERR_STORE_PRECONDITION_FAILED',
+  /** The operation was cancelled through its AbortSignal. */
+  aborted: 'ERR_ABORTED',
+  /** The operation did not finish within its timeout. */
+  timeout: 'ERR_STORE_TIMEOUT',
+  /** Anything else the store or the transfer tool reported. */
+  other: 'ERR_STORE_OTHER',
+} as const;
+export type StoreErrorCode = (typeof StoreErrorCodes)[keyof typeof StoreErrorCodes];

@@ -1,0 +1,2 @@
+export { SyncError, isSyncError, hasErrorCode, throwIfAborted, ERR_ABORTED } from './sync-error.js';
+export type { SyncErrorOptions } from './sync-error.js';

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { ERR_ABORTED, SyncError, hasErrorCode, isSyncError, throwIfAborted } from './index.js';
+
+describe('SyncError', () => {
+  it('keeps code, hint, details and the native cause', () => {
+    const cause = new Error('disk on fire');
+    const err = new SyncError('ERR_TEST', 'it broke', { hint: 'try again', cause, details: { a: 1 } });
+    expect(err.code).toBe('ERR_TEST');
+    expect(err.hint).toBe('try again');
+    expect(err.cause).toBe(cause);
+    expect(err.details).toEqual({ a: 1 });
+    expect(err.describe()).toBe('it broke (hint: try again)');
+    expect(err).toBeInstanceOf(Error);
+  });
+
+  it('is recognised by brand, not instanceof, so a duplicate install still matches', () => {
+    const foreign = Object.assign(new Error('x'), { code: 'ERR_X' });
+    Object.defineProperty(foreign, Symbol.for('@feldera-sync/errors/SyncError'), { value: true });
+    expect(isSyncError(foreign)).toBe(true);
+    expect(isSyncError(new Error('plain'))).toBe(false);
+    expect(isSyncError(null)).toBe(false);
+    expect(isSyncError({ code: 'ERR_X' })).toBe(false);
+    expect(hasErrorCode(new SyncError('ERR_A', 'a'), 'ERR_A')).toBe(true);
+    expect(hasErrorCode(new SyncError('ERR_A', 'a'), 'ERR_B')).toBe(false);
+  });
+
+  it('serialises without the cause and without undefined fields', () => {
+    expect(JSON.parse(JSON.stringify(new SyncError('ERR_A', 'a')))).toEqual({
+      name: 'SyncError',
+      code: 'ERR_A',
+      message: 'a',
+    });
+  });
+
+  it('throwIfAborted throws ERR_ABORTED only once the signal fired', () => {
+    const ac = new AbortController();
+    expect(() => throwIfAborted(ac.signal)).not.toThrow();
+    ac.abort(new Error('stop'));
+    expect(() => throwIfAborted(ac.signal, 'push')).toThrowError(/push was cancelled/);
+    try {
+      throwIfAborted(ac.signal);
+    } catch (e) {
+      expect(hasErrorCode(e, ERR_ABORTED)).toBe(true);
+    }
+  });
+});
