@@ -1,0 +1,2 @@
+// Deterministic generators of Feldera-layout storage directories.
+export {};
