@@ -1,1 +1,49 @@
-export {};
+export { transition } from './transition.js';
+export type { TransitionOutcome, TransitionResult } from './transition.js';
+export { initialStandbyState, INITIAL_COUNTERS, STANDBY_STATE_NAMES } from './standby-state.js';
+export type {
+  ActivationStep,
+  CheckpointInfo,
+  CheckpointRef,
+  ErrorRecord,
+  InitialMode,
+  PullCounters,
+  PullMode,
+  RunMode,
+  StandbyStartConfig,
+  StandbyState,
+  StandbyStateName,
+} from './standby-state.js';
+export { STANDBY_EVENT_TYPES } from './standby-event.js';
+export type { ErrorInfo, PullResult, StandbyEvent, StandbyEventType } from './standby-event.js';
+export type { LogEntry, LogLevel, PullSources, StandbyEffect, StandbyEffectType } from './standby-effect.js';
+export { runtimeStatusOf } from './runtime-status.js';
+export type { RuntimeStatus } from './runtime-status.js';
+export { uuidV7TimeMs } from './uuid-v7-time.js';
+export { systemClock } from './clock.js';
+export type { Clock, TimerHandle } from './clock.js';
+export { SimulatedClock } from './simulated-clock.js';
+export { createStandbyRunner } from './standby-runner.js';
+export type {
+  PullHandlerResult,
+  PullRequest,
+  StandbyHandlers,
+  StandbyNotification,
+  StandbyRunner,
+  StandbyRunnerOptions,
+  StandbySnapshot,
+  StandbyStartOptions,
+  StartEngineRequest,
+  TransitionRecord,
+} from './standby-runner.js';
+export {
+  ERR_STANDBY_ENGINE_FAILED,
+  ERR_STANDBY_FINAL_PULL_FAILED,
+  ERR_STANDBY_INVALID_CONFIG,
+  ERR_STANDBY_INVALID_TRANSITION,
+  ERR_STANDBY_MARKER_FAILED,
+  ERR_STANDBY_NO_CHECKPOINT,
+  ERR_STANDBY_REQUIRES_CHECKPOINT,
+  ERR_STANDBY_RESTORE_FAILED,
+  ERR_STANDBY_STOPPED,
+} from './error-codes.js';

@@ -1,0 +1,479 @@
+import { ERR_ABORTED, SyncError, isSyncError } from '@feldera-sync/errors';
+import type { Clock, TimerHandle } from './clock.js';
+import { ERR_STANDBY_INVALID_TRANSITION, ERR_STANDBY_STOPPED } from './error-codes.js';
+import type { RuntimeStatus } from './runtime-status.js';
+import { runtimeStatusOf } from './runtime-status.js';
+import type { LogEntry, PullSources, StandbyEffect } from './standby-effect.js';
+import type { ErrorInfo, PullResult, StandbyEvent } from './standby-event.js';
+import type {
+  CheckpointInfo,
+  CheckpointRef,
+  ErrorRecord,
+  InitialMode,
+  PullMode,
+  RunMode,
+  StandbyStartConfig,
+  StandbyState,
+  StandbyStateName,
+} from './standby-state.js';
+import { initialStandbyState } from './standby-state.js';
+import type { TransitionOutcome } from './transition.js';
+import { transition } from './transition.js';
+import { uuidV7TimeMs } from './uuid-v7-time.js';
+
+/** What the pull handler is asked to do. */
+export interface PullRequest {
+  readonly mode: PullMode;
+  readonly checkpoint: CheckpointRef;
+  readonly sources: PullSources;
+}
+
+/** What the pull handler reports; `checkpointTimeMs` defaults to the UUIDv7 timestamp. */
+export interface PullHandlerResult {
+  /** The checkpoint now installed locally; null when none was found. */
+  readonly checkpointUuid: string | null;
+  readonly checkpointTimeMs?: number;
+  readonly bytes?: number;
+}
+
+/** What the engine is asked to start with. */
+export interface StartEngineRequest {
+  readonly mode: RunMode;
+  readonly checkpointUuid: string | null;
+}
+
+/** The I/O the runner delegates; the app wires these to `sync`, the engine and the storage directory. */
+export interface StandbyHandlers {
+  /** Pulls (or restores) a checkpoint; must honour `signal`. */
+  pull(request: PullRequest, signal: AbortSignal): Promise<PullHandlerResult>;
+  /** Starts the engine from what the storage directory holds. */
+  startEngine(request: StartEngineRequest, signal: AbortSignal): Promise<void>;
+  /** Writes `activated.feldera` durably. */
+  writeMarker(signal: AbortSignal): Promise<void>;
+  /** Receives the machine's log lines. */
+  log?(entry: LogEntry): void;
+  pauseEngine?(): Promise<void>;
+  resumeEngine?(): Promise<void>;
+  /** Stops a started engine; awaited by `stop()`. */
+  stopEngine?(): Promise<void>;
+}
+
+/** One applied event, as seen by `onTransition` and subscribers. */
+export interface TransitionRecord {
+  readonly event: StandbyEvent;
+  readonly previous: StandbyState;
+  readonly state: StandbyState;
+  readonly effects: readonly StandbyEffect[];
+  readonly outcome: TransitionOutcome;
+}
+
+/** What subscribers receive: every transition and every log line. */
+export type StandbyNotification =
+  | { readonly type: 'transition'; readonly record: TransitionRecord }
+  | { readonly type: 'log'; readonly entry: LogEntry; readonly atMs: number };
+
+/** Options of `createStandbyRunner`. */
+export interface StandbyRunnerOptions {
+  readonly clock: Clock;
+  readonly handlers: StandbyHandlers;
+  readonly onTransition?: (record: TransitionRecord) => void;
+}
+
+/** `start()` input: the start config plus the initial mode. */
+export interface StandbyStartOptions extends StandbyStartConfig {
+  readonly initial: InitialMode;
+}
+
+/** Status the server and metrics expose. */
+export interface StandbySnapshot {
+  readonly state: StandbyStateName;
+  readonly runtimeStatus: RuntimeStatus;
+  readonly activated: boolean;
+  readonly pullInFlight: PullMode | null;
+  readonly totalPulls: number;
+  readonly failedPulls: number;
+  readonly consecutivePullFailures: number;
+  readonly lastPullStartedAtMs: number | null;
+  readonly lastPullAtMs: number | null;
+  readonly lastPulledCheckpoint: CheckpointInfo | null;
+  /** Standby freshness: now minus the newest pulled checkpoint's UUIDv7 time. */
+  readonly checkpointAgeMs: number | null;
+  readonly lastPullError: ErrorRecord | null;
+  readonly runningFrom: CheckpointInfo | null;
+  readonly failure: ErrorRecord | null;
+  /** The machine state itself (plain data). */
+  readonly machine: StandbyState;
+}
+
+/** A running standby machine. */
+export interface StandbyRunner {
+  /** Starts; resolves in standby, running or paused, rejects with a coded SyncError otherwise. */
+  start(options: StandbyStartOptions): Promise<void>;
+  /** Leaves standby; resolves when the engine started, rejects (e.g. `ERR_STANDBY_FINAL_PULL_FAILED`) otherwise. */
+  activate(mode?: RunMode): Promise<void>;
+  /** Pauses a running engine. */
+  pause(): Promise<void>;
+  /** Resumes a paused engine. */
+  resume(): Promise<void>;
+  /** Stops: cancels the timer and any pull, stops the engine, resolves once all of it settled. */
+  stop(): Promise<void>;
+  /** Current status. */
+  snapshot(): StandbySnapshot;
+  /** Current machine state. */
+  readonly state: StandbyState;
+  /** Subscribes to transitions and logs; returns the unsubscribe function. */
+  subscribe(listener: (notification: StandbyNotification) => void): () => void;
+}
+
+interface Waiter {
+  readonly done: (state: StandbyState) => boolean;
+  readonly resolve: () => void;
+  readonly reject: (error: SyncError) => void;
+}
+
+function errorInfo(error: unknown): ErrorInfo {
+  if (isSyncError(error)) return { message: error.message, code: error.code };
+  if (error instanceof Error) return { message: error.message };
+  return { message: String(error) };
+}
+
+function toPullResult(result: PullHandlerResult): PullResult {
+  const uuid = result.checkpointUuid;
+  const timeMs = result.checkpointTimeMs ?? (uuid === null ? null : uuidV7TimeMs(uuid));
+  return result.bytes === undefined
+    ? { checkpointUuid: uuid, checkpointTimeMs: timeMs }
+    : { checkpointUuid: uuid, checkpointTimeMs: timeMs, bytes: result.bytes };
+}
+
+function rejection(outcome: TransitionOutcome, what: string): SyncError {
+  return new SyncError(outcome.code ?? ERR_STANDBY_INVALID_TRANSITION, outcome.reason ?? `${what} does not apply now`);
+}
+
+function failureError(state: StandbyState): SyncError {
+  if (state.name === 'failed' && state.failure !== null) {
+    return new SyncError(state.failure.code, state.failure.message);
+  }
+  return new SyncError(ERR_STANDBY_STOPPED, `the pipeline was ${state.name === 'failed' ? 'failed' : 'stopped'} before it got there`);
+}
+
+/** Creates a runner that feeds events into `transition` and executes its effects through `handlers`. */
+export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunner {
+  const { clock, handlers, onTransition } = options;
+  let state = initialStandbyState();
+  // Bumped on start and stop: results of an older incarnation are dropped.
+  let generation = 0;
+  let timer: { handle: TimerHandle } | null = null;
+  let pull: { controller: AbortController } | null = null;
+  let engine: { controller: AbortController; started: Promise<unknown> } | null = null;
+  // Aborted by stop(): cancels work of the current incarnation that has no effect of its own to cancel it.
+  let life = new AbortController();
+  let dispatching = false;
+  const tasks = new Set<Promise<unknown>>();
+  const listeners = new Set<(n: StandbyNotification) => void>();
+  let waiters: Waiter[] = [];
+
+  const notify = (n: StandbyNotification): void => {
+    for (const listener of listeners) {
+      try {
+        listener(n);
+      } catch {
+        // A broken listener must not break the machine.
+      }
+    }
+  };
+
+  const track = <T>(promise: Promise<T>): Promise<T> => {
+    tasks.add(promise);
+    const forget = (): void => {
+      tasks.delete(promise);
+    };
+    promise.then(forget, forget);
+    return promise;
+  };
+
+  const call = <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return fn();
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+
+  const dispatch = (event: StandbyEvent, beforeEffects?: () => void): TransitionOutcome => {
+    const previous = state;
+    const [next, effects, outcome] = transition(state, event);
+    state = next;
+    if (outcome.changed) beforeEffects?.();
+    dispatching = true;
+    try {
+      const record: TransitionRecord = { event, previous, state: next, effects, outcome };
+      if (onTransition) {
+        try {
+          onTransition(record);
+        } catch {
+          // Observers never break the machine.
+        }
+      }
+      notify({ type: 'transition', record });
+      for (const effect of effects) run(effect);
+    } finally {
+      dispatching = false;
+    }
+    if (outcome.changed) settleWaiters();
+    return outcome;
+  };
+
+  const settleWaiters = (): void => {
+    const pending: Waiter[] = [];
+    for (const w of waiters) {
+      if (w.done(state)) w.resolve();
+      else if (state.name === 'failed' || state.name === 'stopped') w.reject(failureError(state));
+      else pending.push(w);
+    }
+    waiters = pending;
+  };
+
+  const waitFor = (done: (s: StandbyState) => boolean): Promise<void> =>
+    new Promise<void>((resolve, reject) => {
+      waiters.push({ done, resolve, reject });
+      settleWaiters();
+    });
+
+  const clearTimer = (): void => {
+    if (timer !== null) clock.clearTimeout(timer.handle);
+    timer = null;
+  };
+
+  const runPull = (effect: Extract<StandbyEffect, { type: 'pull' }>): void => {
+    if (pull !== null) {
+      // The machine never asks for two; refuse rather than overlap if it ever did.
+      emitLog({ level: 'error', message: 'pull requested while another is running; ignored' });
+      return;
+    }
+    const gen = generation;
+    const entry = { controller: new AbortController() };
+    pull = entry;
+    const { mode } = effect;
+    const request: PullRequest = { mode, checkpoint: effect.checkpoint, sources: effect.sources };
+    const finish = (): boolean => {
+      if (pull === entry) pull = null;
+      return gen === generation && !entry.controller.signal.aborted;
+    };
+    void track(
+      call(() => handlers.pull(request, entry.controller.signal)).then(
+        (raw) => {
+          if (!finish()) return;
+          const result = toPullResult(raw);
+          const at = clock.now();
+          switch (mode) {
+            case 'standby':
+              dispatch({ type: 'pullSucceeded', result, at });
+              break;
+            case 'final':
+              dispatch({ type: 'finalPullSucceeded', result, at });
+              break;
+            case 'restore':
+              dispatch({ type: 'restoreSucceeded', result, at });
+              break;
+          }
+        },
+        (error: unknown) => {
+          if (!finish()) return;
+          const info = errorInfo(error);
+          const at = clock.now();
+          switch (mode) {
+            case 'standby':
+              dispatch({ type: 'pullFailed', error: info, at });
+              break;
+            case 'final':
+              dispatch({ type: 'finalPullFailed', error: info, at });
+              break;
+            case 'restore':
+              dispatch({ type: 'restoreFailed', error: info, at });
+              break;
+          }
+        },
+      ),
+    );
+  };
+
+  const runEngineCall = (fn: () => Promise<void>, onOk: (() => void) | null): void => {
+    const gen = generation;
+    void track(
+      call(fn).then(
+        () => {
+          if (gen === generation && onOk) onOk();
+        },
+        (error: unknown) => {
+          if (gen === generation) dispatch({ type: 'engineFailed', error: errorInfo(error), at: clock.now() });
+        },
+      ),
+    );
+  };
+
+  const emitLog = (entry: LogEntry): void => {
+    try {
+      handlers.log?.(entry);
+    } catch {
+      // Logging never breaks the machine.
+    }
+    notify({ type: 'log', entry, atMs: clock.now() });
+  };
+
+  const run = (effect: StandbyEffect): void => {
+    switch (effect.type) {
+      case 'pull':
+        runPull(effect);
+        return;
+      case 'schedulePull': {
+        clearTimer();
+        const gen = generation;
+        const entry = {
+          handle: clock.setTimeout(() => {
+            if (timer === entry) timer = null;
+            if (gen === generation) dispatch({ type: 'tick', at: clock.now() });
+          }, effect.delayMs),
+        };
+        timer = entry;
+        return;
+      }
+      case 'cancelScheduledPull':
+        clearTimer();
+        return;
+      case 'cancelPull':
+        pull?.controller.abort(new SyncError(ERR_ABORTED, 'pull cancelled'));
+        return;
+      case 'writeActivationMarker': {
+        const gen = generation;
+        const { signal } = life;
+        void track(
+          call(() => handlers.writeMarker(signal)).then(
+            () => {
+              if (gen === generation) dispatch({ type: 'markerWritten', at: clock.now() });
+            },
+            (error: unknown) => {
+              if (gen === generation) dispatch({ type: 'markerFailed', error: errorInfo(error), at: clock.now() });
+            },
+          ),
+        );
+        return;
+      }
+      case 'startEngine': {
+        const controller = new AbortController();
+        const request: StartEngineRequest = { mode: effect.mode, checkpointUuid: effect.checkpointUuid };
+        const started = call(() => handlers.startEngine(request, controller.signal));
+        engine = { controller, started };
+        runEngineCall(() => started, () => dispatch({ type: 'engineStarted', at: clock.now() }));
+        return;
+      }
+      case 'pauseEngine':
+        if (handlers.pauseEngine) runEngineCall(handlers.pauseEngine.bind(handlers), null);
+        return;
+      case 'resumeEngine':
+        if (handlers.resumeEngine) runEngineCall(handlers.resumeEngine.bind(handlers), null);
+        return;
+      case 'stopEngine': {
+        const current = engine;
+        engine = null;
+        current?.controller.abort(new SyncError(ERR_ABORTED, 'engine start cancelled: stopping'));
+        const stopEngine = handlers.stopEngine?.bind(handlers);
+        void track(
+          (async () => {
+            // Let a start in flight finish (or give up) before stopping what it started.
+            await current?.started.catch(() => undefined);
+            if (stopEngine) await stopEngine();
+          })().catch((error: unknown) => {
+            emitLog({ level: 'warn', message: `stopping the engine failed: ${errorInfo(error).message}` });
+          }),
+        );
+        return;
+      }
+      case 'log': {
+        const { type: _type, ...entry } = effect;
+        emitLog(entry);
+        return;
+      }
+    }
+  };
+
+  const whenIdle = async (): Promise<void> => {
+    // Public calls made from inside a listener wait for the current dispatch to finish.
+    while (dispatching) await Promise.resolve();
+  };
+
+  return {
+    get state() {
+      return state;
+    },
+
+    async start(opts) {
+      await whenIdle();
+      const { initial, ...config } = opts;
+      const outcome = dispatch({ type: 'start', initial, config, at: clock.now() }, () => {
+        // A new incarnation: anything still settling from the previous one is dropped.
+        generation++;
+        life = new AbortController();
+      });
+      if (!outcome.accepted) throw rejection(outcome, 'start');
+      await waitFor((s) => s.name === 'standby' || s.name === 'running' || s.name === 'paused');
+    },
+
+    async activate(mode = 'running') {
+      await whenIdle();
+      const outcome = dispatch({ type: 'activate', mode, at: clock.now() });
+      if (!outcome.accepted) throw rejection(outcome, 'activate');
+      await waitFor((s) => s.name === 'running' || s.name === 'paused');
+    },
+
+    async pause() {
+      await whenIdle();
+      const outcome = dispatch({ type: 'pause', at: clock.now() });
+      if (!outcome.accepted) throw rejection(outcome, 'pause');
+    },
+
+    async resume() {
+      await whenIdle();
+      const outcome = dispatch({ type: 'resume', at: clock.now() });
+      if (!outcome.accepted) throw rejection(outcome, 'resume');
+    },
+
+    async stop() {
+      await whenIdle();
+      dispatch({ type: 'stop', at: clock.now() });
+      generation++;
+      life.abort(new SyncError(ERR_ABORTED, 'stopping'));
+      clearTimer();
+      pull?.controller.abort(new SyncError(ERR_ABORTED, 'pull cancelled: stopping'));
+      while (tasks.size > 0) await Promise.allSettled([...tasks]);
+    },
+
+    snapshot() {
+      const c = state.counters;
+      const timeMs = c.lastPulled?.timeMs ?? null;
+      return {
+        state: state.name,
+        runtimeStatus: runtimeStatusOf(state),
+        activated: state.activated,
+        pullInFlight: state.pullInFlight,
+        totalPulls: c.totalPulls,
+        failedPulls: c.failedPulls,
+        consecutivePullFailures: c.consecutivePullFailures,
+        lastPullStartedAtMs: c.lastPullStartedAtMs,
+        lastPullAtMs: c.lastPullAtMs,
+        lastPulledCheckpoint: c.lastPulled,
+        checkpointAgeMs: timeMs === null ? null : Math.max(0, clock.now() - timeMs),
+        lastPullError: c.lastPullError,
+        runningFrom: state.runningFrom,
+        failure: state.failure,
+        machine: state,
+      };
+    },
+
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+      };
+    },
+  };
+}
