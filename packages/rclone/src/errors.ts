@@ -1,0 +1,44 @@
+import { SyncError } from '@feldera-sync/errors';
+import type { StoreErrorCode } from '@feldera-sync/checkpoint';
+
+/** Error codes of the rclone adapter: the ObjectStore port's codes plus the adapter's own. */
+export const RcloneErrorCodes = {
+  auth: 'ERR_STORE_AUTH',
+  bucketNotFound: 'ERR_STORE_BUCKET_NOT_FOUND',
+  notFound: 'ERR_STORE_NOT_FOUND',
+  network: 'ERR_STORE_NETWORK',
+  preconditionFailed: 'ERR_STORE_PRECONDITION_FAILED',
+  aborted: 'ERR_ABORTED',
+  timeout: 'ERR_STORE_TIMEOUT',
+  other: 'ERR_STORE_OTHER',
+  /** rclone rejected its command line (unknown flag, bad value): a bug or a bad `flags` entry. */
+  usage: 'ERR_RCLONE_USAGE',
+  /** The rclone binary could not be started. */
+  binaryNotFound: 'ERR_RCLONE_NOT_FOUND',
+  /** A local file to upload does not exist. */
+  localNotFound: 'ERR_RCLONE_LOCAL_NOT_FOUND',
+} as const satisfies Record<string, string>;
+
+/** Any code the adapter throws. */
+export type RcloneErrorCode = StoreErrorCode | (typeof RcloneErrorCodes)[keyof typeof RcloneErrorCodes];
+
+/** Secret-free facts attached to every adapter error as `details`. */
+export interface RcloneErrorDetails {
+  /** rclone's exit code, or null when it did not exit by itself (killed, not started). */
+  exitCode: number | null;
+  /** The last lines of rclone's stderr, secrets redacted. */
+  stderrTail: string[];
+  /** The rclone subcommand, e.g. `copy`. */
+  command?: string;
+  [key: string]: unknown;
+}
+
+/** Builds the adapter's SyncError with `details` {exitCode, stderrTail}. */
+export function rcloneError(
+  code: RcloneErrorCode,
+  message: string,
+  details: RcloneErrorDetails,
+  options: { hint?: string | undefined; cause?: unknown } = {},
+): SyncError {
+  return new SyncError(code, message, { details, hint: options.hint, cause: options.cause });
+}

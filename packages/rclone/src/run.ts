@@ -1,0 +1,133 @@
+import { createInterface } from 'node:readline';
+import { execa } from 'execa';
+import type { TransferProgress } from '@feldera-sync/checkpoint';
+import { rcloneError, RcloneErrorCodes } from './errors.js';
+import { parseRcloneLogLine } from './log-line.js';
+import type { RcloneLogger } from './logger.js';
+import type { Redactor } from './redact.js';
+
+const TAIL_LINES = 40;
+export const DETAILS_TAIL_LINES = 20;
+
+/** How to run one rclone process. */
+export interface RunSpec {
+  binary: string;
+  argv: readonly string[];
+  env: Record<string, string>;
+  redact: Redactor;
+  logger?: RcloneLogger | undefined;
+  /** Human description of the operation for messages, e.g. `upload of 3 files to s3:b/p`. */
+  what: string;
+  timeoutMs: number;
+  /** Time between SIGTERM and SIGKILL when cancelling. */
+  killGraceMs: number;
+  signal?: AbortSignal | undefined;
+  input?: Uint8Array | undefined;
+  stdout: 'text' | 'bytes';
+  maxStdoutBytes?: number | undefined;
+  onProgress?: ((progress: TransferProgress) => void) | undefined;
+}
+
+/** A finished rclone process (any exit code). */
+export interface RunResult {
+  exitCode: number;
+  stdoutText: string;
+  stdoutBytes: Uint8Array;
+  /** Last non-stats stderr lines, redacted. */
+  stderrTail: string[];
+  lastProgress: TransferProgress | null;
+  durationMs: number;
+}
+
+/**
+ * Runs rclone. Resolves for every exit code; rejects only with coded errors for a missing binary,
+ * cancellation (`ERR_ABORTED`) and timeout (`ERR_STORE_TIMEOUT`), after the process has exited.
+ */
+export async function runRclone(spec: RunSpec): Promise<RunResult> {
+  const started = Date.now();
+  const command = spec.argv[0] ?? '';
+  if (spec.signal?.aborted) {
+    throw rcloneError(RcloneErrorCodes.aborted, `${spec.what} was cancelled`, { exitCode: null, stderrTail: [], command });
+  }
+  const subprocess = execa(spec.binary, spec.argv, {
+    env: spec.env,
+    extendEnv: false,
+    reject: false,
+    stdin: spec.input ? 'pipe' : 'ignore',
+    ...(spec.input ? { input: spec.input } : {}),
+    encoding: spec.stdout === 'bytes' ? 'buffer' : 'utf8',
+    stripFinalNewline: false,
+    buffer: { stdout: true, stderr: false },
+    maxBuffer: { stdout: spec.maxStdoutBytes ?? 1024 * 1024 * 1024 },
+    timeout: spec.timeoutMs,
+    ...(spec.signal ? { cancelSignal: spec.signal } : {}),
+    killSignal: 'SIGTERM',
+    forceKillAfterDelay: spec.killGraceMs,
+  });
+  spec.logger?.debug?.('rclone started', { pid: subprocess.pid, command, argv: spec.argv.map(spec.redact) });
+
+  const tail: string[] = [];
+  let lastProgress: TransferProgress | null = null;
+  const lines = subprocess.stderr ? createInterface({ input: subprocess.stderr, crlfDelay: Infinity }) : null;
+  const linesDone = new Promise<void>((resolve) => {
+    if (lines) lines.once('close', resolve);
+    else resolve();
+  });
+  lines?.on('line', (raw) => {
+    const parsed = parseRcloneLogLine(raw);
+    if (parsed.kind === 'stats') {
+      lastProgress = parsed.progress;
+      spec.onProgress?.(parsed.progress);
+      return;
+    }
+    const line = spec.redact(raw);
+    tail.push(line);
+    if (tail.length > TAIL_LINES) tail.shift();
+    if (parsed.kind === 'log' && (parsed.level === 'error' || parsed.level === 'warning')) {
+      spec.logger?.warn?.(`rclone ${command}: ${spec.redact(parsed.message)}`, { level: parsed.level });
+    }
+  });
+
+  const result = await subprocess;
+  await linesDone;
+  const durationMs = Date.now() - started;
+  const stderrTail = tail.slice(-DETAILS_TAIL_LINES);
+  const code = (result as { code?: string }).code;
+  if (code === 'ENOENT' || (result.failed && result.exitCode === undefined && /ENOENT/.test(result.message ?? ""))) {
+    throw rcloneError(
+      RcloneErrorCodes.binaryNotFound,
+      `rclone binary '${spec.binary}' was not found`,
+      { exitCode: null, stderrTail: [], command },
+      { hint: 'install rclone (Debian: apt-get install rclone) or set the binary path' },
+    );
+  }
+  if (result.isCanceled) {
+    throw rcloneError(RcloneErrorCodes.aborted, `${spec.what} was cancelled`, { exitCode: null, stderrTail, command }, {
+      cause: spec.signal?.reason,
+    });
+  }
+  if (result.timedOut) {
+    throw rcloneError(
+      RcloneErrorCodes.timeout,
+      `${spec.what} did not finish within ${spec.timeoutMs} ms`,
+      { exitCode: null, stderrTail, command },
+      { hint: 'raise the timeout, or check the endpoint and the network' },
+    );
+  }
+  if (result.exitCode === undefined) {
+    throw rcloneError(
+      RcloneErrorCodes.other,
+      `${spec.what} failed: ${spec.redact(result.shortMessage ?? "unknown failure")}`,
+      { exitCode: null, stderrTail, command, signal: result.signal ?? null },
+    );
+  }
+  const stdout: unknown = result.stdout;
+  return {
+    exitCode: result.exitCode,
+    stdoutText: typeof stdout === 'string' ? stdout : '',
+    stdoutBytes: stdout instanceof Uint8Array ? stdout : new Uint8Array(0),
+    stderrTail,
+    lastProgress,
+    durationMs,
+  };
+}
