@@ -1,6 +1,6 @@
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { SyncError, isSyncError, throwIfAborted } from '@feldera-sync/errors';
+import { ERR_ABORTED, SyncError, isSyncError, throwIfAborted } from '@feldera-sync/errors';
 import { ERR_CHECKPOINT_IO } from './errors.js';
 import { MUT_SUFFIX } from './local-paths.js';
 
@@ -12,6 +12,9 @@ export interface IoOptions {
 /** Wraps a native fs error in `ERR_CHECKPOINT_IO`, passing SyncErrors through. */
 export function ioError(e: unknown, action: string, path: string): SyncError {
   if (isSyncError(e)) return e;
+  if ((e as Error | null)?.name === 'AbortError') {
+    return new SyncError(ERR_ABORTED, `${action} '${path}' was cancelled`, { cause: e });
+  }
   const code = (e as NodeJS.ErrnoException | null)?.code;
   return new SyncError(ERR_CHECKPOINT_IO, `cannot ${action} '${path}'${code ? ` (${code})` : ''}`, {
     cause: e,

@@ -81,3 +81,50 @@ export {
 export type { LocalCheckpointInspection, LocalCheckpointStatus, SharedFile } from './local-checkpoint.js';
 export { readActivationMarker, removeActivationMarker, writeActivationMarker } from './activation-marker.js';
 export type { ActivationInfo } from './activation-marker.js';
+export { hashFile } from './hash-file.js';
+export {
+  ManifestObjectSchema,
+  ManifestSchema,
+  OwnerSchema,
+  REMOTE_FORMAT_VERSION,
+  ZipFileSchema,
+  buildManifest,
+  decideOwnership,
+  ownerFor,
+  ownershipMismatchMessage,
+  parseManifest,
+  parseOwner,
+  remoteKeys,
+  serializeManifest,
+  serializeOwner,
+} from './remote-layout.js';
+export type {
+  BuildManifestInput,
+  Manifest,
+  ManifestObject,
+  OwnerInfo,
+  OwnershipDecision,
+  PipelineIdentity,
+  ZipFile,
+} from './remote-layout.js';
+export {
+  readManifest,
+  readManifests,
+  readOwner,
+  readRemoteCatalog,
+  remoteObjectName,
+  writeManifest,
+  writeOwner,
+  writeRemoteCatalog,
+} from './remote-store.js';
+export type { ManifestLookup } from './remote-store.js';
+export { findInCatalog, isCheckpointSpec, resolveCheckpoint } from './resolve-checkpoint.js';
+export type { CheckpointSource, ResolveInput, ResolveLook, ResolveResult } from './resolve-checkpoint.js';
+export { planPush } from './plan-push.js';
+export type { PushCheckpoint, PushPlan, PushRemoteState, PushStep } from './plan-push.js';
+export { planPull } from './plan-pull.js';
+export type { PullPlan, PullStep } from './plan-pull.js';
+export { planRetention, selectRetained } from './plan-retention.js';
+export type { RetentionOptions, RetentionPlan, RetentionStep } from './plan-retention.js';
+export { planLocalGc } from './plan-local-gc.js';
+export type { LocalGcOptions, LocalGcPlan } from './plan-local-gc.js';
