@@ -1,0 +1,44 @@
+import S3rver from 's3rver';
+import { createTestBucket } from './bucket.js';
+import type { S3Server, S3Target } from './s3-target.js';
+import { makeTempDir } from './temp-dir.js';
+
+/** s3rver's fixed test credentials (it does not check signatures anyway). */
+export const S3RVER_CREDENTIALS = { accessKey: 'S3RVER', secretKey: 'S3RVER' } as const;
+
+/**
+ * Starts an in-process s3rver on 127.0.0.1 and a random port, storing into a temp dir removed by
+ * `close()`. Quirks: ignores signatures and conditional headers; its delimiter listing drops
+ * prefixes that hold only sub-prefixes (always list with `--fast-list`).
+ */
+export async function startS3rver(): Promise<S3Server> {
+  const dir = await makeTempDir('feldera-sync-s3rver-');
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir.path, resetOnClose: true });
+  let address: { port: number };
+  try {
+    address = await server.run();
+  } catch (error) {
+    await dir.cleanup();
+    throw error;
+  }
+  const target: S3Target = {
+    kind: 's3rver',
+    provider: 'Other',
+    endpoint: `http://127.0.0.1:${address.port}`,
+    region: 'us-east-1',
+    ...S3RVER_CREDENTIALS,
+    conditionalPut: false,
+    checksSignatures: false,
+  };
+  let closed = false;
+  return {
+    ...target,
+    createBucket: () => createTestBucket(target),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close();
+      await dir.cleanup();
+    },
+  };
+}
