@@ -11,7 +11,7 @@ import type { PendingIssue, WalkReport } from './input-walk.js';
 import { originalPath, pickKnownKeys, setOwn } from './input-walk.js';
 import type { PathSegment } from './json-path.js';
 import { formatJsonPath, isPlainObject, valueAtPath } from './json-path.js';
-import { redactConfig, redactSecrets, redactSecretsDeep, SECRET_KEYS } from './redact.js';
+import { redactConfig, redactSecretsDeep, redactSecretsInText, SECRET_KEYS } from './redact.js';
 import type { RuntimeConfig } from './runtime-config-schema.js';
 import { FAULT_TOLERANCE_OFF, RuntimeConfigSchema } from './runtime-config-schema.js';
 import type { SyncConfig } from './sync-config-schema.js';
@@ -118,9 +118,9 @@ function validate<T>(
     const secretPath = path.some((segment) => typeof segment === 'string' && SECRET_KEYS.has(segment));
     const value = valueAtPath(redactedRaw, path);
     return {
-      path: redactSecrets(formatJsonPath(path), secrets),
+      path: redactSecretsInText(formatJsonPath(path), secrets),
       rule,
-      message: redactSecrets(message, secrets),
+      message: redactSecretsInText(message, secrets),
       value: secretPath && value !== undefined && value !== null ? '***' : redactSecretsDeep(value, secrets),
     };
   };
@@ -131,9 +131,9 @@ function validate<T>(
   }
   for (const issue of pending) issues.push(toIssue(issue.path, issue.rule, issue.message));
   const warnings = report.warnings.map((warning) => ({
-    path: redactSecrets(warning.path, secrets),
+    path: redactSecretsInText(warning.path, secrets),
     rule: warning.rule,
-    message: redactSecrets(warning.message, secrets),
+    message: redactSecretsInText(warning.message, secrets),
   }));
   if (issues.length > 0 || !result.success) throw new ConfigError(issues, { what, warnings });
   return { value: result.data, warnings };

@@ -76,15 +76,30 @@ export function redactSecrets(text: string, secrets: readonly (string | null | u
   return out;
 }
 
-/** `redactSecrets` applied to every string and object key inside a JSON-like value. */
+/**
+ * Secrets shorter than this are masked only where a whole string equals them: masking every "x"
+ * inside messages would make them unreadable, and real keys are far longer.
+ */
+export const MIN_SUBSTRING_SECRET_LENGTH = 4;
+
+/** Masks a string that is a secret, or contains one of at least MIN_SUBSTRING_SECRET_LENGTH characters. */
+export function redactSecretsInText(text: string, secrets: readonly string[]): string {
+  if (secrets.includes(text)) return REDACTED;
+  return redactSecrets(
+    text,
+    secrets.filter((secret) => secret.length >= MIN_SUBSTRING_SECRET_LENGTH),
+  );
+}
+
+/** `redactSecretsInText` applied to every string and object key inside a JSON-like value. */
 export function redactSecretsDeep(value: unknown, secrets: readonly string[]): unknown {
   if (secrets.length === 0) return value;
-  if (typeof value === 'string') return redactSecrets(value, secrets);
+  if (typeof value === 'string') return redactSecretsInText(value, secrets);
   if (Array.isArray(value)) return value.map((item) => redactSecretsDeep(item, secrets));
   if (isPlainObject(value)) {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      Object.defineProperty(out, redactSecrets(k, secrets), {
+      Object.defineProperty(out, redactSecretsInText(k, secrets), {
         value: redactSecretsDeep(v, secrets),
         enumerable: true,
         writable: true,

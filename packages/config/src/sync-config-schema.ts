@@ -11,7 +11,10 @@ function integer(min: number, max: number | undefined, unit = ''): z.ZodInt {
     max === undefined
       ? `must be an integer${unit} of at least ${min}`
       : `must be an integer${unit} from ${min} to ${max}`;
-  const base = z.int({ error: message }).min(min, { error: message });
+  // Above 2^53 JavaScript cannot hold integers exactly; say so rather than "at least 1".
+  const base = z
+    .int({ error: (issue) => (issue.code === 'too_big' && max === undefined ? `must be at most ${Number.MAX_SAFE_INTEGER}` : message) })
+    .min(min, { error: message });
   return max === undefined ? base : base.max(max, { error: message });
 }
 
