@@ -40,14 +40,19 @@ function format(ms: number, randA: number, rest: Uint8Array): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Makes a UUIDv7 generator whose results strictly increase, even within one millisecond (RFC 9562 method 1). */
+/** Makes a UUIDv7 generator whose results strictly increase within a millisecond and across clock steps back (RFC 9562 method 1). */
 export function createUuidv7Generator(random: RandomBytes = cryptoRandom): (nowMs?: number) => string {
   let lastMs = -1;
+  let lastRequested = -1;
   let counter = 0;
-  return (nowMs = Date.now()) => {
+  return (nowMs?: number) => {
     const rest = random(8);
-    let ms = Math.max(0, Math.floor(nowMs));
-    if (ms <= lastMs) {
+    let ms = Math.max(0, Math.floor(nowMs ?? Date.now()));
+    const requested = ms;
+    // The clock may step back a little: keep order. An explicit earlier time is honoured as given.
+    const continues = nowMs === undefined ? ms <= lastMs : ms === lastRequested || ms === lastMs;
+    lastRequested = requested;
+    if (continues) {
       ms = lastMs;
       counter++;
       if (counter > 0xfff) {
