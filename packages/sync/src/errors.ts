@@ -1,0 +1,24 @@
+/** Stable error codes thrown by the synchroniser; part of the API. */
+export const SyncErrorCodes = {
+  /** `owner.json` names another pipeline; nothing was written. */
+  ownerMismatch: 'ERR_SYNC_OWNER_MISMATCH',
+  /** `owner.json` changed while the push ran; the catalog was not written. */
+  ownerChanged: 'ERR_SYNC_OWNER_CHANGED',
+  /** The checkpoint is not complete locally (push) or not in the remote catalog (pull, verify). */
+  checkpointNotFound: 'ERR_SYNC_CHECKPOINT_NOT_FOUND',
+  /** A restore found no checkpoint anywhere and `fail_if_no_checkpoint` is set. */
+  noCheckpoint: 'ERR_SYNC_NO_CHECKPOINT',
+  /** A downloaded object does not match the size or SHA-256 its manifest records. */
+  integrity: 'ERR_SYNC_INTEGRITY',
+  /** A remote object (catalog, manifest, owner.json) could not be parsed. */
+  invalidRemote: 'ERR_SYNC_INVALID_REMOTE',
+  /** A local layout file (catalog, dependencies.json) could not be parsed. */
+  invalidLocal: 'ERR_SYNC_INVALID_LOCAL',
+  /** Retention deleted nothing because a remaining manifest could not be read. */
+  retentionRefused: 'ERR_SYNC_RETENTION_REFUSED',
+  /** The synchroniser was closed. */
+  closed: 'ERR_SYNC_CLOSED',
+} as const;
+
+/** One of the synchroniser's error codes. */
+export type SyncErrorCode = (typeof SyncErrorCodes)[keyof typeof SyncErrorCodes];

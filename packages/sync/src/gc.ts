@@ -1,0 +1,65 @@
+import { isSyncError } from '@feldera-sync/errors';
+import type { SyncContext } from './context.js';
+import { SyncErrorCodes } from './errors.js';
+import { mapLimit } from './remote/manifest-cache.js';
+import { readRemoteCatalog, remoteKeys } from './remote/remote-layout.js';
+import { uuidv7TimeMs } from './uuid-time.js';
+
+/** What a remote garbage collection found and (unless a dry run) deleted. */
+export interface GcReport {
+  dryRun: boolean;
+  /** Objects no catalogued checkpoint needs and older than the retention window. */
+  orphans: string[];
+  /** Unreferenced objects kept because they are younger than the window (maybe a push in flight). */
+  young: string[];
+  refused: { code: string; message: string } | null;
+}
+
+const HOUR_MS = 3_600_000;
+const UUID_IN_KEY = /([0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12})/i;
+
+/**
+ * Deletes objects left by interrupted pushes: anything no catalogued checkpoint's manifest names,
+ * older than the retention window (at least an hour). Lists the bucket, so it is not run on the
+ * push path.
+ */
+export async function collectRemoteGarbage(ctx: SyncContext, dryRun: boolean, signal?: AbortSignal): Promise<GcReport> {
+  const opts = signal ? { signal } : {};
+  const catalog = await readRemoteCatalog(ctx.store, opts);
+  const referenced = new Set<string>([remoteKeys.owner, remoteKeys.catalog, `${remoteKeys.catalog}.mut`]);
+  const manifests = await mapLimit(catalog, ctx.checkers, async (e) => {
+    try {
+      return await ctx.manifests.get(ctx.store, e.uuid, opts);
+    } catch (err) {
+      if (isSyncError(err) && err.code === 'ERR_ABORTED') throw err;
+      return null;
+    }
+  });
+  const bad = catalog.find((_, i) => manifests[i] === null);
+  if (bad) {
+    const message = `gc deleted nothing: the manifest of catalogued checkpoint ${bad.uuid} could not be read`;
+    return { dryRun, orphans: [], young: [], refused: { code: SyncErrorCodes.retentionRefused, message } };
+  }
+  for (const e of catalog) {
+    referenced.add(remoteKeys.zip(e.uuid));
+    referenced.add(remoteKeys.manifest(e.uuid));
+  }
+  for (const m of manifests) for (const o of m!.objects) referenced.add(o.key);
+
+  const now = ctx.clock.now();
+  const windowMs = Math.max(HOUR_MS, ctx.retention.minAgeDays * 86_400_000);
+  const orphans: string[] = [];
+  const young: string[] = [];
+  for (const obj of await ctx.store.list('', opts)) {
+    if (referenced.has(obj.key)) continue;
+    const fromUuid = UUID_IN_KEY.exec(obj.key)?.[1];
+    const t = obj.modTime ? Date.parse(obj.modTime) : fromUuid ? uuidv7TimeMs(fromUuid) : null;
+    if (t !== null && !Number.isNaN(t) && now - t < windowMs) young.push(obj.key);
+    else orphans.push(obj.key);
+  }
+  if (!dryRun && orphans.length > 0) {
+    await ctx.store.delete(orphans, opts);
+    ctx.logger.info('remote gc deleted orphaned objects', { count: orphans.length });
+  }
+  return { dryRun, orphans, young, refused: null };
+}

@@ -1,0 +1,62 @@
+import { copyFile, link, mkdir, readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+
+/** The private directory inside the storage directory where pushes pin and pulls stage. */
+export const STAGING_DIR = '.sync-staging';
+
+/** `<storage>/.sync-staging/<kind>-<uuid>`. */
+export function stagingPath(storageDir: string, kind: 'push' | 'pull' | 'verify', uuid: string): string {
+  return join(storageDir, STAGING_DIR, `${kind}-${uuid}`);
+}
+
+/** Names of leftover staging directories (from a crash or kill), by kind. */
+export async function listStaging(storageDir: string): Promise<{ push: string[]; pull: string[]; other: string[] }> {
+  const out = { push: [] as string[], pull: [] as string[], other: [] as string[] };
+  let names: string[];
+  try {
+    names = await readdir(join(storageDir, STAGING_DIR));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return out;
+    throw e;
+  }
+  for (const n of names) {
+    if (n.startsWith('push-')) out.push.push(n.slice(5));
+    else if (n.startsWith('pull-')) out.pull.push(n.slice(5));
+    else out.other.push(n);
+  }
+  return out;
+}
+
+/** Removes one staging directory. */
+export async function removeStaging(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** Hard-links `source` at `target` (copying when the filesystem refuses links); replaces an existing target. */
+export async function linkOrCopy(source: string, target: string): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  await rm(target, { force: true });
+  try {
+    await link(source, target);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK') await copyFile(source, target);
+    else throw e;
+  }
+}
+
+/** Hard-links every file under `sourceDir` into `targetDir`, keeping relative paths. */
+export async function linkTree(sourceDir: string, targetDir: string): Promise<number> {
+  let count = 0;
+  await mkdir(targetDir, { recursive: true });
+  for (const d of await readdir(sourceDir, { withFileTypes: true })) {
+    const s = join(sourceDir, d.name);
+    const t = join(targetDir, d.name);
+    if (d.isDirectory()) count += await linkTree(s, t);
+    else if (d.isFile()) {
+      await linkOrCopy(s, t);
+      count++;
+    }
+  }
+  return count;
+}

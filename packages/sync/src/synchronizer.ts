@@ -1,0 +1,296 @@
+import type { ObjectStore } from '@feldera-sync/checkpoint';
+import { SyncError, isSyncError, throwIfAborted } from '@feldera-sync/errors';
+import type { Clock, TimerHandle } from './clock.js';
+import { systemClock } from './clock.js';
+import type { SyncContext } from './context.js';
+import { SyncErrorCodes } from './errors.js';
+import type { GcReport } from './gc.js';
+import { collectRemoteGarbage } from './gc.js';
+import { HashCache } from './hash.js';
+import type { SyncLogger } from './logger.js';
+import { silentLogger } from './logger.js';
+import type { PipelineIdentity } from './ownership.js';
+import type { ProgressListener, SyncProgress } from './progress.js';
+import type { InstallOptions, PullReport } from './pull.js';
+import { installCheckpoint, pointRootStateAt } from './pull.js';
+import type { PushReport } from './push.js';
+import { pushCheckpoint } from './push.js';
+import { decidePushRequest } from './push-queue.js';
+import { ManifestCache } from './remote/manifest-cache.js';
+import { readOwner } from './remote/remote-layout.js';
+import type { CheckpointSpec } from './resolve.js';
+import { resolveCheckpoint, resolveLocal } from './resolve.js';
+import type { RetentionPolicy } from './retention-plan.js';
+import type { StatusEvent, SyncStatus } from './status.js';
+import { initialStatus, reduceStatus } from './status.js';
+import { laneFor, runExclusive } from './storage-lane.js';
+import type { VerifyReport } from './verify.js';
+import { verifyCheckpoint } from './verify.js';
+import { nextPeriodicDelay } from './backoff.js';
+
+/** Options of `createSynchronizer`; plain values so the CLI and the server can wire them from config. */
+export interface SynchronizerOptions {
+  /** The pipeline's storage directory. */
+  storageDir: string;
+  /** The `bucket` location: read and written. */
+  store: ObjectStore;
+  /** The `read_bucket` location: only read, never written. */
+  readStore?: ObjectStore | undefined;
+  pipeline: PipelineIdentity;
+  /** SPEC section 4; defaults 10 checkpoints and 30 days. */
+  retention?: Partial<RetentionPolicy> | undefined;
+  /** Concurrent `head` checks (config `checkers`); default 8. */
+  checkers?: number | undefined;
+  clock?: Clock | undefined;
+  logger?: SyncLogger | undefined;
+}
+
+/** Options of a push request. */
+export interface PushRequestOptions {
+  signal?: AbortSignal | undefined;
+  onProgress?: ProgressListener | undefined;
+  /** Marks the push as periodic in status. Set by the periodic scheduler. */
+  periodic?: boolean | undefined;
+}
+
+/** Options of `pull` and `restore`. */
+export interface PullOptions extends InstallOptions {
+  /** `'latest'` (default) or a checkpoint UUID. */
+  spec?: CheckpointSpec | undefined;
+  /** Fail with ERR_SYNC_NO_CHECKPOINT when nothing is found; else report source `none`. */
+  failIfNoCheckpoint?: boolean | undefined;
+}
+
+/** The synchroniser of one pipeline's storage directory. */
+export interface Synchronizer {
+  /** Pushes a complete local checkpoint (`'latest'`: the newest). Requests for one checkpoint share one push. */
+  push(spec: CheckpointSpec, options?: PushRequestOptions): Promise<PushReport>;
+  /** Standby pull: resolves `spec` in bucket then read_bucket and installs what is missing. */
+  pull(options?: PullOptions): Promise<PullReport>;
+  /** Start-time restore: resolves local -> bucket -> read_bucket and installs a remote hit. */
+  restore(options?: PullOptions): Promise<PullReport>;
+  /** Checks every object of a remote checkpoint against its manifest. */
+  verify(spec: CheckpointSpec, options?: { signal?: AbortSignal | undefined; source?: 'bucket' | 'read_bucket' }): Promise<VerifyReport>;
+  /** Deletes remote objects left by interrupted pushes (lists the bucket). */
+  gc(options?: { dryRun?: boolean | undefined; signal?: AbortSignal | undefined }): Promise<GcReport>;
+  /** Current status (SPEC section 6 fields plus progress). */
+  status(): SyncStatus;
+  /** Checkpoints pinned by a push in flight; local GC must keep their files. */
+  pins(): ReadonlySet<string>;
+  /** Starts pushing the newest unsynced local checkpoint every `intervalMs` after the last success. */
+  startPeriodic(options: { intervalMs: number; retryBaseMs?: number; retryCapMs?: number }): void;
+  stopPeriodic(): void;
+  /** Stops the periodic pusher and waits for running work; later calls fail with ERR_SYNC_CLOSED. */
+  close(): Promise<void>;
+}
+
+function describeError(e: unknown): { error: string; code?: string } {
+  if (isSyncError(e)) return { error: e.describe(), code: e.code };
+  return { error: e instanceof Error ? e.message : String(e) };
+}
+
+/** Creates the synchroniser for one storage directory and bucket. */
+export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const ctx: SyncContext = {
+    storageDir: options.storageDir,
+    store: options.store,
+    readStore: options.readStore,
+    pipeline: options.pipeline,
+    retention: { minCount: options.retention?.minCount ?? 10, minAgeDays: options.retention?.minAgeDays ?? 30 },
+    clock,
+    logger,
+    hashes: new HashCache(),
+    manifests: new ManifestCache(),
+    pins: new Set(),
+    checkers: Math.max(1, options.checkers ?? 8),
+  };
+  const lane = laneFor(options.storageDir);
+  let state: SyncStatus = initialStatus;
+  let closed = false;
+  const warnedOwners = new Set<string>();
+  const dispatch = (event: StatusEvent): void => {
+    state = reduceStatus(state, event);
+  };
+  const checkOpen = (): void => {
+    if (closed) throw new SyncError(SyncErrorCodes.closed, 'the synchroniser is closed');
+  };
+  const tracking =
+    (listener: ProgressListener | undefined): ProgressListener =>
+    (p: SyncProgress) => {
+      dispatch({ type: 'progress', progress: p });
+      listener?.(p);
+    };
+
+  // Periodic pusher state.
+  let periodic: { intervalMs: number; retryBaseMs?: number | undefined; retryCapMs?: number | undefined } | null = null;
+  let timer: TimerHandle = null;
+  let scheduled = false;
+  let failures = 0;
+  let ticking = false;
+
+  const schedule = (delayMs: number): void => {
+    if (scheduled) clock.clearTimeout(timer);
+    scheduled = periodic !== null;
+    if (periodic) timer = clock.setTimeout(() => void tick(), delayMs);
+  };
+
+  const tick = async (): Promise<void> => {
+    scheduled = false;
+    if (!periodic || closed) return;
+    ticking = true;
+    let uuid: string | null = null;
+    try {
+      uuid = await resolveLocal(ctx.storageDir, 'latest');
+      if (uuid === null || uuid === state.lastSynced) {
+        failures = 0;
+      } else {
+        await push(uuid, { periodic: true });
+        failures = 0;
+      }
+    } catch (e) {
+      failures++;
+      logger.warn('periodic checkpoint sync failed', { uuid, failures, ...describeError(e) });
+    } finally {
+      ticking = false;
+    }
+    if (periodic && !closed) schedule(nextPeriodicDelay(periodic, failures));
+  };
+
+  const runPush = async (uuid: string, opts: PushRequestOptions): Promise<PushReport> => {
+    lane.running = uuid;
+    const isPeriodic = opts.periodic === true;
+    dispatch({
+      type: 'started',
+      progress: { operation: 'push', uuid, phase: 'preparing', bytesDone: 0, bytesTotal: 0, objectsDone: 0, objectsTotal: 0, speed: 0 },
+    });
+    try {
+      const report = await pushCheckpoint(ctx, uuid, { signal: opts.signal, onProgress: tracking(opts.onProgress) });
+      dispatch({ type: 'push-succeeded', uuid, periodic: isPeriodic, at: clock.now() });
+      // "push_interval" counts from the end of the last successful sync, manual ones included.
+      if (periodic && !ticking && !isPeriodic) schedule(periodic.intervalMs);
+      return report;
+    } catch (e) {
+      dispatch({ type: 'push-failed', uuid, periodic: isPeriodic, at: clock.now(), ...describeError(e) });
+      throw e;
+    } finally {
+      lane.running = null;
+      dispatch({ type: 'finished' });
+    }
+  };
+
+  const push = async (spec: CheckpointSpec, opts: PushRequestOptions = {}): Promise<PushReport> => {
+    checkOpen();
+    throwIfAborted(opts.signal, 'push');
+    const uuid = spec === 'latest' ? await resolveLocal(ctx.storageDir, 'latest') : spec;
+    if (uuid === null) {
+      throw new SyncError(SyncErrorCodes.checkpointNotFound, `checkpoint 'latest' not found in local storage`, {
+        hint: 'make a checkpoint first',
+      });
+    }
+    const decision = decidePushRequest(
+      { running: lane.running, queued: [...lane.pushes.keys()].filter((u) => u !== lane.running) },
+      uuid,
+    );
+    switch (decision.action) {
+      case 'join-running':
+      case 'join-queued': {
+        const shared = lane.pushes.get(uuid);
+        if (shared) return shared;
+        break;
+      }
+      case 'enqueue':
+        break;
+    }
+    const promise = runExclusive(lane, () => runPush(uuid, opts)).finally(() => {
+      if (lane.pushes.get(uuid) === promise) lane.pushes.delete(uuid);
+    });
+    lane.pushes.set(uuid, promise);
+    return promise;
+  };
+
+  const pullWith = async (includeLocal: boolean, opts: PullOptions): Promise<PullReport> => {
+    checkOpen();
+    const spec = opts.spec ?? 'latest';
+    return runExclusive(lane, async () => {
+      const started = clock.now();
+      const resolution = await resolveCheckpoint(ctx, spec, { includeLocal, signal: opts.signal });
+      switch (resolution.source) {
+        case 'none':
+          if (opts.failIfNoCheckpoint) {
+            throw new SyncError(SyncErrorCodes.noCheckpoint, `checkpoint '${spec}' not found in ${resolution.searched.join(', ')}`, {
+              hint: 'set fail_if_no_checkpoint to false to start from empty state, or point start_from_checkpoint at an existing checkpoint',
+              details: { spec, searched: resolution.searched },
+            });
+          }
+          return { uuid: null, source: 'none', bytes: 0, objects: 0, reused: 0, reusedBytes: 0, alreadyInstalled: false, durationMs: clock.now() - started };
+        case 'local':
+          await pointRootStateAt(ctx.storageDir, resolution.uuid);
+          return { uuid: resolution.uuid, source: 'local', bytes: 0, objects: 0, reused: 0, reusedBytes: 0, alreadyInstalled: true, durationMs: clock.now() - started };
+        case 'bucket':
+        case 'read_bucket': {
+          if (resolution.source === 'bucket') {
+            const owner = await readOwner(resolution.store, opts.signal ? { signal: opts.signal } : {});
+            if (owner && owner.pipeline_name !== ctx.pipeline.systemName && !warnedOwners.has(owner.pipeline_name)) {
+              warnedOwners.add(owner.pipeline_name);
+              logger.warn(`pulling from a bucket owned by ${owner.given_name ?? owner.pipeline_name} (id: ${owner.pipeline_name})`, {
+                owner: owner.pipeline_name,
+              });
+            }
+          }
+          const uuid = resolution.uuid;
+          dispatch({
+            type: 'started',
+            progress: { operation: 'pull', uuid, phase: 'preparing', bytesDone: 0, bytesTotal: 0, objectsDone: 0, objectsTotal: 0, speed: 0 },
+          });
+          try {
+            return await installCheckpoint(ctx, resolution.store, resolution.source, resolution.entry, {
+              signal: opts.signal,
+              onProgress: tracking(opts.onProgress),
+            });
+          } finally {
+            dispatch({ type: 'finished' });
+          }
+        }
+      }
+    });
+  };
+
+  return {
+    push,
+    pull: (opts = {}) => pullWith(false, opts),
+    restore: (opts = {}) => pullWith(true, opts),
+    verify: (spec, opts = {}) => {
+      checkOpen();
+      const store = opts.source === 'read_bucket' ? ctx.readStore : ctx.store;
+      if (!store) return Promise.reject(new SyncError(SyncErrorCodes.checkpointNotFound, 'no read_bucket is configured'));
+      return verifyCheckpoint(ctx, store, spec, opts.signal);
+    },
+    gc: (opts = {}) => {
+      checkOpen();
+      return runExclusive(lane, () => collectRemoteGarbage(ctx, opts.dryRun ?? false, opts.signal));
+    },
+    status: () => state,
+    pins: () => new Set(ctx.pins),
+    startPeriodic: (opts) => {
+      checkOpen();
+      periodic = { intervalMs: opts.intervalMs, retryBaseMs: opts.retryBaseMs, retryCapMs: opts.retryCapMs };
+      failures = 0;
+      const last = state.lastSuccessAt;
+      schedule(last === null ? opts.intervalMs : Math.max(0, last + opts.intervalMs - clock.now()));
+    },
+    stopPeriodic: () => {
+      periodic = null;
+      if (scheduled) clock.clearTimeout(timer);
+      scheduled = false;
+    },
+    close: async () => {
+      periodic = null;
+      if (scheduled) clock.clearTimeout(timer);
+      scheduled = false;
+      closed = true;
+      await lane.tail;
+    },
+  };
+}
