@@ -61,6 +61,7 @@ export async function ensureOwner(
     if (winner.pipeline_name !== me.systemName) throw ownerMismatchError(winner, me, store.description);
     return winner;
   }
+  if (store.capabilities.conditionalPut) return owner;
   // Read back: on stores without conditional PUT this narrows the race to the write itself.
   const after = await readOwner(store, opts);
   if (after && after.pipeline_name !== me.systemName) throw ownerMismatchError(after, me, store.description);

@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SyncError, throwIfAborted } from '@feldera-sync/errors';
 import type { SyncContext } from './context.js';
@@ -131,16 +131,12 @@ export async function pushCheckpoint(ctx: SyncContext, uuid: string, options: Pu
 
     let bytes = 0;
     let objects = 0;
-    // 6. Batch and state files, then the zip: immutable, invisible until the catalog names them.
+    // 6. Batch and state files and the zip: immutable, invisible until the catalog names them.
     progress.phase('uploading');
-    if (plan.upload.length > 0) {
-      const r = await ctx.store.uploadFiles(rootDir, plan.upload.map((o) => o.key), '', { ...opts, onProgress: progress.transfer() });
-      progress.done(r.bytes, r.objects);
-      bytes += r.bytes;
-      objects += r.objects;
-    }
-    if (uploadZip) {
-      const r = await ctx.store.uploadFiles(staging, [zipKey], '', { ...opts, onProgress: progress.transfer() });
+    // One transfer: nothing references these immutable objects until the manifest and catalog do.
+    if (toUpload.length > 0) {
+      if (uploadZip) await rename(join(staging, zipKey), join(rootDir, zipKey));
+      const r = await ctx.store.uploadFiles(rootDir, toUpload.map((o) => o.key), '', { ...opts, onProgress: progress.transfer() });
       progress.done(r.bytes, r.objects);
       bytes += r.bytes;
       objects += r.objects;
@@ -158,6 +154,7 @@ export async function pushCheckpoint(ctx: SyncContext, uuid: string, options: Pu
       zip_files: zipFiles,
       created_at: new Date(ctx.clock.now()).toISOString(),
     };
+    let committed = catalog;
     if (!alreadySynced) {
       const text = serializeManifest(manifest);
       throwIfAborted(signal, 'push');
@@ -168,13 +165,14 @@ export async function pushCheckpoint(ctx: SyncContext, uuid: string, options: Pu
       throwIfAborted(signal, 'push');
       await assertStillOwner(ctx.store, ctx.pipeline, signal);
       const fresh = await readRemoteCatalog(ctx.store, opts);
-      bytes += await writeRemoteCatalog(ctx.store, withCatalogEntry(fresh, entry), opts);
+      committed = withCatalogEntry(fresh, entry);
+      bytes += await writeRemoteCatalog(ctx.store, committed, opts);
       objects++;
     }
 
     // 8. Retention: its failures are reported, the push itself has succeeded.
     progress.phase('retention');
-    const retention = await applyRetention(ctx, uuid, signal);
+    const retention = await applyRetention(ctx, uuid, committed, signal);
     const durationMs = ctx.clock.now() - started;
     const skipped = rootObjects.length + 1 - (plan.upload.length + (uploadZip ? 1 : 0));
     const skippedBytes =

@@ -1,6 +1,7 @@
 import { isSyncError } from '@feldera-sync/errors';
 import type { SyncContext } from './context.js';
 import { SyncErrorCodes } from './errors.js';
+import type { CatalogEntry } from './local/local-layout.js';
 import { mapLimit } from './remote/manifest-cache.js';
 import { readRemoteCatalog, remoteKeys, writeRemoteCatalog } from './remote/remote-layout.js';
 import { planRetention } from './retention-plan.js';
@@ -20,9 +21,14 @@ export interface RetentionReport {
  * the root files no remaining manifest references. Refuses (deleting nothing) when a remaining
  * manifest cannot be read. Never touches the read-only seed store.
  */
-export async function applyRetention(ctx: SyncContext, justPushed: string, signal?: AbortSignal): Promise<RetentionReport> {
+export async function applyRetention(
+  ctx: SyncContext,
+  justPushed: string,
+  current: readonly CatalogEntry[] | null,
+  signal?: AbortSignal,
+): Promise<RetentionReport> {
   const opts = signal ? { signal } : {};
-  const catalog = await readRemoteCatalog(ctx.store, opts);
+  const catalog = current ?? (await readRemoteCatalog(ctx.store, opts));
   const plan = planRetention(catalog, ctx.clock.now(), ctx.retention, justPushed);
   if (plan.remove.length === 0) return { removed: [], deletedObjects: 0, refused: null };
 
