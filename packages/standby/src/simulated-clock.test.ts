@@ -1,0 +1,41 @@
+import { ERR_ABORTED, hasErrorCode } from '@feldera-sync/errors';
+import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from './simulated-clock.js';
+
+describe('SimulatedClock', () => {
+  it('fires due timers in time order, each at its own time, and lets promises settle in between', async () => {
+    const clock = new SimulatedClock(1_000);
+    const seen: [string, number][] = [];
+    clock.setTimeout(() => seen.push(['b', clock.now()]), 20);
+    clock.setTimeout(() => {
+      seen.push(['a', clock.now()]);
+      void Promise.resolve().then(() => clock.setTimeout(() => seen.push(['c', clock.now()]), 5));
+    }, 10);
+    const cleared = clock.setTimeout(() => seen.push(['x', clock.now()]), 15);
+    clock.clearTimeout(cleared);
+    await clock.advance(30);
+    expect(seen).toEqual([
+      ['a', 1_010],
+      ['c', 1_015],
+      ['b', 1_020],
+    ]);
+    expect(clock.now()).toBe(1_030);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('sleep resolves after simulated time and rejects with ERR_ABORTED on abort', async () => {
+    const clock = new SimulatedClock();
+    let done = false;
+    void clock.sleep(100).then(() => (done = true));
+    await clock.advance(99);
+    expect(done).toBe(false);
+    await clock.advance(1);
+    expect(done).toBe(true);
+
+    const ac = new AbortController();
+    const sleeping = clock.sleep(100, ac.signal).catch((e: unknown) => e);
+    ac.abort();
+    expect(hasErrorCode(await sleeping, ERR_ABORTED)).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
