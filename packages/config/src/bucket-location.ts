@@ -38,26 +38,43 @@ export function checkBucketLocation(location: string): BucketCheck {
   const problems: BucketProblem[] = [];
   let legacyName = false;
   if (location.startsWith('/')) {
-    problems.push({ rule: 'bucket-format', message: 'must not start with "/"; write "bucket" or "bucket/prefix"' });
+    problems.push({
+      rule: 'bucket-format',
+      message: 'must not start with "/"; write "bucket" or "bucket/prefix"',
+    });
     return { normalised, problems, legacyName };
   }
   if (normalised.length === 0) {
-    problems.push({ rule: 'bucket-format', message: 'must name a bucket: "bucket" or "bucket/prefix"' });
+    problems.push({
+      rule: 'bucket-format',
+      message: 'must name a bucket: "bucket" or "bucket/prefix"',
+    });
     return { normalised, problems, legacyName };
   }
   const [name = '', ...prefix] = normalised.split('/');
   if (prefix.some((segment) => segment === '')) {
-    problems.push({ rule: 'bucket-format', message: 'must not contain empty path segments ("//")' });
+    problems.push({
+      rule: 'bucket-format',
+      message: 'must not contain empty path segments ("//")',
+    });
   }
   if (prefix.some((segment) => segment === '..' || segment === '.')) {
     problems.push({ rule: 'bucket-format', message: 'must not contain "." or ".." path segments' });
   }
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   if (/[\u0000-\u001f\u007f\\]/.test(normalised)) {
-    problems.push({ rule: 'bucket-format', message: 'must not contain control characters or backslashes' });
+    problems.push({
+      rule: 'bucket-format',
+      message: 'must not contain control characters or backslashes',
+    });
   }
   if (!STRICT_BUCKET.test(name) || name.includes('..') || IPV4.test(name)) {
-    if (LEGACY_BUCKET.test(name) && !name.includes('..') && !IPV4.test(name) && /[A-Z_]/.test(name)) {
+    if (
+      LEGACY_BUCKET.test(name) &&
+      !name.includes('..') &&
+      !IPV4.test(name) &&
+      /[A-Z_]/.test(name)
+    ) {
       legacyName = true;
     } else {
       problems.push({

@@ -27,9 +27,10 @@ export function describeValue(value: unknown): string {
   if (value === undefined) return 'missing';
   let text: string;
   try {
-    text = JSON.stringify(value) ?? String(value);
+    text = JSON.stringify(value) ?? typeof value;
   } catch {
-    text = String(value);
+    // Only non-JSON values (bigint, cycles) get here; a config parsed from JSON never does.
+    text = typeof value;
   }
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -24,7 +24,12 @@ export const FELDERA_RUNTIME_KEYS = [
 ] as const;
 
 /** Keys of Feldera's `storage` section other than `backend`. */
-export const FELDERA_STORAGE_KEYS = ['min_storage_bytes', 'min_step_storage_bytes', 'compression', 'cache_mib'] as const;
+export const FELDERA_STORAGE_KEYS = [
+  'min_storage_bytes',
+  'min_step_storage_bytes',
+  'compression',
+  'cache_mib',
+] as const;
 
 /** Keys of Feldera's `file` backend config other than `sync`. */
 export const FELDERA_FILE_BACKEND_KEYS = ['async_threads', 'ioop_delay'] as const;

@@ -1,9 +1,4 @@
-export {
-  ConfigError,
-  ERR_CONFIG_INVALID,
-  formatIssue,
-  isConfigError,
-} from './config-error.js';
+export { ConfigError, ERR_CONFIG_INVALID, formatIssue, isConfigError } from './config-error.js';
 export type { ConfigIssue, ConfigWarning } from './config-error.js';
 export {
   detectConfigKind,

@@ -39,7 +39,12 @@ export function snakeCase(key: string): string {
 
 /** Creates an own data property even for keys like `__proto__`. */
 export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 /**
@@ -96,12 +101,18 @@ export function pickKnownKeys(
 }
 
 /** Maps a canonical path back to the spelling the user wrote, deepest renames first. */
-export function originalPath(path: readonly PathSegment[], renames: readonly KeyRename[]): PathSegment[] {
+export function originalPath(
+  path: readonly PathSegment[],
+  renames: readonly KeyRename[],
+): PathSegment[] {
   const out = [...path];
   const ordered = [...renames].sort((a, b) => b.parent.length - a.parent.length);
   for (const rename of ordered) {
     const depth = rename.parent.length;
-    if (out[depth] === rename.canonical && rename.parent.every((segment, i) => out[i] === segment)) {
+    if (
+      out[depth] === rename.canonical &&
+      rename.parent.every((segment, i) => out[i] === segment)
+    ) {
       out[depth] = rename.original;
     }
   }
@@ -112,4 +123,3 @@ export function originalPath(path: readonly PathSegment[], renames: readonly Key
 export function isSet(record: Record<string, unknown>, key: string): boolean {
   return record[key] !== undefined && record[key] !== null;
 }
-

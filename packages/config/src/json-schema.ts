@@ -4,14 +4,16 @@ import { SyncConfigSchema } from './sync-config-schema.js';
 
 function inputSchema(schema: z.ZodType): Record<string, unknown> {
   // "input": the schema describes what a file may contain (defaults optional, unknown keys allowed).
-  return z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12' });
 }
 
 /** JSON Schema (2020-12) of the accepted sync object, generated from SyncConfigSchema. */
-export const SYNC_CONFIG_JSON_SCHEMA: Readonly<Record<string, unknown>> = inputSchema(SyncConfigSchema);
+export const SYNC_CONFIG_JSON_SCHEMA: Readonly<Record<string, unknown>> =
+  inputSchema(SyncConfigSchema);
 
 /** JSON Schema (2020-12) of the accepted runtime config, generated from RuntimeConfigSchema. */
-export const RUNTIME_CONFIG_JSON_SCHEMA: Readonly<Record<string, unknown>> = inputSchema(RuntimeConfigSchema);
+export const RUNTIME_CONFIG_JSON_SCHEMA: Readonly<Record<string, unknown>> =
+  inputSchema(RuntimeConfigSchema);
 
 /** The committed schema files (`schema/<name>`) and their exact contents. */
 export function jsonSchemaFiles(): Record<string, string> {

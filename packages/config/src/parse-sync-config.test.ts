@@ -44,7 +44,9 @@ describe('parseSyncConfig defaults and normalisation', () => {
       expect.objectContaining({ path: '$.provider', rule: 'provider-default' }),
     ]);
     expect(parseSyncConfig({ bucket: 'ckpt', provider: 'AWS' }).config.region).toBe('us-east-1');
-    expect(parseSyncConfig({ bucket: 'ckpt', provider: 'AWS', region: 'eu-west-1' }).config.region).toBe('eu-west-1');
+    expect(
+      parseSyncConfig({ bucket: 'ckpt', provider: 'AWS', region: 'eu-west-1' }).config.region,
+    ).toBe('eu-west-1');
     expect(parseSyncConfig({ ...VALID, region: '' }).config.region).toBeNull();
   });
 
@@ -90,7 +92,12 @@ describe('parseSyncConfig defaults and normalisation', () => {
       retention_min_count: 1,
       retention_min_age: 0,
     });
-    expect(config).toMatchObject({ standby: true, push_interval: 3600, retention_min_age: 0, transfers: 255 });
+    expect(config).toMatchObject({
+      standby: true,
+      push_interval: 3600,
+      retention_min_age: 0,
+      transfers: 255,
+    });
     expect(warnings).toEqual([]);
   });
 
@@ -110,7 +117,11 @@ describe('parseSyncConfig defaults and normalisation', () => {
     expect(config).not.toHaveProperty('colour');
     expect(config.pull_interval).toBe(10);
     expect(warnings).toEqual([
-      { path: '$.pull_intreval', rule: 'unknown-key', message: 'unknown key, ignored (did you mean pull_interval?)' },
+      {
+        path: '$.pull_intreval',
+        rule: 'unknown-key',
+        message: 'unknown key, ignored (did you mean pull_interval?)',
+      },
       { path: '$.colour', rule: 'unknown-key', message: 'unknown key, ignored' },
     ]);
   });
@@ -135,79 +146,451 @@ const INVALID: [string, unknown, string, string, RegExp][] = [
   ['bucket missing', { provider: 'Minio' }, '$.bucket', 'required', /is required/],
   ['bucket not a string', { bucket: 42 }, '$.bucket', 'type', /must be a string/],
   ['bucket empty', { bucket: '' }, '$.bucket', 'bucket-format', /must name a bucket/],
-  ['bucket only slashes', { bucket: '///' }, '$.bucket', 'bucket-format', /must not start with "\/"/],
-  ['bucket leading slash', { bucket: '/ckpt/a' }, '$.bucket', 'bucket-format', /must not start with "\/"/],
-  ['bucket empty segment', { bucket: 'ckpt//a' }, '$.bucket', 'bucket-format', /empty path segments/],
-  ['bucket dot-dot segment', { bucket: 'ckpt/a/../b' }, '$.bucket', 'bucket-format', /"\.\." path segments/],
+  [
+    'bucket only slashes',
+    { bucket: '///' },
+    '$.bucket',
+    'bucket-format',
+    /must not start with "\/"/,
+  ],
+  [
+    'bucket leading slash',
+    { bucket: '/ckpt/a' },
+    '$.bucket',
+    'bucket-format',
+    /must not start with "\/"/,
+  ],
+  [
+    'bucket empty segment',
+    { bucket: 'ckpt//a' },
+    '$.bucket',
+    'bucket-format',
+    /empty path segments/,
+  ],
+  [
+    'bucket dot-dot segment',
+    { bucket: 'ckpt/a/../b' },
+    '$.bucket',
+    'bucket-format',
+    /"\.\." path segments/,
+  ],
   ['bucket dot segment', { bucket: 'ckpt/./b' }, '$.bucket', 'bucket-format', /"\." or "\.\."/],
-  ['bucket control character', { bucket: 'ckpt/a\nb' }, '$.bucket', 'bucket-format', /control characters/],
-  ['bucket name too short', { bucket: 'ab' }, '$.bucket', 'bucket-name', /"ab" is not a valid S3 bucket name/],
-  ['bucket name too long', { bucket: 'a'.repeat(64) }, '$.bucket', 'bucket-name', /3-63 characters/],
-  ['bucket name bad character', { bucket: 'ckpt!/x' }, '$.bucket', 'bucket-name', /"ckpt!" is not a valid/],
-  ['bucket name leading hyphen', { bucket: '-ckpt' }, '$.bucket', 'bucket-name', /starting and ending/],
-  ['bucket name is an IP address', { bucket: '192.168.1.10' }, '$.bucket', 'bucket-name', /not an IP address/],
+  [
+    'bucket control character',
+    { bucket: 'ckpt/a\nb' },
+    '$.bucket',
+    'bucket-format',
+    /control characters/,
+  ],
+  [
+    'bucket name too short',
+    { bucket: 'ab' },
+    '$.bucket',
+    'bucket-name',
+    /"ab" is not a valid S3 bucket name/,
+  ],
+  [
+    'bucket name too long',
+    { bucket: 'a'.repeat(64) },
+    '$.bucket',
+    'bucket-name',
+    /3-63 characters/,
+  ],
+  [
+    'bucket name bad character',
+    { bucket: 'ckpt!/x' },
+    '$.bucket',
+    'bucket-name',
+    /"ckpt!" is not a valid/,
+  ],
+  [
+    'bucket name leading hyphen',
+    { bucket: '-ckpt' },
+    '$.bucket',
+    'bucket-name',
+    /starting and ending/,
+  ],
+  [
+    'bucket name is an IP address',
+    { bucket: '192.168.1.10' },
+    '$.bucket',
+    'bucket-name',
+    /not an IP address/,
+  ],
   ['bucket name with ..', { bucket: 'ck..pt' }, '$.bucket', 'bucket-name', /no "\.\."/],
-  ['read_bucket equals bucket', { ...VALID, read_bucket: 'ckpt/pipeline-a/' }, '$.read_bucket', 'read-bucket-differs', /must differ from bucket/],
-  ['read_bucket leading slash', { ...VALID, read_bucket: '/seed' }, '$.read_bucket', 'bucket-format', /must not start with "\/"/],
-  ['read_bucket not a string', { ...VALID, read_bucket: ['seed'] }, '$.read_bucket', 'type', /must be a string/],
-  ['endpoint wrong scheme', { ...VALID, endpoint: 'ftp://127.0.0.1' }, '$.endpoint', 'url', /http:\/\/ or https:\/\/ URL/],
-  ['endpoint without scheme', { ...VALID, endpoint: 'localhost:9000' }, '$.endpoint', 'url', /http:\/\/ or https:\/\/ URL/],
+  [
+    'read_bucket equals bucket',
+    { ...VALID, read_bucket: 'ckpt/pipeline-a/' },
+    '$.read_bucket',
+    'read-bucket-differs',
+    /must differ from bucket/,
+  ],
+  [
+    'read_bucket leading slash',
+    { ...VALID, read_bucket: '/seed' },
+    '$.read_bucket',
+    'bucket-format',
+    /must not start with "\/"/,
+  ],
+  [
+    'read_bucket not a string',
+    { ...VALID, read_bucket: ['seed'] },
+    '$.read_bucket',
+    'type',
+    /must be a string/,
+  ],
+  [
+    'endpoint wrong scheme',
+    { ...VALID, endpoint: 'ftp://127.0.0.1' },
+    '$.endpoint',
+    'url',
+    /http:\/\/ or https:\/\/ URL/,
+  ],
+  [
+    'endpoint without scheme',
+    { ...VALID, endpoint: 'localhost:9000' },
+    '$.endpoint',
+    'url',
+    /http:\/\/ or https:\/\/ URL/,
+  ],
   ['endpoint not a URL', { ...VALID, endpoint: 'minio at port 9000' }, '$.endpoint', 'url', /URL/],
-  ['endpoint with credentials', { ...VALID, endpoint: 'http://admin:hunter22@minio:9000' }, '$.endpoint', 'endpoint-credentials', /must not contain user:password/],
-  ['endpoint a number', { ...VALID, endpoint: 9000 }, '$.endpoint', 'type', /http:\/\/ or https:\/\/ URL/],
+  [
+    'endpoint with credentials',
+    { ...VALID, endpoint: 'http://admin:hunter22@minio:9000' },
+    '$.endpoint',
+    'endpoint-credentials',
+    /must not contain user:password/,
+  ],
+  [
+    'endpoint a number',
+    { ...VALID, endpoint: 9000 },
+    '$.endpoint',
+    'type',
+    /http:\/\/ or https:\/\/ URL/,
+  ],
   ['region not a string', { ...VALID, region: 1 }, '$.region', 'type', /must be a string/],
-  ['provider lowercase', { ...VALID, provider: 'aws' }, '$.provider', 'enum', /did you mean "AWS"\? names are case-sensitive/],
+  [
+    'provider lowercase',
+    { ...VALID, provider: 'aws' },
+    '$.provider',
+    'enum',
+    /did you mean "AWS"\? names are case-sensitive/,
+  ],
   ['provider typo', { ...VALID, provider: 'Minoi' }, '$.provider', 'enum', /did you mean "Minio"/],
-  ['provider unknown', { ...VALID, provider: 'Backblaze' }, '$.provider', 'enum', /^unknown S3 provider; expected one of .*AWS, .*Wasabi/],
+  [
+    'provider unknown',
+    { ...VALID, provider: 'Backblaze' },
+    '$.provider',
+    'enum',
+    /^unknown S3 provider; expected one of .*AWS, .*Wasabi/,
+  ],
   ['provider null', { ...VALID, provider: null }, '$.provider', 'enum', /unknown S3 provider/],
-  ['access_key without secret_key', { ...VALID, access_key: 'AKIA0000' }, '$.secret_key', 'credentials-pair', /required because access_key is set/],
-  ['secret_key without access_key', { ...VALID, secret_key: 'wJalrXUtnFEMI' }, '$.access_key', 'credentials-pair', /required because secret_key is set/],
-  ['access_key not a string', { ...VALID, access_key: 1234, secret_key: 'x' }, '$.access_key', 'type', /must be a string/],
-  ['start_from_checkpoint word', { ...VALID, start_from_checkpoint: 'newest' }, '$.start_from_checkpoint', 'checkpoint-ref', /"latest" or a checkpoint UUID/],
-  ['start_from_checkpoint LATEST', { ...VALID, start_from_checkpoint: 'LATEST' }, '$.start_from_checkpoint', 'checkpoint-ref', /"latest" or a checkpoint UUID/],
-  ['start_from_checkpoint braced UUID', { ...VALID, start_from_checkpoint: `{${UUID}}` }, '$.start_from_checkpoint', 'checkpoint-ref', /xxxxxxxx-xxxx/],
-  ['start_from_checkpoint short UUID', { ...VALID, start_from_checkpoint: UUID.slice(0, 35) }, '$.start_from_checkpoint', 'checkpoint-ref', /checkpoint UUID/],
-  ['start_from_checkpoint number', { ...VALID, start_from_checkpoint: 7 }, '$.start_from_checkpoint', 'type', /"latest" or a checkpoint UUID/],
-  ['standby without start_from_checkpoint', { ...VALID, standby: true }, '$.standby', 'standby-requires-start', /standby requires start_from_checkpoint/],
+  [
+    'access_key without secret_key',
+    { ...VALID, access_key: 'AKIA0000' },
+    '$.secret_key',
+    'credentials-pair',
+    /required because access_key is set/,
+  ],
+  [
+    'secret_key without access_key',
+    { ...VALID, secret_key: 'wJalrXUtnFEMI' },
+    '$.access_key',
+    'credentials-pair',
+    /required because secret_key is set/,
+  ],
+  [
+    'access_key not a string',
+    { ...VALID, access_key: 1234, secret_key: 'x' },
+    '$.access_key',
+    'type',
+    /must be a string/,
+  ],
+  [
+    'start_from_checkpoint word',
+    { ...VALID, start_from_checkpoint: 'newest' },
+    '$.start_from_checkpoint',
+    'checkpoint-ref',
+    /"latest" or a checkpoint UUID/,
+  ],
+  [
+    'start_from_checkpoint LATEST',
+    { ...VALID, start_from_checkpoint: 'LATEST' },
+    '$.start_from_checkpoint',
+    'checkpoint-ref',
+    /"latest" or a checkpoint UUID/,
+  ],
+  [
+    'start_from_checkpoint braced UUID',
+    { ...VALID, start_from_checkpoint: `{${UUID}}` },
+    '$.start_from_checkpoint',
+    'checkpoint-ref',
+    /xxxxxxxx-xxxx/,
+  ],
+  [
+    'start_from_checkpoint short UUID',
+    { ...VALID, start_from_checkpoint: UUID.slice(0, 35) },
+    '$.start_from_checkpoint',
+    'checkpoint-ref',
+    /checkpoint UUID/,
+  ],
+  [
+    'start_from_checkpoint number',
+    { ...VALID, start_from_checkpoint: 7 },
+    '$.start_from_checkpoint',
+    'type',
+    /"latest" or a checkpoint UUID/,
+  ],
+  [
+    'standby without start_from_checkpoint',
+    { ...VALID, standby: true },
+    '$.standby',
+    'standby-requires-start',
+    /standby requires start_from_checkpoint/,
+  ],
   ['standby a string', { ...VALID, standby: 'yes' }, '$.standby', 'type', /must be true or false/],
-  ['fail_if_no_checkpoint a number', { ...VALID, fail_if_no_checkpoint: 1 }, '$.fail_if_no_checkpoint', 'type', /must be true or false/],
-  ['ignore_checksum a string', { ...VALID, ignore_checksum: 'false' }, '$.ignore_checksum', 'type', /must be true or false/],
-  ['pull_interval zero', { ...VALID, pull_interval: 0 }, '$.pull_interval', 'range', /integer number of seconds of at least 1/],
-  ['pull_interval fractional', { ...VALID, pull_interval: 1.5 }, '$.pull_interval', 'type', /must be an integer/],
-  ['pull_interval a string', { ...VALID, pull_interval: '10' }, '$.pull_interval', 'type', /must be an integer/],
-  ['pull_interval unsafe integer', { ...VALID, pull_interval: 2 ** 60 }, '$.pull_interval', 'range', /at most 9007199254740991/],
+  [
+    'fail_if_no_checkpoint a number',
+    { ...VALID, fail_if_no_checkpoint: 1 },
+    '$.fail_if_no_checkpoint',
+    'type',
+    /must be true or false/,
+  ],
+  [
+    'ignore_checksum a string',
+    { ...VALID, ignore_checksum: 'false' },
+    '$.ignore_checksum',
+    'type',
+    /must be true or false/,
+  ],
+  [
+    'pull_interval zero',
+    { ...VALID, pull_interval: 0 },
+    '$.pull_interval',
+    'range',
+    /integer number of seconds of at least 1/,
+  ],
+  [
+    'pull_interval fractional',
+    { ...VALID, pull_interval: 1.5 },
+    '$.pull_interval',
+    'type',
+    /must be an integer/,
+  ],
+  [
+    'pull_interval a string',
+    { ...VALID, pull_interval: '10' },
+    '$.pull_interval',
+    'type',
+    /must be an integer/,
+  ],
+  [
+    'pull_interval unsafe integer',
+    { ...VALID, pull_interval: 2 ** 60 },
+    '$.pull_interval',
+    'range',
+    /at most 9007199254740991/,
+  ],
   ['push_interval zero', { ...VALID, push_interval: 0 }, '$.push_interval', 'range', /at least 1/],
-  ['push_interval negative', { ...VALID, push_interval: -5 }, '$.push_interval', 'range', /at least 1/],
+  [
+    'push_interval negative',
+    { ...VALID, push_interval: -5 },
+    '$.push_interval',
+    'range',
+    /at least 1/,
+  ],
   ['transfers above 255', { ...VALID, transfers: 256 }, '$.transfers', 'range', /from 1 to 255/],
   ['checkers zero', { ...VALID, checkers: 0 }, '$.checkers', 'range', /from 1 to 255/],
-  ['multi_thread_streams negative', { ...VALID, multi_thread_streams: -1 }, '$.multi_thread_streams', 'range', /from 1 to 255/],
-  ['upload_concurrency too high', { ...VALID, upload_concurrency: 1000 }, '$.upload_concurrency', 'range', /from 1 to 255/],
+  [
+    'multi_thread_streams negative',
+    { ...VALID, multi_thread_streams: -1 },
+    '$.multi_thread_streams',
+    'range',
+    /from 1 to 255/,
+  ],
+  [
+    'upload_concurrency too high',
+    { ...VALID, upload_concurrency: 1000 },
+    '$.upload_concurrency',
+    'range',
+    /from 1 to 255/,
+  ],
   ['transfers a float', { ...VALID, transfers: 2.5 }, '$.transfers', 'type', /from 1 to 255/],
-  ['multi_thread_cutoff with space and B', { ...VALID, multi_thread_cutoff: '100 MB' }, '$.multi_thread_cutoff', 'size', /suffix k, M, G or T/],
-  ['multi_thread_cutoff unsupported unit', { ...VALID, multi_thread_cutoff: '1P' }, '$.multi_thread_cutoff', 'size', /suffix k, M, G or T/],
-  ['multi_thread_cutoff a number', { ...VALID, multi_thread_cutoff: 104857600 }, '$.multi_thread_cutoff', 'type', /must be a string such as "100M"/],
-  ['multi_thread_cutoff negative', { ...VALID, multi_thread_cutoff: '-1M' }, '$.multi_thread_cutoff', 'size', /e\.g\. "100M"/],
-  ['retention_min_count zero', { ...VALID, retention_min_count: 0 }, '$.retention_min_count', 'range', /at least 1/],
-  ['retention_min_age negative', { ...VALID, retention_min_age: -1 }, '$.retention_min_age', 'range', /number of days of at least 0/],
-  ['retention_min_age fractional', { ...VALID, retention_min_age: 0.5 }, '$.retention_min_age', 'type', /integer number of days/],
-  ['flags not an array', { ...VALID, flags: '--fast-list' }, '$.flags', 'type', /must be an array of strings/],
-  ['flags element not a string', { ...VALID, flags: ['--fast-list', 3] }, '$.flags[1]', 'type', /must be a string/],
-  ['flags --delete-after', { ...VALID, flags: ['--delete-after'] }, '$.flags[0]', 'flag-rejected', /--delete-after is not allowed: copies must never delete/],
-  ['flags --max-delete=5', { ...VALID, flags: ['--max-delete=5'] }, '$.flags[0]', 'flag-rejected', /--max-delete is not allowed/],
-  ['flags --config', { ...VALID, flags: ['--fast-list', '--config', '/tmp/rclone.conf'] }, '$.flags[1]', 'flag-rejected', /--config is not allowed: the remote is configured through environment/],
-  ['flags -n', { ...VALID, flags: ['-n'] }, '$.flags[0]', 'flag-rejected', /-n is not allowed: nothing would be transferred/],
-  ['flags -vv', { ...VALID, flags: ['-vv'] }, '$.flags[0]', 'flag-rejected', /-v is not allowed: debug output .* print credentials/],
-  ['flags --log-level=DEBUG', { ...VALID, flags: ['--log-level=DEBUG'] }, '$.flags[0]', 'flag-rejected', /--log-level is not allowed/],
-  ['flags --dump headers', { ...VALID, flags: ['--dump', 'headers'] }, '$.flags[0]', 'flag-rejected', /--dump is not allowed/],
-  ['flags secret on argv', { ...VALID, flags: ['--s3-secret-access-key', 'wJalr'] }, '$.flags[0]', 'flag-rejected', /visible to every local user/],
-  ['flags --stats', { ...VALID, flags: ['--stats=5s'] }, '$.flags[0]', 'flag-rejected', /adapter owns rclone logging/],
-  ['flags --exclude', { ...VALID, flags: ['--exclude', '*.zip'] }, '$.flags[0]', 'flag-rejected', /filters silently skip checkpoint files/],
-  ['flags --ignore-existing', { ...VALID, flags: ['--ignore-existing'] }, '$.flags[0]', 'flag-rejected', /would go stale/],
-  ['flags --update', { ...VALID, flags: ['--update'] }, '$.flags[0]', 'flag-rejected', /clock skew/],
-  ['flags positional word first', { ...VALID, flags: ['other:bucket'] }, '$.flags[0]', 'flag-positional', /extra path/],
-  ['flags empty element', { ...VALID, flags: ['--fast-list', ' '] }, '$.flags[1]', 'flag-empty', /empty argument/],
-  ['camelCase duplicate of a set key', { ...VALID, pull_interval: 5, pullInterval: 6 }, '$.pullInterval', 'duplicate-key', /same setting as pull_interval/],
-  ['camelCase spelling with a bad value', { ...VALID, pullInterval: 0 }, '$.pullInterval', 'range', /at least 1/],
+  [
+    'multi_thread_cutoff with space and B',
+    { ...VALID, multi_thread_cutoff: '100 MB' },
+    '$.multi_thread_cutoff',
+    'size',
+    /suffix k, M, G or T/,
+  ],
+  [
+    'multi_thread_cutoff unsupported unit',
+    { ...VALID, multi_thread_cutoff: '1P' },
+    '$.multi_thread_cutoff',
+    'size',
+    /suffix k, M, G or T/,
+  ],
+  [
+    'multi_thread_cutoff a number',
+    { ...VALID, multi_thread_cutoff: 104857600 },
+    '$.multi_thread_cutoff',
+    'type',
+    /must be a string such as "100M"/,
+  ],
+  [
+    'multi_thread_cutoff negative',
+    { ...VALID, multi_thread_cutoff: '-1M' },
+    '$.multi_thread_cutoff',
+    'size',
+    /e\.g\. "100M"/,
+  ],
+  [
+    'retention_min_count zero',
+    { ...VALID, retention_min_count: 0 },
+    '$.retention_min_count',
+    'range',
+    /at least 1/,
+  ],
+  [
+    'retention_min_age negative',
+    { ...VALID, retention_min_age: -1 },
+    '$.retention_min_age',
+    'range',
+    /number of days of at least 0/,
+  ],
+  [
+    'retention_min_age fractional',
+    { ...VALID, retention_min_age: 0.5 },
+    '$.retention_min_age',
+    'type',
+    /integer number of days/,
+  ],
+  [
+    'flags not an array',
+    { ...VALID, flags: '--fast-list' },
+    '$.flags',
+    'type',
+    /must be an array of strings/,
+  ],
+  [
+    'flags element not a string',
+    { ...VALID, flags: ['--fast-list', 3] },
+    '$.flags[1]',
+    'type',
+    /must be a string/,
+  ],
+  [
+    'flags --delete-after',
+    { ...VALID, flags: ['--delete-after'] },
+    '$.flags[0]',
+    'flag-rejected',
+    /--delete-after is not allowed: copies must never delete/,
+  ],
+  [
+    'flags --max-delete=5',
+    { ...VALID, flags: ['--max-delete=5'] },
+    '$.flags[0]',
+    'flag-rejected',
+    /--max-delete is not allowed/,
+  ],
+  [
+    'flags --config',
+    { ...VALID, flags: ['--fast-list', '--config', '/tmp/rclone.conf'] },
+    '$.flags[1]',
+    'flag-rejected',
+    /--config is not allowed: the remote is configured through environment/,
+  ],
+  [
+    'flags -n',
+    { ...VALID, flags: ['-n'] },
+    '$.flags[0]',
+    'flag-rejected',
+    /-n is not allowed: nothing would be transferred/,
+  ],
+  [
+    'flags -vv',
+    { ...VALID, flags: ['-vv'] },
+    '$.flags[0]',
+    'flag-rejected',
+    /-v is not allowed: debug output .* print credentials/,
+  ],
+  [
+    'flags --log-level=DEBUG',
+    { ...VALID, flags: ['--log-level=DEBUG'] },
+    '$.flags[0]',
+    'flag-rejected',
+    /--log-level is not allowed/,
+  ],
+  [
+    'flags --dump headers',
+    { ...VALID, flags: ['--dump', 'headers'] },
+    '$.flags[0]',
+    'flag-rejected',
+    /--dump is not allowed/,
+  ],
+  [
+    'flags secret on argv',
+    { ...VALID, flags: ['--s3-secret-access-key', 'wJalr'] },
+    '$.flags[0]',
+    'flag-rejected',
+    /visible to every local user/,
+  ],
+  [
+    'flags --stats',
+    { ...VALID, flags: ['--stats=5s'] },
+    '$.flags[0]',
+    'flag-rejected',
+    /adapter owns rclone logging/,
+  ],
+  [
+    'flags --exclude',
+    { ...VALID, flags: ['--exclude', '*.zip'] },
+    '$.flags[0]',
+    'flag-rejected',
+    /filters silently skip checkpoint files/,
+  ],
+  [
+    'flags --ignore-existing',
+    { ...VALID, flags: ['--ignore-existing'] },
+    '$.flags[0]',
+    'flag-rejected',
+    /would go stale/,
+  ],
+  [
+    'flags --update',
+    { ...VALID, flags: ['--update'] },
+    '$.flags[0]',
+    'flag-rejected',
+    /clock skew/,
+  ],
+  [
+    'flags positional word first',
+    { ...VALID, flags: ['other:bucket'] },
+    '$.flags[0]',
+    'flag-positional',
+    /extra path/,
+  ],
+  [
+    'flags empty element',
+    { ...VALID, flags: ['--fast-list', ' '] },
+    '$.flags[1]',
+    'flag-empty',
+    /empty argument/,
+  ],
+  [
+    'camelCase duplicate of a set key',
+    { ...VALID, pull_interval: 5, pullInterval: 6 },
+    '$.pullInterval',
+    'duplicate-key',
+    /same setting as pull_interval/,
+  ],
+  [
+    'camelCase spelling with a bad value',
+    { ...VALID, pullInterval: 0 },
+    '$.pullInterval',
+    'range',
+    /at least 1/,
+  ],
 ];
 
 describe('parseSyncConfig rejects', () => {
@@ -247,28 +630,52 @@ describe('ConfigError', () => {
       ['$.flags[0]', 'flag-rejected'],
       ['$.secret_key', 'credentials-pair'],
     ]);
-    expect(error.message).toMatch(/^Invalid sync configuration \(6 problems\):\n {2}- \$\.endpoint: /);
+    expect(error.message).toMatch(
+      /^Invalid sync configuration \(6 problems\):\n {2}- \$\.endpoint: /,
+    );
     expect(issueAt(error, '$.access_key', 'type').value).toBe('***');
-    expect(issueAt(error, '$.endpoint', 'endpoint-credentials').value).toBe('http://admin:***@minio:9000');
+    expect(issueAt(error, '$.endpoint', 'endpoint-credentials').value).toBe(
+      'http://admin:***@minio:9000',
+    );
     expect(issueAt(error, '$.flags[0]', 'flag-rejected').value).toBe('--s3-secret-access-key=***');
     expect(issueAt(error, '$.transfers', 'range').value).toBe(0);
     expect(issueAt(error, '$.secret_key', 'credentials-pair').value).toBeUndefined();
-    const everything = JSON.stringify({ message: error.message, json: error.toJSON(), issues: error.issues });
-    for (const secret of ['1234', 'hunter22', 'TOPSECRETVALUE']) expect(everything).not.toContain(secret);
+    const everything = JSON.stringify({
+      message: error.message,
+      json: error.toJSON(),
+      issues: error.issues,
+    });
+    for (const secret of ['1234', 'hunter22', 'TOPSECRETVALUE'])
+      expect(everything).not.toContain(secret);
     expect(error.details).toEqual({ issues: error.issues });
   });
 
   it('masks a secret wherever it is echoed, even under another key', () => {
-    const error = errorOf(safeParseSyncConfig({ bucket: 'ab/SECRET-VALUE-1', access_key: 'x', secret_key: 'SECRET-VALUE-1' }));
+    const error = errorOf(
+      safeParseSyncConfig({
+        bucket: 'ab/SECRET-VALUE-1',
+        access_key: 'x',
+        secret_key: 'SECRET-VALUE-1',
+      }),
+    );
     expect(JSON.stringify(error.issues)).not.toContain('SECRET-VALUE-1');
     expect(error.message).not.toContain('SECRET-VALUE-1');
     expect(issueAt(error, '$.bucket', 'bucket-name').value).toBe('ab/***');
   });
 
   it('masks a short secret only where a whole value equals it, so messages stay readable', () => {
-    const error = errorOf(safeParseSyncConfig({ bucket: 'xyz', read_bucket: 'xyz', access_key: 'xyz', secret_key: 'abcdef-long' }));
+    const error = errorOf(
+      safeParseSyncConfig({
+        bucket: 'xyz',
+        read_bucket: 'xyz',
+        access_key: 'xyz',
+        secret_key: 'abcdef-long',
+      }),
+    );
     expect(issueAt(error, '$.read_bucket', 'read-bucket-differs').value).toBe('***');
-    expect(issueAt(error, '$.read_bucket', 'read-bucket-differs').message).toContain('read-only seed');
+    expect(issueAt(error, '$.read_bucket', 'read-bucket-differs').message).toContain(
+      'read-only seed',
+    );
   });
 
   it('keeps warnings of a rejected config on the error', () => {

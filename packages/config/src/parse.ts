@@ -33,8 +33,7 @@ export interface ParsedRuntimeConfig {
 
 /** A parsed config file of either shape; `kind` says which shape was detected. */
 export type ParsedConfigFile =
-  | ({ kind: 'runtime' } & ParsedRuntimeConfig)
-  | ({ kind: 'sync' } & ParsedRuntimeConfig);
+  ({ kind: 'runtime' } & ParsedRuntimeConfig) | ({ kind: 'sync' } & ParsedRuntimeConfig);
 
 /** Result of a safe parse: never throws. */
 export type SafeParseResult<T> = ({ ok: true } & T) | { ok: false; error: ConfigError };
@@ -44,14 +43,21 @@ const SPEC_KEYS_ROOT = ['name', 'storage', 'fault_tolerance'];
 /** Every string under a secret key anywhere in `value`, and values of secret rclone flags. */
 function collectSecrets(value: unknown, out: Set<string> = new Set()): string[] {
   if (Array.isArray(value)) {
-    value.forEach((item, i) => {
-      const previous = value[i - 1];
+    const items: readonly unknown[] = value;
+    items.forEach((item, i) => {
+      const previous = items[i - 1];
       if (typeof item === 'string') {
         const eq = item.indexOf('=');
-        if (eq > 0 && /^--s3-(access-key-id|secret-access-key|session-token)$/.test(item.slice(0, eq))) {
+        if (
+          eq > 0 &&
+          /^--s3-(access-key-id|secret-access-key|session-token)$/.test(item.slice(0, eq))
+        ) {
           out.add(item.slice(eq + 1));
         }
-        if (typeof previous === 'string' && /^--s3-(access-key-id|secret-access-key|session-token)$/.test(previous)) {
+        if (
+          typeof previous === 'string' &&
+          /^--s3-(access-key-id|secret-access-key|session-token)$/.test(previous)
+        ) {
           out.add(item);
         }
       }
@@ -115,13 +121,18 @@ function validate<T>(
   const issues: ConfigIssue[] = [];
   const toIssue = (canonicalPath: PathSegment[], rule: string, message: string): ConfigIssue => {
     const path = originalPath(canonicalPath, report.renames);
-    const secretPath = path.some((segment) => typeof segment === 'string' && SECRET_KEYS.has(segment));
+    const secretPath = path.some(
+      (segment) => typeof segment === 'string' && SECRET_KEYS.has(segment),
+    );
     const value = valueAtPath(redactedRaw, path);
     return {
       path: redactSecretsInText(formatJsonPath(path), secrets),
       rule,
       message: redactSecretsInText(message, secrets),
-      value: secretPath && value !== undefined && value !== null ? '***' : redactSecretsDeep(value, secrets),
+      value:
+        secretPath && value !== undefined && value !== null
+          ? '***'
+          : redactSecretsDeep(value, secrets),
     };
   };
   for (const issue of zodIssues) {
@@ -147,13 +158,24 @@ function newReport(): WalkReport {
 export function parseSyncConfig(json: unknown): ParsedSyncConfig {
   const report = newReport();
   const prepared = prepareSyncInput(json, [], report);
-  const { value, warnings } = validate(SyncConfigSchema, json, prepared, report, 'sync configuration');
+  const { value, warnings } = validate(
+    SyncConfigSchema,
+    json,
+    prepared,
+    report,
+    'sync configuration',
+  );
   return { config: value, warnings };
 }
 
 function prepareRuntimeInput(raw: unknown, report: WalkReport): unknown {
   if (!isPlainObject(raw)) return raw;
-  const root = pickKnownKeys(raw, [], { known: SPEC_KEYS_ROOT, ignored: FELDERA_RUNTIME_KEYS }, report);
+  const root = pickKnownKeys(
+    raw,
+    [],
+    { known: SPEC_KEYS_ROOT, ignored: FELDERA_RUNTIME_KEYS },
+    report,
+  );
   if (isPlainObject(root.fault_tolerance)) {
     root.fault_tolerance = pickKnownKeys(
       root.fault_tolerance,
@@ -163,11 +185,21 @@ function prepareRuntimeInput(raw: unknown, report: WalkReport): unknown {
     );
   }
   if (!isPlainObject(root.storage)) return root;
-  const storage = pickKnownKeys(root.storage, ['storage'], { known: ['backend'], ignored: FELDERA_STORAGE_KEYS }, report);
+  const storage = pickKnownKeys(
+    root.storage,
+    ['storage'],
+    { known: ['backend'], ignored: FELDERA_STORAGE_KEYS },
+    report,
+  );
   setOwn(root, 'storage', storage);
   if (!isPlainObject(storage.backend)) return root;
   const backendPath = ['storage', 'backend'];
-  const backend = pickKnownKeys(storage.backend, backendPath, { known: ['name', 'config'] }, report);
+  const backend = pickKnownKeys(
+    storage.backend,
+    backendPath,
+    { known: ['name', 'config'] },
+    report,
+  );
   setOwn(storage, 'backend', backend);
   const name = backend.name;
   if (typeof name === 'string' && !(FELDERA_STORAGE_BACKENDS as readonly string[]).includes(name)) {
@@ -192,7 +224,12 @@ function prepareRuntimeInput(raw: unknown, report: WalkReport): unknown {
     setOwn(backend, 'config', {});
     return root;
   }
-  const fileConfig = pickKnownKeys(backend.config, configPath, { known: ['sync'], ignored: FELDERA_FILE_BACKEND_KEYS }, report);
+  const fileConfig = pickKnownKeys(
+    backend.config,
+    configPath,
+    { known: ['sync'], ignored: FELDERA_FILE_BACKEND_KEYS },
+    report,
+  );
   setOwn(fileConfig, 'sync', prepareSyncInput(fileConfig.sync, [...configPath, 'sync'], report));
   if (fileConfig.sync === undefined) delete fileConfig.sync;
   setOwn(backend, 'config', fileConfig);
@@ -203,7 +240,13 @@ function prepareRuntimeInput(raw: unknown, report: WalkReport): unknown {
 export function parseRuntimeConfig(json: unknown): ParsedRuntimeConfig {
   const report = newReport();
   const prepared = prepareRuntimeInput(json, report);
-  const { value, warnings } = validate(RuntimeConfigSchema, json, prepared, report, 'runtime configuration');
+  const { value, warnings } = validate(
+    RuntimeConfigSchema,
+    json,
+    prepared,
+    report,
+    'runtime configuration',
+  );
   return { config: value, sync: value.storage?.backend.config.sync ?? null, warnings };
 }
 
@@ -211,7 +254,8 @@ export function parseRuntimeConfig(json: unknown): ParsedRuntimeConfig {
 export function detectConfigKind(json: unknown): 'runtime' | 'sync' {
   if (!isPlainObject(json)) return 'sync';
   const keys = Object.keys(json);
-  if (keys.some((key) => ['storage', 'fault_tolerance', 'faultTolerance'].includes(key))) return 'runtime';
+  if (keys.some((key) => ['storage', 'fault_tolerance', 'faultTolerance'].includes(key)))
+    return 'runtime';
   return keys.includes('name') && !keys.includes('bucket') ? 'runtime' : 'sync';
 }
 
@@ -240,7 +284,12 @@ function safely<T>(parse: () => T): SafeParseResult<T> {
   } catch (error) {
     if (isConfigError(error)) return { ok: false, error };
     // A bug here must not take the caller down; the cause keeps it debuggable, the message stays secret-free.
-    const issue = { path: '$', rule: 'internal', message: 'could not be checked because of an internal error', value: undefined };
+    const issue = {
+      path: '$',
+      rule: 'internal',
+      message: 'could not be checked because of an internal error',
+      value: undefined,
+    };
     const wrapped = new ConfigError([issue]);
     Object.defineProperty(wrapped, 'cause', { value: error, enumerable: false });
     return { ok: false, error: wrapped };

@@ -15,41 +15,72 @@ export const REJECTED_RCLONE_FLAGS: readonly RejectedFlagRule[] = [
   },
   {
     names: ['--config'],
-    reason: 'the remote is configured through environment variables with --config ""; another config file could redirect it or inject credentials',
+    reason:
+      'the remote is configured through environment variables with --config ""; another config file could redirect it or inject credentials',
   },
-  { names: ['--dry-run'], short: ['n'], reason: 'nothing would be transferred, yet the push or pull would report success' },
-  { names: ['--interactive'], short: ['i'], reason: 'rclone would wait for terminal input and hang the sync' },
+  {
+    names: ['--dry-run'],
+    short: ['n'],
+    reason: 'nothing would be transferred, yet the push or pull would report success',
+  },
+  {
+    names: ['--interactive'],
+    short: ['i'],
+    reason: 'rclone would wait for terminal input and hang the sync',
+  },
   {
     names: ['--verbose', '--log-level', '--dump*'],
     short: ['v'],
-    reason: 'debug output and dumps print credentials and request signatures; other levels hide the stats lines the adapter reads',
+    reason:
+      'debug output and dumps print credentials and request signatures; other levels hide the stats lines the adapter reads',
   },
-  { names: ['--quiet'], short: ['q'], reason: 'hides the stats lines the adapter reads for progress and errors' },
+  {
+    names: ['--quiet'],
+    short: ['q'],
+    reason: 'hides the stats lines the adapter reads for progress and errors',
+  },
   {
     names: ['--s3-access-key-id', '--s3-secret-access-key', '--s3-session-token'],
-    reason: 'secrets on the command line are visible to every local user (ps); set access_key/secret_key or use environment credentials',
+    reason:
+      'secrets on the command line are visible to every local user (ps); set access_key/secret_key or use environment credentials',
   },
   {
     names: ['--log-file', '--log-format', '--use-json-log', '--stats*', '--progress*', '--syslog*'],
     short: ['P'],
     reason: 'the adapter owns rclone logging and progress reporting and parses them',
   },
-  { names: ['--rc', '--rc-*'], reason: 'would open rclone\'s remote-control HTTP port on every transfer' },
+  {
+    names: ['--rc', '--rc-*'],
+    reason: "would open rclone's remote-control HTTP port on every transfer",
+  },
   {
     names: ['--immutable'],
-    reason: 'the remote catalog and owner.json are rewritten by design, so every push would fail; batch-file immutability is enforced by the sync itself',
+    reason:
+      'the remote catalog and owner.json are rewritten by design, so every push would fail; batch-file immutability is enforced by the sync itself',
   },
   {
     names: ['--backup-dir', '--suffix*', '--compare-dest', '--copy-dest'],
     reason: 'moves or takes files from locations the catalog and retention do not know about',
   },
   {
-    names: ['--files-from*', '--include*', '--exclude*', '--filter*', '--min-size', '--max-size', '--min-age', '--max-age', '--max-depth'],
-    reason: 'filters silently skip checkpoint files, leaving incomplete checkpoints that look complete',
+    names: [
+      '--files-from*',
+      '--include*',
+      '--exclude*',
+      '--filter*',
+      '--min-size',
+      '--max-size',
+      '--min-age',
+      '--max-age',
+      '--max-depth',
+    ],
+    reason:
+      'filters silently skip checkpoint files, leaving incomplete checkpoints that look complete',
   },
   {
     names: ['--ignore-existing'],
-    reason: 'existing files are never updated, so the rewritten catalog, owner.json and state.json would go stale',
+    reason:
+      'existing files are never updated, so the rewritten catalog, owner.json and state.json would go stale',
   },
   {
     names: ['--size-only'],
@@ -58,11 +89,13 @@ export const REJECTED_RCLONE_FLAGS: readonly RejectedFlagRule[] = [
   {
     names: ['--update'],
     short: ['u'],
-    reason: 'skips files that look newer at the destination: with clock skew between hosts a newer catalog is never copied',
+    reason:
+      'skips files that look newer at the destination: with clock skew between hosts a newer catalog is never copied',
   },
   {
     names: ['--s3-versions', '--s3-version-at', '--s3-version-deleted'],
-    reason: 'lists old object versions or the bucket as it once was: pulls would install stale checkpoints and pushes fail',
+    reason:
+      'lists old object versions or the bucket as it once was: pulls would install stale checkpoints and pushes fail',
   },
 ];
 
@@ -100,7 +133,9 @@ function matchesName(pattern: string, name: string): boolean {
 }
 
 function ruleForLong(name: string): RejectedFlagRule | undefined {
-  return REJECTED_RCLONE_FLAGS.find((rule) => rule.names.some((pattern) => matchesName(pattern, name)));
+  return REJECTED_RCLONE_FLAGS.find((rule) =>
+    rule.names.some((pattern) => matchesName(pattern, name)),
+  );
 }
 
 function ruleForShort(letter: string): RejectedFlagRule | undefined {
@@ -121,11 +156,21 @@ export function checkRcloneFlags(flags: readonly string[]): {
   flags.forEach((raw, index) => {
     const flag = raw.trim();
     if (flag.length === 0) {
-      rejections.push({ index, rule: 'flag-empty', flag: '', reason: 'an empty argument would reach rclone as an extra path' });
+      rejections.push({
+        index,
+        rule: 'flag-empty',
+        flag: '',
+        reason: 'an empty argument would reach rclone as an extra path',
+      });
       return;
     }
     if (flag === '--') {
-      rejections.push({ index, rule: 'flag-rejected', flag, reason: '"--" makes rclone read every later flag as a path' });
+      rejections.push({
+        index,
+        rule: 'flag-rejected',
+        flag,
+        reason: '"--" makes rclone read every later flag as a path',
+      });
       return;
     }
     if (flag.startsWith('--')) {
@@ -140,7 +185,13 @@ export function checkRcloneFlags(flags: readonly string[]): {
       const letters = flag.slice(1).split('=')[0] ?? '';
       for (const letter of new Set(letters)) {
         const rule = ruleForShort(letter);
-        if (rule) rejections.push({ index, rule: 'flag-rejected', flag: `-${letter}`, reason: rule.reason });
+        if (rule)
+          rejections.push({
+            index,
+            rule: 'flag-rejected',
+            flag: `-${letter}`,
+            reason: rule.reason,
+          });
       }
       return;
     }

@@ -21,17 +21,23 @@ function redactFlags(flags: readonly unknown[]): unknown[] {
     if (typeof previous === 'string' && SECRET_FLAGS.includes(previous)) return REDACTED;
     if (typeof flag !== 'string') return redactConfig(flag);
     const eq = flag.indexOf('=');
-    if (eq > 0 && SECRET_FLAGS.includes(flag.slice(0, eq))) return `${flag.slice(0, eq)}=${REDACTED}`;
+    if (eq > 0 && SECRET_FLAGS.includes(flag.slice(0, eq)))
+      return `${flag.slice(0, eq)}=${REDACTED}`;
     return flag;
   });
 }
 
 /** Masks a password in `scheme://user:password@host` so endpoints can be shown. */
 export function redactUrlCredentials(text: string): string {
-  return text.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*)@/i, (_all, scheme: string, userinfo: string) => {
-    const colon = userinfo.indexOf(':');
-    return colon < 0 ? `${scheme}${REDACTED}@` : `${scheme}${userinfo.slice(0, colon)}:${REDACTED}@`;
-  });
+  return text.replace(
+    /^([a-z][a-z0-9+.-]*:\/\/)([^/@\s]*)@/i,
+    (_all, scheme: string, userinfo: string) => {
+      const colon = userinfo.indexOf(':');
+      return colon < 0
+        ? `${scheme}${REDACTED}@`
+        : `${scheme}${userinfo.slice(0, colon)}:${REDACTED}@`;
+    },
+  );
 }
 
 /**
@@ -68,8 +74,13 @@ function redactValue(value: unknown, key: string | undefined): unknown {
 }
 
 /** Replaces every occurrence of each non-empty secret in `text` with "***" (longest first, so overlaps mask fully). */
-export function redactSecrets(text: string, secrets: readonly (string | null | undefined)[]): string {
-  const list = [...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length > 0))];
+export function redactSecrets(
+  text: string,
+  secrets: readonly (string | null | undefined)[],
+): string {
+  const list = [
+    ...new Set(secrets.filter((s): s is string => typeof s === 'string' && s.length > 0)),
+  ];
   list.sort((a, b) => b.length - a.length);
   let out = text;
   for (const secret of list) out = out.split(secret).join(REDACTED);

@@ -46,7 +46,9 @@ export const StorageBackendSchema = z.object({
   name: z
     .string({ error: 'must be a backend name such as "file"' })
     .min(1, { error: 'must be a backend name such as "file"' })
-    .meta({ description: 'Feldera storage backend: "default", "file" or "object"; sync needs "file"' }),
+    .meta({
+      description: 'Feldera storage backend: "default", "file" or "object"; sync needs "file"',
+    }),
   config: z
     .object({
       sync: SyncConfigSchema.nullish()
@@ -94,7 +96,9 @@ export type RuntimeConfig = z.output<typeof RuntimeConfigSchema>;
 export type RuntimeConfigInput = z.input<typeof RuntimeConfigSchema>;
 
 /** Seconds between periodic checkpoints, or null when fault tolerance or the interval is off. */
-export function periodicCheckpointIntervalSecs(config: Pick<RuntimeConfig, 'fault_tolerance'>): number | null {
+export function periodicCheckpointIntervalSecs(
+  config: Pick<RuntimeConfig, 'fault_tolerance'>,
+): number | null {
   const ft = config.fault_tolerance;
   return ft.model === 'none' ? null : ft.checkpoint_interval_secs;
 }

@@ -13,7 +13,12 @@ function integer(min: number, max: number | undefined, unit = ''): z.ZodInt {
       : `must be an integer${unit} from ${min} to ${max}`;
   // Above 2^53 JavaScript cannot hold integers exactly; say so rather than "at least 1".
   const base = z
-    .int({ error: (issue) => (issue.code === 'too_big' && max === undefined ? `must be at most ${Number.MAX_SAFE_INTEGER}` : message) })
+    .int({
+      error: (issue) =>
+        issue.code === 'too_big' && max === undefined
+          ? `must be at most ${Number.MAX_SAFE_INTEGER}`
+          : message,
+    })
     .min(min, { error: message });
   return max === undefined ? base : base.max(max, { error: message });
 }
@@ -59,7 +64,10 @@ function checkEndpoint(value: string): { rule: string; message: string } | undef
 
 const providerMessage = (input: unknown): string => {
   const suggestion = typeof input === 'string' ? suggestProvider(input) : undefined;
-  const hint = suggestion === undefined ? '' : ` (did you mean ${JSON.stringify(suggestion)}? names are case-sensitive)`;
+  const hint =
+    suggestion === undefined
+      ? ''
+      : ` (did you mean ${JSON.stringify(suggestion)}? names are case-sensitive)`;
   return `unknown S3 provider${hint}; expected one of rclone's provider names: ${S3_PROVIDERS.join(', ')}`;
 };
 
@@ -68,23 +76,32 @@ export const syncConfigFields = {
   endpoint: optional(
     z.string({ error: endpointMessage }).superRefine((value, ctx) => {
       const problem = checkEndpoint(value);
-      if (problem) ctx.addIssue({ code: 'custom', message: problem.message, params: { rule: problem.rule } });
+      if (problem)
+        ctx.addIssue({ code: 'custom', message: problem.message, params: { rule: problem.rule } });
     }),
-  ).meta({ description: 'S3 endpoint URL, e.g. http://127.0.0.1:9000; omit for AWS', format: 'uri' }),
+  ).meta({
+    description: 'S3 endpoint URL, e.g. http://127.0.0.1:9000; omit for AWS',
+    format: 'uri',
+  }),
   bucket: bucketLocation('Bucket name and optional prefix: "name" or "name/prefix/..."'),
   read_bucket: optional(
     bucketLocation('Read-only seed location, same form as bucket; must differ from bucket'),
   ),
   region: optional(z.string({ error: 'must be a string' }))
     .transform((value) => (value === '' ? null : value))
-    .meta({ description: 'Bucket region; defaults to us-east-1 when provider is AWS. Empty means none (MinIO)' }),
+    .meta({
+      description:
+        'Bucket region; defaults to us-east-1 when provider is AWS. Empty means none (MinIO)',
+    }),
   provider: z
     .enum(S3_PROVIDERS, { error: (issue) => providerMessage(issue.input) })
     .default('Other')
     .meta({ description: "rclone's S3 provider name, case-sensitive; Other when unsure" }),
   access_key: optional(z.string({ error: 'must be a string' }))
     .transform((value) => (value === '' ? null : value))
-    .meta({ description: 'S3 access key; omit both keys to use environment credentials (IRSA, AWS_*)' }),
+    .meta({
+      description: 'S3 access key; omit both keys to use environment credentials (IRSA, AWS_*)',
+    }),
   secret_key: optional(z.string({ error: 'must be a string' }))
     .transform((value) => (value === '' ? null : value))
     .meta({ description: 'S3 secret key; set together with access_key or not at all' }),
@@ -123,9 +140,13 @@ export const syncConfigFields = {
     .boolean({ error: 'must be true or false' })
     .default(false)
     .meta({ description: 'rclone --ignore-checksum' }),
-  multi_thread_streams: integer(1, 255).default(10).meta({ description: 'rclone --multi-thread-streams' }),
+  multi_thread_streams: integer(1, 255)
+    .default(10)
+    .meta({ description: 'rclone --multi-thread-streams' }),
   multi_thread_cutoff: z
-    .string({ error: 'must be a string such as "100M": a number with optional suffix k, M, G or T' })
+    .string({
+      error: 'must be a string such as "100M": a number with optional suffix k, M, G or T',
+    })
     .superRefine((value, ctx) => {
       if (normaliseSizeSuffix(value) === undefined) {
         ctx.addIssue({
@@ -138,8 +159,12 @@ export const syncConfigFields = {
     .meta({ pattern: SIZE_SUFFIX_PATTERN.source })
     .default('100M')
     .transform((value) => normaliseSizeSuffix(value) ?? value)
-    .meta({ description: 'rclone --multi-thread-cutoff: a number with optional suffix k, M, G, T' }),
-  upload_concurrency: integer(1, 255).default(10).meta({ description: 'rclone --s3-upload-concurrency' }),
+    .meta({
+      description: 'rclone --multi-thread-cutoff: a number with optional suffix k, M, G, T',
+    }),
+  upload_concurrency: integer(1, 255)
+    .default(10)
+    .meta({ description: 'rclone --s3-upload-concurrency' }),
   flags: z
     .array(z.string({ error: 'must be a string' }), { error: 'must be an array of strings' })
     .superRefine((flags, ctx) => {
@@ -154,7 +179,9 @@ export const syncConfigFields = {
       }
     })
     .default([])
-    .meta({ description: 'Extra rclone flags, appended last; contract-breaking flags are rejected' }),
+    .meta({
+      description: 'Extra rclone flags, appended last; contract-breaking flags are rejected',
+    }),
   retention_min_count: integer(1, undefined)
     .default(10)
     .meta({ description: 'Remote retention: always keep this many newest checkpoints' }),

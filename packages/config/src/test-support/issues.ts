@@ -4,7 +4,8 @@ import type { SafeParseResult } from '../parse.js';
 
 /** The ConfigError of a failed safe parse; fails the test when parsing succeeded. */
 export function errorOf(result: SafeParseResult<object>): ConfigError {
-  if (result.ok) throw new Error(`expected the config to be rejected, got ${JSON.stringify(result)}`);
+  if (result.ok)
+    throw new Error(`expected the config to be rejected, got ${JSON.stringify(result)}`);
   return result.error;
 }
 

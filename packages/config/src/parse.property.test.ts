@@ -1,0 +1,151 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isConfigError } from './config-error.js';
+import {
+  parseConfigFile,
+  parseRuntimeConfig,
+  parseSyncConfig,
+  safeParseConfigFile,
+} from './parse.js';
+
+/** Secrets that cannot occur by chance in messages: a fixed marker plus random letters. */
+const secretArb = fc.stringMatching(/^[A-Za-z0-9]{8,20}$/).map((s) => `Zq9Secret${s}`);
+
+const validSyncArb = fc.record(
+  {
+    bucket: fc.constantFrom('ckpt', 'ckpt/a', 'my.bucket/x/y/', 'Legacy_Bucket'),
+    provider: fc.constantFrom('AWS', 'Minio', 'Ceph', 'Other', 'GCS'),
+    endpoint: fc.constantFrom('http://127.0.0.1:9000', 'https://s3.example.com'),
+    start_from_checkpoint: fc.constantFrom('latest', '0197a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b'),
+    standby: fc.boolean(),
+    pull_interval: fc.integer({ min: 1, max: 3600 }),
+    transfers: fc.integer({ min: 1, max: 255 }),
+    multi_thread_cutoff: fc.constantFrom('100M', '1G', '64k'),
+    flags: fc.constantFrom([], ['--fast-list'], ['--s3-server-side-encryption', 'aws:kms']),
+    retention_min_age: fc.integer({ min: 0, max: 365 }),
+  },
+  { requiredKeys: ['bucket', 'start_from_checkpoint'] },
+);
+
+/** A JSON-ish value, including awkward keys. */
+const anyJson = fc.oneof(
+  fc.jsonValue(),
+  fc.dictionary(
+    fc.constantFrom('__proto__', 'constructor', 'storage', 'bucket', 'sync', 'a b'),
+    fc.jsonValue(),
+  ),
+);
+
+const SYNC_KEYS = [
+  'bucket',
+  'read_bucket',
+  'provider',
+  'region',
+  'endpoint',
+  'start_from_checkpoint',
+  'standby',
+  'flags',
+  'transfers',
+  'multi_thread_cutoff',
+  'pull_interval',
+  'pullInterval',
+  'readBucket',
+  'bogus',
+];
+
+/** One mutation of a valid sync object: set a key to anything, or delete it. */
+const mutationArb = fc.oneof(
+  fc.record({
+    op: fc.constant('set' as const),
+    key: fc.constantFrom(...SYNC_KEYS),
+    value: anyJson,
+  }),
+  fc.record({ op: fc.constant('delete' as const), key: fc.constantFrom(...SYNC_KEYS) }),
+);
+
+function mutate(
+  base: Record<string, unknown>,
+  mutations: { op: 'set' | 'delete'; key: string; value?: unknown }[],
+): Record<string, unknown> {
+  const out = { ...base };
+  for (const m of mutations) {
+    if (m.op === 'delete') delete out[m.key];
+    else
+      Object.defineProperty(out, m.key, {
+        value: m.value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+  }
+  return out;
+}
+
+/** Runs `parse` and returns all text it produced; throws when it throws anything but a ConfigError. */
+function everythingSaid(parse: () => { warnings: unknown[] }): string {
+  try {
+    return JSON.stringify(parse().warnings);
+  } catch (error) {
+    if (!isConfigError(error)) throw error;
+    return JSON.stringify({
+      message: error.message,
+      issues: error.issues,
+      warnings: error.warnings,
+      json: error.toJSON(),
+    });
+  }
+}
+
+describe('parser properties', () => {
+  it('random JSON only ever yields a result or a ConfigError', () => {
+    fc.assert(
+      fc.property(anyJson, (json) => {
+        everythingSaid(() => parseSyncConfig(json));
+        everythingSaid(() => parseRuntimeConfig(json));
+        everythingSaid(() => parseConfigFile(json));
+        expect(typeof safeParseConfigFile(json).ok).toBe('boolean');
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('mutated valid configs never throw anything else and never echo a secret', () => {
+    fc.assert(
+      fc.property(
+        validSyncArb,
+        secretArb,
+        secretArb,
+        fc.array(mutationArb, { maxLength: 4 }),
+        fc.boolean(),
+        (sync, ak, sk, mutations, wrap) => {
+          const mutated = mutate({ ...sync, access_key: ak, secret_key: sk }, mutations);
+          // Secrets also land in places they do not belong: another field and a secret flag.
+          const leaky = {
+            ...mutated,
+            region: `${ak}-region`,
+            flags: ['--s3-secret-access-key', sk],
+          };
+          for (const input of [mutated, leaky]) {
+            const json = wrap
+              ? { storage: { backend: { name: 'file', config: { sync: input } } } }
+              : input;
+            const said = everythingSaid(() => parseConfigFile(json));
+            expect(said).not.toContain(ak);
+            expect(said).not.toContain(sk);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+
+  it('a valid config always parses, and its normalised output parses to itself', () => {
+    fc.assert(
+      fc.property(validSyncArb, (sync) => {
+        const { config } = parseSyncConfig(sync);
+        expect(parseSyncConfig(config).config).toEqual(config);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
