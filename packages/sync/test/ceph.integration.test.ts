@@ -123,8 +123,8 @@ describe.skipIf(!ceph.available)('against Ceph RGW', () => {
     expect(won).toHaveLength(1);
     const lost = results.find((r) => r.status === 'rejected');
     expect(hasErrorCode(lost?.reason, SyncErrorCodes.ownerMismatch)).toBe(true);
-    const owner = JSON.parse(new TextDecoder().decode((await storeFor(own).getSmall('owner.json'))!)) as { pipeline_name: string };
-    expect(owner.pipeline_name).toBe(results[0]!.status === 'fulfilled' ? A.systemName : B.systemName);
+    const owner = JSON.parse(new TextDecoder().decode((await storeFor(own).getSmall('owner.json')))) as { pipeline_name: string };
+    expect(owner.pipeline_name).toBe(results[0].status === 'fulfilled' ? A.systemName : B.systemName);
   });
 
   it('retention keeps the newest and the young, and the bucket holds exactly what they need', async () => {
@@ -141,7 +141,7 @@ describe.skipIf(!ceph.available)('against Ceph RGW', () => {
       await s.push(ids[i]!);
     }
     expect(await listKeys(store)).toEqual([...needed].sort());
-    const catalog = JSON.parse(new TextDecoder().decode((await store.getSmall('checkpoints.feldera'))!)) as { uuid: string }[];
+    const catalog = JSON.parse(new TextDecoder().decode((await store.getSmall('checkpoints.feldera')))) as { uuid: string }[];
     expect(catalog.map((e) => e.uuid)).toEqual(ids.slice(2));
   });
 
