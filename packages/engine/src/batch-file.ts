@@ -141,7 +141,8 @@ export async function readBatchFile(
           header = parseHeader(buf.toString('utf8', start, nl), name, expectedTable);
         } else {
           const space = buf.indexOf(32, start);
-          if (space < 0 || space > nl) throw corruptFileError(name, `line ${count + 2} has no weight`);
+          if (space < 0 || space > nl)
+            throw corruptFileError(name, `line ${count + 2} has no weight`);
           const weight = Number(buf.toString('latin1', start, space));
           if (!Number.isSafeInteger(weight) || weight === 0) {
             throw corruptFileError(name, `line ${count + 2} has an invalid weight`);

@@ -1,7 +1,8 @@
 import { EngineErrorCodes, engineError } from './errors.js';
 
 /** Any JSON value, the shape of a row. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /**
  * Canonical JSON of a value: object keys sorted, no whitespace. Two rows are the same row exactly

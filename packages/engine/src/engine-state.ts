@@ -36,17 +36,29 @@ export function parseEngineState(text: string, fileName: string): EngineState {
     throw corruptFileError(fileName, 'not JSON (truncated or overwritten?)', error);
   }
   const s = value as Partial<EngineState> | null;
-  if (s === null || typeof s !== 'object' || Array.isArray(s)) throw corruptFileError(fileName, 'not a JSON object');
+  if (s === null || typeof s !== 'object' || Array.isArray(s))
+    throw corruptFileError(fileName, 'not a JSON object');
   if (s.engine !== ENGINE_STATE_FORMAT) {
-    throw corruptFileError(fileName, `not written by this engine (engine: ${JSON.stringify(s.engine ?? null)})`);
+    throw corruptFileError(
+      fileName,
+      `not written by this engine (engine: ${JSON.stringify(s.engine ?? null)})`,
+    );
   }
-  if (typeof s.uuid !== 'string' || !/^[0-9a-f-]{36}$/i.test(s.uuid)) throw corruptFileError(fileName, 'uuid is invalid');
+  if (typeof s.uuid !== 'string' || !/^[0-9a-f-]{36}$/i.test(s.uuid))
+    throw corruptFileError(fileName, 'uuid is invalid');
   if (!isCount(s.step)) throw corruptFileError(fileName, 'step is invalid');
-  if (!isCount(s.processed_records)) throw corruptFileError(fileName, 'processed_records is invalid');
+  if (!isCount(s.processed_records))
+    throw corruptFileError(fileName, 'processed_records is invalid');
   if (!isRecord(s.input_offsets)) throw corruptFileError(fileName, 'input_offsets is invalid');
-  if (!isRecord(s.table_hashes) || !isRecord(s.table_entries)) throw corruptFileError(fileName, 'table data is invalid');
+  if (!isRecord(s.table_hashes) || !isRecord(s.table_entries))
+    throw corruptFileError(fileName, 'table data is invalid');
   for (const [table, hash] of Object.entries(s.table_hashes)) {
-    if (!isTableName(table) || typeof hash !== 'string' || !/^[0-9a-f]{64}$/.test(hash) || !isCount(s.table_entries[table])) {
+    if (
+      !isTableName(table) ||
+      typeof hash !== 'string' ||
+      !/^[0-9a-f]{64}$/.test(hash) ||
+      !isCount(s.table_entries[table])
+    ) {
       throw corruptFileError(fileName, `table ${table} is described wrongly`);
     }
   }

@@ -22,13 +22,13 @@ export interface MergePolicy {
   maxBatches: number;
 }
 
-/** Default policy: fan-in 4 from 64 KiB, at most 10% of a table rewritten per step, at most 32 files. */
+/** Default policy: fan-in 4 from 64 KiB, at most 10% of a table rewritten per step, at most 64 files. */
 export const DEFAULT_MERGE_POLICY: MergePolicy = {
   fanIn: 4,
   baseBytes: 64 * 1024,
   maxRewriteFraction: 0.1,
   minRewriteBytes: 1024 * 1024,
-  maxBatches: 32,
+  maxBatches: 64,
 };
 
 /** Size tier of a batch under `policy`: 0 up to `baseBytes`, then one tier per factor of `fanIn`. */

@@ -122,9 +122,13 @@ class ReferenceEngine implements Engine {
   open(storageDir: string, options: EngineCallOptions = {}): Promise<EngineStatus> {
     return this.serial(async () => {
       if (this.lifecycle !== 'closed') {
-        throw engineError(EngineErrorCodes.ALREADY_OPEN, `engine is already open on ${this.dir ?? '?'}`, {
-          hint: 'close it first, or create another engine',
-        });
+        throw engineError(
+          EngineErrorCodes.ALREADY_OPEN,
+          `engine is already open on ${this.dir ?? '?'}`,
+          {
+            hint: 'close it first, or create another engine',
+          },
+        );
       }
       this.lifecycle = 'opening';
       try {
@@ -133,7 +137,8 @@ class ReferenceEngine implements Engine {
         await this.restore(storageDir, options.signal);
         for (const table of this.options.tables ?? []) {
           assertTableName(table);
-          if (!this.tables.has(table)) this.tables.set(table, { rows: new Map(), spine: [], hash: null });
+          if (!this.tables.has(table))
+            this.tables.set(table, { rows: new Map(), spine: [], hash: null });
         }
         this.lifecycle = 'open';
       } catch (error) {
@@ -189,7 +194,8 @@ class ReferenceEngine implements Engine {
       const retired: string[] = [];
       try {
         for (const [table, , batch] of written) {
-          if (batch !== null) retired.push(...(await this.merge(dir, table, options.signal)));
+          if (batch !== null)
+            retired.push(...(await this.merge(dir, table, batch.bytes, options.signal)));
         }
         if (retired.length > 0) await this.deleteUnreferencedBatches(dir, retired);
       } catch (error) {
@@ -356,12 +362,20 @@ class ReferenceEngine implements Engine {
       const spine = parseSpine(spineText, spinePath, table);
       const rows: Multiset = new Map();
       for (const batch of spine.batches) {
-        await readBatchFile(join(dir, batch.file), table, (key, weight) => addWeight(rows, key, weight), { signal });
+        await readBatchFile(
+          join(dir, batch.file),
+          table,
+          (key, weight) => addWeight(rows, key, weight),
+          { signal },
+        );
         batches.add(batch.file);
       }
       const runtime: TableRuntime = { rows, spine: spine.batches, hash: null };
       const verify = this.options.verifyOnOpen ?? true;
-      if (rows.size !== state.table_entries[table] || (verify && this.hashOf(runtime) !== expectedHash)) {
+      if (
+        rows.size !== state.table_entries[table] ||
+        (verify && this.hashOf(runtime) !== expectedHash)
+      ) {
         throw engineError(
           EngineErrorCodes.HASH_MISMATCH,
           `table ${table} restored from checkpoint ${state.uuid} does not match the hash in ${ROOT_STATE_FILE}`,
@@ -381,25 +395,37 @@ class ReferenceEngine implements Engine {
     this.depsCache.set(state.uuid, batches);
   }
 
-  private async merge(dir: string, table: string, signal: AbortSignal | undefined): Promise<string[]> {
+  /** Runs the merge policy on one table after a step that added `newBytes` to it; returns the retired files. */
+  private async merge(
+    dir: string,
+    table: string,
+    newBytes: number,
+    signal: AbortSignal | undefined,
+  ): Promise<string[]> {
     const runtime = this.table(table);
-    let budget = mergeBudget(
-      runtime.spine.reduce((sum, batch) => sum + batch.bytes, 0),
-      this.policy,
-    );
+    // The budget is a share of what the previous checkpoint could have had, not of the new batch.
+    const total = runtime.spine.reduce((sum, batch) => sum + batch.bytes, 0);
+    let budget = mergeBudget(total - newBytes, this.policy);
     const retired: string[] = [];
     for (let round = runtime.spine.length; round > 0; round -= 1) {
       const group = planMerge(runtime.spine, budget, this.policy);
       if (group === null) break;
       const merged: Multiset = new Map();
       for (const batch of group) {
-        await readBatchFile(join(dir, batch.file), table, (key, weight) => addWeight(merged, key, weight), { signal });
+        await readBatchFile(
+          join(dir, batch.file),
+          table,
+          (key, weight) => addWeight(merged, key, weight),
+          { signal },
+        );
       }
       const members = new Set(group.map((batch) => batch.file));
       const kept = runtime.spine.filter((batch) => !members.has(batch.file));
       if (merged.size > 0) {
         const file = this.newBatchName();
-        const result = await writeBatchFile(join(dir, file), table, sortedEntries(merged), { signal });
+        const result = await writeBatchFile(join(dir, file), table, sortedEntries(merged), {
+          signal,
+        });
         kept.push({ file, entries: result.entries, bytes: result.bytes });
       }
       runtime.spine = kept;
@@ -519,7 +545,8 @@ class ReferenceEngine implements Engine {
     if (catalogExists || catalog.length > 0) {
       // Without a catalog, checkpoint directories are a damaged layout, not debris: leave them.
       for (const name of names) {
-        if (isUuid(name) && !keep.has(name.toLowerCase())) await rm(join(dir, name), { recursive: true, force: true });
+        if (isUuid(name) && !keep.has(name.toLowerCase()))
+          await rm(join(dir, name), { recursive: true, force: true });
       }
     }
     const candidates = names.filter((name) => isBatchFileName(name.replace(/\.mut$/, '')));
@@ -532,7 +559,8 @@ class ReferenceEngine implements Engine {
     keep?: ReadonlySet<string>,
   ): Promise<void> {
     const needed = new Set<string>();
-    for (const runtime of this.tables.values()) for (const batch of runtime.spine) needed.add(batch.file);
+    for (const runtime of this.tables.values())
+      for (const batch of runtime.spine) needed.add(batch.file);
     const checkpoints = keep ?? new Set([...this.depsCache.keys(), ...this.pinnedSet()]);
     for (const uuid of checkpoints) {
       for (const file of await this.dependenciesOf(dir, uuid)) needed.add(file);
@@ -549,10 +577,14 @@ class ReferenceEngine implements Engine {
     if (deps === null) {
       // A pinned checkpoint that is not here needs nothing; a directory without its list stops deletion.
       if (!(await exists(join(dir, uuid)))) return new Set();
-      throw engineError(EngineErrorCodes.MISSING_FILE, `checkpoint ${uuid} has no ${DEPENDENCIES_FILE}`, {
-        hint: 'local GC deletes no batch file until it knows what every kept checkpoint needs',
-        details: { file: `${uuid}/${DEPENDENCIES_FILE}` },
-      });
+      throw engineError(
+        EngineErrorCodes.MISSING_FILE,
+        `checkpoint ${uuid} has no ${DEPENDENCIES_FILE}`,
+        {
+          hint: 'local GC deletes no batch file until it knows what every kept checkpoint needs',
+          details: { file: `${uuid}/${DEPENDENCIES_FILE}` },
+        },
+      );
     }
     const set = new Set(deps.batches);
     this.depsCache.set(uuid, set);
@@ -598,8 +630,12 @@ async function exists(path: string): Promise<boolean> {
 function wrapIo(error: unknown, action: string): SyncError {
   if (isSyncError(error)) return error;
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  return engineError(EngineErrorCodes.IO, `cannot ${action}${code === undefined ? '' : ` (${code})`}`, {
-    cause: error,
-    details: code === undefined ? {} : { errno: code },
-  });
+  return engineError(
+    EngineErrorCodes.IO,
+    `cannot ${action}${code === undefined ? '' : ` (${code})`}`,
+    {
+      cause: error,
+      details: code === undefined ? {} : { errno: code },
+    },
+  );
 }

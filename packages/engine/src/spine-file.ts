@@ -8,7 +8,8 @@ export interface SpineFile {
   batches: SpineBatch[];
 }
 
-const BATCH_FILE_RE = /^w\d+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.feldera$/i;
+const BATCH_FILE_RE =
+  /^w\d+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.feldera$/i;
 
 /** Name of a table's spine file inside a checkpoint directory. */
 export function spineFileName(table: string): string {
@@ -29,7 +30,12 @@ export function parseSpine(text: string, fileName: string, expectedTable: string
     throw corruptFileError(fileName, 'not JSON', error);
   }
   const raw = value as { table?: unknown; batches?: unknown } | null;
-  if (raw === null || typeof raw !== 'object' || typeof raw.table !== 'string' || !isTableName(raw.table)) {
+  if (
+    raw === null ||
+    typeof raw !== 'object' ||
+    typeof raw.table !== 'string' ||
+    !isTableName(raw.table)
+  ) {
     throw corruptFileError(fileName, 'not a spine file');
   }
   if (raw.table !== expectedTable) {

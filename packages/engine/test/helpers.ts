@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { EngineClock } from '../src/clock.js';
 
 /** A fresh temporary directory and its cleanup. */
-export async function tempDir(prefix = 'engine-'): Promise<{ path: string; cleanup: () => Promise<void> }> {
+export async function tempDir(
+  prefix = 'engine-',
+): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
 }
@@ -43,7 +45,9 @@ export function createManualClock(start = Date.UTC(2025, 0, 1)): ManualClock {
     advance: (ms) => {
       const until = now + ms;
       for (let guard = 0; guard < 10_000; guard += 1) {
-        const due = [...timers.entries()].filter(([, t]) => t.at <= until).sort(([, a], [, b]) => a.at - b.at)[0];
+        const due = [...timers.entries()]
+          .filter(([, t]) => t.at <= until)
+          .sort(([, a], [, b]) => a.at - b.at)[0];
         if (due === undefined) break;
         timers.delete(due[0]);
         now = due[1].at;

@@ -20,7 +20,10 @@ afterEach(async () => {
   await cleanup();
 });
 
-async function openEngine(path = dir, options: Parameters<typeof openReferenceEngine>[1] = {}): Promise<Engine> {
+async function openEngine(
+  path = dir,
+  options: Parameters<typeof openReferenceEngine>[1] = {},
+): Promise<Engine> {
   const engine = await openReferenceEngine(path, options);
   engines.push(engine);
   return engine;
@@ -29,13 +32,21 @@ async function openEngine(path = dir, options: Parameters<typeof openReferenceEn
 describe('reference engine', () => {
   it('starts empty on a directory without state', async () => {
     const engine = await openEngine(dir, { tables: ['t'] });
-    expect(engine.status()).toMatchObject({ state: 'open', step: 0, processed_records: 0, lastCheckpoint: null, tables: ['t'] });
+    expect(engine.status()).toMatchObject({
+      state: 'open',
+      step: 0,
+      processed_records: 0,
+      lastCheckpoint: null,
+      tables: ['t'],
+    });
     expect((await engine.readTable('t')).rows).toEqual([]);
   });
 
   it('keeps multiset rows in canonical order and exposes only positive weights', async () => {
     const engine = await openEngine();
-    await engine.ingest({ tables: { t: { insert: [{ b: 1, a: 2 }, { a: 2, b: 1 }, 'x', 3], delete: ['ghost'] } } });
+    await engine.ingest({
+      tables: { t: { insert: [{ b: 1, a: 2 }, { a: 2, b: 1 }, 'x', 3], delete: ['ghost'] } },
+    });
     const step = await engine.ingest({ tables: { t: { delete: [{ a: 2, b: 1 }, 3] } } });
     expect(step).toEqual({ step: 2, records: 2, processed_records: 7 });
     const snapshot = await engine.readTable('t');
@@ -50,19 +61,24 @@ describe('reference engine', () => {
 
   it('rejects a bad row or table name without applying any of the step', async () => {
     const engine = await openEngine();
-    await expect(engine.ingest({ tables: { t: { insert: [1, Number.NaN] } } })).rejects.toSatisfy((e) =>
-      hasErrorCode(e, EngineErrorCodes.INVALID_ROW),
+    await expect(engine.ingest({ tables: { t: { insert: [1, Number.NaN] } } })).rejects.toSatisfy(
+      (e) => hasErrorCode(e, EngineErrorCodes.INVALID_ROW),
     );
     await expect(engine.ingest({ tables: { 'a/../b': { insert: [1] } } })).rejects.toSatisfy((e) =>
       hasErrorCode(e, EngineErrorCodes.INVALID_TABLE),
     );
     expect(engine.status().step).toBe(0);
-    await expect(engine.readTable('t')).rejects.toSatisfy((e) => hasErrorCode(e, EngineErrorCodes.UNKNOWN_TABLE));
+    await expect(engine.readTable('t')).rejects.toSatisfy((e) =>
+      hasErrorCode(e, EngineErrorCodes.UNKNOWN_TABLE),
+    );
   });
 
   it('writes a Feldera-layout checkpoint and resumes from it', async () => {
     const engine = await openEngine();
-    await engine.ingest({ tables: { a: { insert: [1, 2, 3] }, b: { insert: ['x'] } }, offsets: { kafka: { p0: 17 } } });
+    await engine.ingest({
+      tables: { a: { insert: [1, 2, 3] }, b: { insert: ['x'] } },
+      offsets: { kafka: { p0: 17 } },
+    });
     const cp = await engine.checkpoint();
     const root = await listRoot(dir);
     expect(root).toContain('checkpoints.feldera');
@@ -77,13 +93,30 @@ describe('reference engine', () => {
       'state.json',
     ]);
     const deps = JSON.parse(await readFile(join(dir, cp.uuid, 'dependencies.json'), 'utf8'));
-    expect(deps).toEqual({ batches: cp.batches, state_files: [`${cp.uuid}/spine-a.json`, `${cp.uuid}/spine-b.json`] });
+    expect(deps).toEqual({
+      batches: cp.batches,
+      state_files: [`${cp.uuid}/spine-a.json`, `${cp.uuid}/spine-b.json`],
+    });
     const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
-    expect(state).toMatchObject({ uuid: cp.uuid, step: 1, processed_records: 4, input_offsets: { kafka: { p0: 17 } } });
-    expect(await readFile(join(dir, cp.uuid, 'state.json'), 'utf8')).toBe(await readFile(join(dir, 'state.json'), 'utf8'));
+    expect(state).toMatchObject({
+      uuid: cp.uuid,
+      step: 1,
+      processed_records: 4,
+      input_offsets: { kafka: { p0: 17 } },
+    });
+    expect(await readFile(join(dir, cp.uuid, 'state.json'), 'utf8')).toBe(
+      await readFile(join(dir, 'state.json'), 'utf8'),
+    );
     const catalog = await readLocalCatalog(dir);
     expect(catalog).toEqual([
-      { uuid: cp.uuid, identifier: null, fingerprint: 0n, size: cp.size, steps: 1, processed_records: 4 },
+      {
+        uuid: cp.uuid,
+        identifier: null,
+        fingerprint: 0n,
+        size: cp.size,
+        steps: 1,
+        processed_records: 4,
+      },
     ]);
     const hashes = await engine.tableHashes();
     expect(cp.table_hashes).toEqual(hashes);
@@ -91,23 +124,31 @@ describe('reference engine', () => {
     await engine.close();
 
     const reopened = await openEngine();
-    expect(reopened.status()).toMatchObject({ step: 1, processed_records: 4, lastCheckpoint: { uuid: cp.uuid, step: 1 } });
+    expect(reopened.status()).toMatchObject({
+      step: 1,
+      processed_records: 4,
+      lastCheckpoint: { uuid: cp.uuid, step: 1 },
+    });
     expect(await reopened.tableHashes()).toEqual(hashes);
     expect((await reopened.readTable('a')).rows).toEqual([1, 2, 3]);
   });
 
   it('copying exactly the files a checkpoint names into an empty directory reopens identically', async () => {
     const engine = await openEngine(dir, { mergePolicy: { fanIn: 2, minRewriteBytes: 1 << 30 } });
-    for (let i = 0; i < 20; i += 1) await engine.ingest({ tables: { t: { insert: [i, { i }] }, u: { insert: [`u${i}`] } } });
+    for (let i = 0; i < 20; i += 1)
+      await engine.ingest({ tables: { t: { insert: [i, { i }] }, u: { insert: [`u${i}`] } } });
     const cp = await engine.checkpoint();
     const hashes = await engine.tableHashes();
     await engine.close();
     const copy = await tempDir();
     try {
-      const deps = JSON.parse(await readFile(join(dir, cp.uuid, 'dependencies.json'), 'utf8')) as { batches: string[] };
+      const deps = JSON.parse(await readFile(join(dir, cp.uuid, 'dependencies.json'), 'utf8')) as {
+        batches: string[];
+      };
       for (const file of deps.batches) await copyPath(join(dir, file), join(copy.path, file));
       await copyPath(join(dir, cp.uuid), join(copy.path, cp.uuid), { recursive: true });
-      for (const file of ['checkpoints.feldera', 'state.json']) await copyPath(join(dir, file), join(copy.path, file));
+      for (const file of ['checkpoints.feldera', 'state.json'])
+        await copyPath(join(dir, file), join(copy.path, file));
       const reopened = await openEngine(copy.path);
       expect(await reopened.tableHashes()).toEqual(hashes);
       expect(reopened.status().step).toBe(20);
@@ -118,7 +159,10 @@ describe('reference engine', () => {
 
   it('keeps the newest two checkpoints plus pinned ones and deletes batch files nobody needs', async () => {
     const pinnedByProvider = new Set<string>();
-    const engine = await openEngine(dir, { pins: () => pinnedByProvider, mergePolicy: { fanIn: 2, minRewriteBytes: 1 << 30 } });
+    const engine = await openEngine(dir, {
+      pins: () => pinnedByProvider,
+      mergePolicy: { fanIn: 2, minRewriteBytes: 1 << 30 },
+    });
     const uuids: string[] = [];
     for (let i = 0; i < 3; i += 1) {
       await engine.ingest({ tables: { t: { insert: [i] } } });
@@ -131,16 +175,30 @@ describe('reference engine', () => {
       await engine.ingest({ tables: { t: { insert: [i] } } });
       uuids.push((await engine.checkpoint()).uuid);
     }
-    expect((await readLocalCatalog(dir)).map((e) => e.uuid)).toEqual([uuids[1], uuids[2], uuids[4], uuids[5]]);
+    expect((await readLocalCatalog(dir)).map((e) => e.uuid)).toEqual([
+      uuids[1],
+      uuids[2],
+      uuids[4],
+      uuids[5],
+    ]);
     const root = await listRoot(dir);
-    expect(root.filter((n) => /^[0-9a-f-]{36}$/.test(n))).toEqual([uuids[1], uuids[2], uuids[4], uuids[5]]);
+    expect(root.filter((n) => /^[0-9a-f-]{36}$/.test(n))).toEqual([
+      uuids[1],
+      uuids[2],
+      uuids[4],
+      uuids[5],
+    ]);
     // Every batch file present is needed by a kept checkpoint, and every needed one is present.
     const needed = new Set<string>();
     for (const uuid of [uuids[1]!, uuids[2]!, uuids[4]!, uuids[5]!]) {
-      const deps = JSON.parse(await readFile(join(dir, uuid, 'dependencies.json'), 'utf8')) as { batches: string[] };
+      const deps = JSON.parse(await readFile(join(dir, uuid, 'dependencies.json'), 'utf8')) as {
+        batches: string[];
+      };
       for (const b of deps.batches) needed.add(b);
     }
-    expect(root.filter((n) => n.endsWith('.feldera') && n.startsWith('w'))).toEqual([...needed].sort());
+    expect(root.filter((n) => n.endsWith('.feldera') && n.startsWith('w'))).toEqual(
+      [...needed].sort(),
+    );
     engine.unpin(uuids[1]!);
     pinnedByProvider.clear();
     await engine.ingest({ tables: { t: { insert: [7] } } });
@@ -171,7 +229,9 @@ describe('reference engine', () => {
 
     await writeFile(join(dir, 'state.json'), '{"engine": "feldera-sync-refer');
     await expect(createReferenceEngine().open(dir)).rejects.toSatisfy(
-      (e) => hasErrorCode(e, EngineErrorCodes.CORRUPT_FILE) && (e.details?.file as string) === 'state.json',
+      (e) =>
+        hasErrorCode(e, EngineErrorCodes.CORRUPT_FILE) &&
+        (e.details?.file as string) === 'state.json',
     );
     await copyPath(join(dir, cp.uuid, 'state.json'), join(dir, 'state.json'));
 
@@ -181,7 +241,10 @@ describe('reference engine', () => {
     await expect(createReferenceEngine().open(dir)).rejects.toSatisfy(
       (e) => hasErrorCode(e, EngineErrorCodes.CORRUPT_FILE) && e.details?.file === batch,
     );
-    await writeFile(join(dir, batch), Buffer.from(original.toString('utf8').replace('1 1\n', '1 7\n')));
+    await writeFile(
+      join(dir, batch),
+      Buffer.from(original.toString('utf8').replace('1 1\n', '1 7\n')),
+    );
     await expect(createReferenceEngine().open(dir)).rejects.toSatisfy(
       (e) => hasErrorCode(e, EngineErrorCodes.CORRUPT_FILE) && e.details?.file === batch,
     );
@@ -192,7 +255,9 @@ describe('reference engine', () => {
     await writeFile(join(dir, batch), original);
     await rm(join(dir, cp.uuid, 'spine-t.json'));
     await expect(createReferenceEngine().open(dir)).rejects.toSatisfy(
-      (e) => hasErrorCode(e, EngineErrorCodes.MISSING_FILE) && e.details?.file === `${cp.uuid}/spine-t.json`,
+      (e) =>
+        hasErrorCode(e, EngineErrorCodes.MISSING_FILE) &&
+        e.details?.file === `${cp.uuid}/spine-t.json`,
     );
   });
 
@@ -213,9 +278,13 @@ describe('reference engine', () => {
 
   it('refuses calls when not open and a second open', async () => {
     const engine = createReferenceEngine();
-    await expect(engine.ingest({ tables: {} })).rejects.toSatisfy((e) => hasErrorCode(e, EngineErrorCodes.NOT_OPEN));
+    await expect(engine.ingest({ tables: {} })).rejects.toSatisfy((e) =>
+      hasErrorCode(e, EngineErrorCodes.NOT_OPEN),
+    );
     await engine.open(dir);
     engines.push(engine);
-    await expect(engine.open(dir)).rejects.toSatisfy((e) => hasErrorCode(e, EngineErrorCodes.ALREADY_OPEN));
+    await expect(engine.open(dir)).rejects.toSatisfy((e) =>
+      hasErrorCode(e, EngineErrorCodes.ALREADY_OPEN),
+    );
   });
 });
