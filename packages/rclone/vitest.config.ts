@@ -1,12 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
 // Tests run on sources: workspace packages resolve through the `@feldera-sync/source` condition.
+// The global setup starts Ceph RGW on 127.0.0.1:7480 unless it already answers.
 export default defineConfig({
   resolve: { conditions: ['@feldera-sync/source'] },
   ssr: { resolve: { conditions: ['@feldera-sync/source'] } },
   test: {
     reporters: ['default', 'json'],
     outputFile: { json: '.test-results/vitest.json' },
+    globalSetup: ['./test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
   },

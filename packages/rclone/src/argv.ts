@@ -37,7 +37,12 @@ export function tuningFromSyncConfig(config: SyncTuningConfig): RcloneTuning {
 
 /** Flags every command gets: no config file, JSON logs, never create the bucket unless asked. */
 export function commonFlags(options: { createBucket: boolean }): string[] {
-  return ['--config', '', '--use-json-log', ...(options.createBucket ? [] : ['--s3-no-check-bucket'])];
+  return [
+    '--config',
+    '',
+    '--use-json-log',
+    ...(options.createBucket ? [] : ['--s3-no-check-bucket']),
+  ];
 }
 
 /** Flags of data transfers: the tuning plus one JSON stats line a second. */
@@ -46,9 +51,12 @@ export function transferFlags(tuning: RcloneTuning): string[] {
   if (tuning.transfers !== undefined) out.push('--transfers', String(tuning.transfers));
   if (tuning.checkers !== undefined) out.push('--checkers', String(tuning.checkers));
   if (tuning.ignoreChecksum) out.push('--ignore-checksum');
-  if (tuning.multiThreadStreams !== undefined) out.push('--multi-thread-streams', String(tuning.multiThreadStreams));
-  if (tuning.multiThreadCutoff !== undefined) out.push('--multi-thread-cutoff', tuning.multiThreadCutoff);
-  if (tuning.uploadConcurrency !== undefined) out.push('--s3-upload-concurrency', String(tuning.uploadConcurrency));
+  if (tuning.multiThreadStreams !== undefined)
+    out.push('--multi-thread-streams', String(tuning.multiThreadStreams));
+  if (tuning.multiThreadCutoff !== undefined)
+    out.push('--multi-thread-cutoff', tuning.multiThreadCutoff);
+  if (tuning.uploadConcurrency !== undefined)
+    out.push('--s3-upload-concurrency', String(tuning.uploadConcurrency));
   return out;
 }
 
@@ -64,11 +72,17 @@ export function buildArgv(spec: {
   tuning: RcloneTuning;
   transfer?: { direction: TransferDirection; disableUploadChecksum: boolean } | undefined;
 }): string[] {
-  const argv = [spec.command, ...spec.operands, ...commonFlags({ createBucket: spec.createBucket }), ...(spec.flags ?? [])];
+  const argv = [
+    spec.command,
+    ...spec.operands,
+    ...commonFlags({ createBucket: spec.createBucket }),
+    ...(spec.flags ?? []),
+  ];
   if (spec.transfer) {
     argv.push(...transferFlags(spec.tuning));
     // Our manifests carry SHA-256; rclone's MD5 pre-pass would cost more CPU than the upload.
-    if (spec.transfer.direction === 'up' && spec.transfer.disableUploadChecksum) argv.push('--s3-disable-checksum');
+    if (spec.transfer.direction === 'up' && spec.transfer.disableUploadChecksum)
+      argv.push('--s3-disable-checksum');
   }
   argv.push(...(spec.tuning.flags ?? []));
   return argv;

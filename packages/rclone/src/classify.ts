@@ -9,12 +9,14 @@ export interface RcloneFailure {
   reason: string;
 }
 
-const AUTH = /SignatureDoesNotMatch|InvalidAccessKeyId|AccessDenied|InvalidToken|ExpiredToken|TokenRefreshRequired|NoCredentialProviders|no valid credential|status code: 403/;
+const AUTH =
+  /SignatureDoesNotMatch|InvalidAccessKeyId|AccessDenied|InvalidToken|ExpiredToken|TokenRefreshRequired|NoCredentialProviders|no valid credential|status code: 403/;
 const BUCKET = /NoSuchBucket|bucket does not exist/i;
 const OBJECT = /NoSuchKey|object not found|status code: 404/i;
 const NETWORK =
   /connection refused|no such host|i\/o timeout|network is unreachable|connection reset|no route to host|TLS handshake|context deadline exceeded|dial tcp|server misbehaving|unexpected EOF|RequestError: send request failed|timeout awaiting response/i;
-const USAGE = /unknown flag|unknown shorthand flag|unknown command|invalid argument ".*" for|needs \d+ arguments|flag needs an argument|Usage:/;
+const USAGE =
+  /unknown flag|unknown shorthand flag|unknown command|invalid argument ".*" for|needs \d+ arguments|flag needs an argument|Usage:/;
 
 /** The lines that describe the failure: error records and plain `Failed to ...` text with its continuations. */
 export function failureLines(stderrLines: readonly string[]): string[] {
@@ -22,7 +24,8 @@ export function failureLines(stderrLines: readonly string[]): string[] {
   for (const line of stderrLines) {
     const parsed = parseRcloneLogLine(line);
     if (parsed.kind === 'log') {
-      if (parsed.level === 'error' || parsed.level === 'critical' || parsed.level === 'fatal') out.push(parsed.message);
+      if (parsed.level === 'error' || parsed.level === 'critical' || parsed.level === 'fatal')
+        out.push(parsed.message);
     } else if (parsed.kind === 'text' && line.trim() !== '') {
       out.push(line.trim());
     }
@@ -34,7 +37,10 @@ export function failureLines(stderrLines: readonly string[]): string[] {
 export function summariseFailure(stderrLines: readonly string[]): string {
   const lines = failureLines(stderrLines);
   const fatal = lines.findLastIndex((l) => /Failed to |Fatal error|^Error: /.test(l));
-  const picked = fatal >= 0 ? lines.slice(fatal, fatal + 4).filter((l, i) => i === 0 || !/^\d{4}\/\d\d\/\d\d /.test(l)) : lines.slice(-1);
+  const picked =
+    fatal >= 0
+      ? lines.slice(fatal, fatal + 4).filter((l, i) => i === 0 || !/^\d{4}\/\d\d\/\d\d /.test(l))
+      : lines.slice(-1);
   const text = picked
     .join(' ')
     .replace(/^\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d (?:[A-Z]+\s*: )?/, '')
@@ -47,7 +53,10 @@ export function summariseFailure(stderrLines: readonly string[]): string {
 }
 
 /** Classifies a failed run. Stderr wins over the exit code (rclone exits 1 for auth errors too). */
-export function classifyRcloneFailure(exitCode: number | null, stderrLines: readonly string[]): RcloneFailure {
+export function classifyRcloneFailure(
+  exitCode: number | null,
+  stderrLines: readonly string[],
+): RcloneFailure {
   const text = failureLines(stderrLines).join('\n');
   const reason = summariseFailure(stderrLines) || `rclone exited with code ${exitCode ?? 'none'}`;
   let code: RcloneErrorCode;

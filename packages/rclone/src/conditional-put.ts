@@ -22,7 +22,12 @@ export async function putIfAbsent(
   target: DirectS3Target,
   key: string,
   body: Uint8Array,
-  options: { signal?: AbortSignal | undefined; timeoutMs: number; redact: Redactor; now?: () => Date },
+  options: {
+    signal?: AbortSignal | undefined;
+    timeoutMs: number;
+    redact: Redactor;
+    now?: () => Date;
+  },
 ): Promise<PutIfAbsentOutcome> {
   const url = new URL(target.endpoint);
   const path = url.pathname.replace(/\/+$/, '') + encodeS3Path(target.bucket, key);
@@ -47,12 +52,24 @@ export async function putIfAbsent(
     response = await fetch(`${url.origin}${path}`, { method: 'PUT', headers, body, signal });
   } catch (error) {
     const details = { exitCode: null, stderrTail: [] };
-    if (options.signal?.aborted) throw rcloneError(RcloneErrorCodes.aborted, `${what} was cancelled`, details);
-    if (timeout.aborted) throw rcloneError(RcloneErrorCodes.timeout, `${what} did not finish within ${options.timeoutMs} ms`, details);
-    const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
-    throw rcloneError(RcloneErrorCodes.network, `${what} failed: ${options.redact(cause)}`, details, {
-      hint: 'check `endpoint` and that the object store is reachable from this machine',
-    });
+    if (options.signal?.aborted)
+      throw rcloneError(RcloneErrorCodes.aborted, `${what} was cancelled`, details);
+    if (timeout.aborted)
+      throw rcloneError(
+        RcloneErrorCodes.timeout,
+        `${what} did not finish within ${options.timeoutMs} ms`,
+        details,
+      );
+    const cause =
+      error instanceof Error && error.cause instanceof Error ? error.cause.message : String(error);
+    throw rcloneError(
+      RcloneErrorCodes.network,
+      `${what} failed: ${options.redact(cause)}`,
+      details,
+      {
+        hint: 'check `endpoint` and that the object store is reachable from this machine',
+      },
+    );
   }
   const text = options.redact(await response.text().catch(() => ''));
   if (response.ok) return 'created';
@@ -60,9 +77,21 @@ export async function putIfAbsent(
   if (response.status >= 500) return 'unknown';
   const code = /<Code>([^<]+)<\/Code>/.exec(text)?.[1] ?? `HTTP ${response.status}`;
   const details = { exitCode: null, stderrTail: [text.slice(0, 500)], httpStatus: response.status };
-  if (response.status === 403 || /SignatureDoesNotMatch|InvalidAccessKeyId|AccessDenied/.test(code)) {
-    throw rcloneError(RcloneErrorCodes.auth, `${what} failed: ${code}: status code: ${response.status}`, details);
+  if (
+    response.status === 403 ||
+    /SignatureDoesNotMatch|InvalidAccessKeyId|AccessDenied/.test(code)
+  ) {
+    throw rcloneError(
+      RcloneErrorCodes.auth,
+      `${what} failed: ${code}: status code: ${response.status}`,
+      details,
+    );
   }
-  if (code === 'NoSuchBucket') throw rcloneError(RcloneErrorCodes.bucketNotFound, `${what} failed: ${code}`, details);
-  throw rcloneError(RcloneErrorCodes.other, `${what} failed: ${code}: status code: ${response.status}`, details);
+  if (code === 'NoSuchBucket')
+    throw rcloneError(RcloneErrorCodes.bucketNotFound, `${what} failed: ${code}`, details);
+  throw rcloneError(
+    RcloneErrorCodes.other,
+    `${what} failed: ${code}: status code: ${response.status}`,
+    details,
+  );
 }

@@ -20,7 +20,8 @@ export const RcloneErrorCodes = {
 } as const satisfies Record<string, string>;
 
 /** Any code the adapter throws. */
-export type RcloneErrorCode = StoreErrorCode | (typeof RcloneErrorCodes)[keyof typeof RcloneErrorCodes];
+export type RcloneErrorCode =
+  StoreErrorCode | (typeof RcloneErrorCodes)[keyof typeof RcloneErrorCodes];
 
 /** Secret-free facts attached to every adapter error as `details`. */
 export interface RcloneErrorDetails {

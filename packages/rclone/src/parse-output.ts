@@ -41,7 +41,8 @@ function badOutput(what: string, text: string): never {
 function toEntry(record: unknown, keyPrefix: string): RcloneEntry | null {
   if (typeof record !== 'object' || record === null) return null;
   const r = record as Record<string, unknown>;
-  if (r['IsDir'] === true || typeof r['Path'] !== 'string' || typeof r['Size'] !== 'number') return null;
+  if (r['IsDir'] === true || typeof r['Path'] !== 'string' || typeof r['Size'] !== 'number')
+    return null;
   return {
     key: keyPrefix + r['Path'],
     size: r['Size'],
@@ -82,7 +83,12 @@ export function parseLsjsonStat(text: string, key: string): RcloneEntry | null {
 export function parseVersion(text: string): RcloneVersion {
   const match = /^rclone v?((\d+)\.(\d+)\.(\d+)\S*)/m.exec(text);
   if (!match?.[1] || !match[2] || !match[3] || !match[4]) return badOutput('version', text);
-  return { version: match[1], major: Number(match[2]), minor: Number(match[3]), patch: Number(match[4]) };
+  return {
+    version: match[1],
+    major: Number(match[2]),
+    minor: Number(match[3]),
+    patch: Number(match[4]),
+  };
 }
 
 /** Parses the provider names listed under `--s3-provider` in `rclone help backend s3`. */
@@ -98,21 +104,29 @@ export function parseProviders(text: string): string[] {
 
 /** Parses the `--combined` report of `rclone check`. */
 export function parseCheckReport(text: string): RcloneCheckReport {
-  const report: RcloneCheckReport = { clean: true, match: [], differ: [], missingOnRemote: [], missingOnLocal: [], errors: [] };
+  const report: RcloneCheckReport = {
+    clean: true,
+    match: [],
+    differ: [],
+    missingOnRemote: [],
+    missingOnLocal: [],
+    errors: [],
+  };
   for (const line of text.split('\n')) {
-    if (line.length < 3 || line[1] !== ' ') continue;
+    if (line.length < 3 || line.charAt(1) !== ' ') continue;
     const file = line.slice(2);
-    switch (line[0]) {
+    switch (line.charAt(0)) {
       case '=':
         report.match.push(file);
         break;
       case '*':
         report.differ.push(file);
         break;
-      case '-':
+      // `+`: only in the source (local), `-`: only in the destination (the store).
+      case '+':
         report.missingOnRemote.push(file);
         break;
-      case '+':
+      case '-':
         report.missingOnLocal.push(file);
         break;
       case '!':
@@ -123,6 +137,9 @@ export function parseCheckReport(text: string): RcloneCheckReport {
     }
   }
   report.clean =
-    report.differ.length === 0 && report.missingOnRemote.length === 0 && report.missingOnLocal.length === 0 && report.errors.length === 0;
+    report.differ.length === 0 &&
+    report.missingOnRemote.length === 0 &&
+    report.missingOnLocal.length === 0 &&
+    report.errors.length === 0;
   return report;
 }

@@ -7,11 +7,24 @@ import type { RcloneTuning, TransferDirection } from './argv.js';
 import { classifyRcloneFailure } from './classify.js';
 import { rcloneError, RcloneErrorCodes } from './errors.js';
 import type { RcloneLogger } from './logger.js';
-import { parseCheckReport, parseLsjson, parseLsjsonStat, parseProviders, parseVersion } from './parse-output.js';
+import {
+  parseCheckReport,
+  parseLsjson,
+  parseLsjsonStat,
+  parseProviders,
+  parseVersion,
+} from './parse-output.js';
 import type { RcloneCheckReport, RcloneEntry, RcloneVersion } from './parse-output.js';
 import { createRedactor } from './redact.js';
 import type { Redactor } from './redact.js';
-import { buildRcloneEnv, describeRemote, normaliseBucketLocation, remotePath, remoteSecrets, validateRemote } from './remote.js';
+import {
+  buildRcloneEnv,
+  describeRemote,
+  normaliseBucketLocation,
+  remotePath,
+  remoteSecrets,
+  validateRemote,
+} from './remote.js';
 import type { RcloneRemote } from './remote.js';
 import { runRclone } from './run.js';
 import type { RunResult } from './run.js';
@@ -66,20 +79,41 @@ export interface Rclone {
   /** Writes an object from memory (`rcat` from stdin). */
   rcat(key: string, body: Uint8Array, options?: RcloneCallOptions): Promise<void>;
   /** Copies `files` (relative to `localDir`) to `remotePrefix + file` (`copy --files-from-raw --no-traverse`). */
-  copyFilesUp(localDir: string, files: readonly string[], remotePrefix: string, options?: RcloneTransferOptions): Promise<TransferResult>;
+  copyFilesUp(
+    localDir: string,
+    files: readonly string[],
+    remotePrefix: string,
+    options?: RcloneTransferOptions,
+  ): Promise<TransferResult>;
   /** Copies `keys` (relative to `remotePrefix`) to `localDir + key`; missing keys fail with ERR_STORE_NOT_FOUND. */
-  copyFilesDown(remotePrefix: string, keys: readonly string[], localDir: string, options?: RcloneTransferOptions): Promise<TransferResult>;
+  copyFilesDown(
+    remotePrefix: string,
+    keys: readonly string[],
+    localDir: string,
+    options?: RcloneTransferOptions,
+  ): Promise<TransferResult>;
   /** Copies one local file to `key` (`copyto`). */
-  copyFileUp(localPath: string, key: string, options?: RcloneTransferOptions): Promise<TransferResult>;
+  copyFileUp(
+    localPath: string,
+    key: string,
+    options?: RcloneTransferOptions,
+  ): Promise<TransferResult>;
   /** Copies one object to `localPath` (`copyto`); a missing object fails with ERR_STORE_NOT_FOUND. */
-  copyFileDown(key: string, localPath: string, options?: RcloneTransferOptions): Promise<TransferResult>;
+  copyFileDown(
+    key: string,
+    localPath: string,
+    options?: RcloneTransferOptions,
+  ): Promise<TransferResult>;
   /** Deletes the keys; missing keys are not an error. */
   delete(keys: readonly string[], options?: RcloneCallOptions): Promise<void>;
   /** Compares local files with the objects under `remotePrefix` (`check --one-way --combined`). */
   check(
     localDir: string,
     remotePrefix: string,
-    options?: RcloneCallOptions & { files?: readonly string[] | undefined; download?: boolean | undefined },
+    options?: RcloneCallOptions & {
+      files?: readonly string[] | undefined;
+      download?: boolean | undefined;
+    },
   ): Promise<RcloneCheckReport>;
   /** Creates the bucket (`mkdir`); succeeds when it exists. */
   makeBucket(options?: RcloneCallOptions): Promise<void>;
@@ -92,7 +126,10 @@ const DEFAULT_TRANSFER_TIMEOUT_MS = 6 * 60 * 60_000;
 export function createRclone(options: RcloneOptions): Rclone {
   const problem = validateRemote(options.remote);
   if (problem) {
-    throw rcloneError(RcloneErrorCodes.usage, `invalid object store settings: ${problem}`, { exitCode: null, stderrTail: [] });
+    throw rcloneError(RcloneErrorCodes.usage, `invalid object store settings: ${problem}`, {
+      exitCode: null,
+      stderrTail: [],
+    });
   }
   const remote = options.remote;
   const location = normaliseBucketLocation(remote.bucket) ?? remote.bucket;
@@ -162,19 +199,30 @@ export function createRclone(options: RcloneOptions): Rclone {
     return result;
   };
 
-  const transferResult = (result: RunResult, fallbackBytes: number, fallbackObjects: number): TransferResult => ({
+  const transferResult = (
+    result: RunResult,
+    fallbackBytes: number,
+    fallbackObjects: number,
+  ): TransferResult => ({
     bytes: result.lastProgress?.bytesDone ?? fallbackBytes,
     objects: result.lastProgress?.objectsDone ?? fallbackObjects,
     durationMs: result.durationMs,
   });
 
-  const withFileList = async <T>(paths: readonly string[], body: (listFile: string) => Promise<T>): Promise<T> => {
+  const withFileList = async <T>(
+    paths: readonly string[],
+    body: (listFile: string) => Promise<T>,
+  ): Promise<T> => {
     for (const p of paths) {
       if (p === '' || /[\n\r]/.test(p)) {
-        throw rcloneError(RcloneErrorCodes.usage, `invalid file name in transfer list: ${JSON.stringify(p)}`, {
-          exitCode: null,
-          stderrTail: [],
-        });
+        throw rcloneError(
+          RcloneErrorCodes.usage,
+          `invalid file name in transfer list: ${JSON.stringify(p)}`,
+          {
+            exitCode: null,
+            stderrTail: [],
+          },
+        );
       }
     }
     const dir = await mkdtemp(join(tmpdir(), 'feldera-sync-rclone-'));
@@ -238,12 +286,22 @@ export function createRclone(options: RcloneOptions): Rclone {
     description,
 
     async version(call) {
-      const result = await runOk({ command: 'version', operands: [], what: 'rclone version', call });
+      const result = await runOk({
+        command: 'version',
+        operands: [],
+        what: 'rclone version',
+        call,
+      });
       return parseVersion(result.stdoutText);
     },
 
     async knownProviders(call) {
-      const result = await runOk({ command: 'help', operands: ['backend', 's3'], what: 'rclone help backend s3', call });
+      const result = await runOk({
+        command: 'help',
+        operands: ['backend', 's3'],
+        what: 'rclone help backend s3',
+        call,
+      });
       return parseProviders(result.stdoutText);
     },
 
@@ -265,7 +323,13 @@ export function createRclone(options: RcloneOptions): Rclone {
     },
 
     async rcat(key, body, call) {
-      await runOk({ command: 'rcat', operands: [path(key)], what: `write of ${description} '${key}'`, call, input: body });
+      await runOk({
+        command: 'rcat',
+        operands: [path(key)],
+        what: `write of ${description} '${key}'`,
+        call,
+        input: body,
+      });
     },
 
     async copyFilesUp(localDir, files, remotePrefix, call) {
@@ -309,13 +373,20 @@ export function createRclone(options: RcloneOptions): Rclone {
         }
       }
       if (short) {
-        const present = new Set((await list(remotePrefix, call)).map((e) => e.key.slice(remotePrefix.length)));
+        const present = new Set(
+          (await list(remotePrefix, call)).map((e) => e.key.slice(remotePrefix.length)),
+        );
         const missing = keys.filter((k) => !present.has(k.replace(/^\/+/, '')));
         if (missing.length > 0) {
           throw rcloneError(
             RcloneErrorCodes.notFound,
             `${what} failed: ${missing.length} object(s) do not exist, e.g. '${remotePrefix}${missing[0] ?? ''}'`,
-            { exitCode: result.exitCode, stderrTail: result.stderrTail, command: 'copy', missing: missing.slice(0, 20) },
+            {
+              exitCode: result.exitCode,
+              stderrTail: result.stderrTail,
+              command: 'copy',
+              missing: missing.slice(0, 20),
+            },
           );
         }
       }
@@ -329,7 +400,11 @@ export function createRclone(options: RcloneOptions): Rclone {
         if (!s.isFile()) throw new Error('not a file');
         size = s.size;
       } catch {
-        throw rcloneError(RcloneErrorCodes.localNotFound, `cannot upload '${localPath}': not a file`, { exitCode: null, stderrTail: [] });
+        throw rcloneError(
+          RcloneErrorCodes.localNotFound,
+          `cannot upload '${localPath}': not a file`,
+          { exitCode: null, stderrTail: [] },
+        );
       }
       const result = await runOk({
         command: 'copyto',
@@ -354,11 +429,15 @@ export function createRclone(options: RcloneOptions): Rclone {
       // Exit 9: nothing transferred, either the object is missing or the local copy is already equal.
       if (result.exitCode === 9) {
         if ((await statKey(key, call)) === null) {
-          throw rcloneError(RcloneErrorCodes.notFound, `${what} failed: the object does not exist`, {
-            exitCode: 9,
-            stderrTail: result.stderrTail,
-            command: 'copyto',
-          });
+          throw rcloneError(
+            RcloneErrorCodes.notFound,
+            `${what} failed: the object does not exist`,
+            {
+              exitCode: 9,
+              stderrTail: result.stderrTail,
+              command: 'copyto',
+            },
+          );
         }
       } else if (result.exitCode !== 0) {
         fail(what, 'copyto', result);
@@ -384,13 +463,24 @@ export function createRclone(options: RcloneOptions): Rclone {
       const dir = await mkdtemp(join(tmpdir(), 'feldera-sync-rclone-'));
       try {
         const report = join(dir, 'combined.txt');
-        const flags = ['--one-way', '--combined', report, ...(call?.download ? ['--download'] : [])];
+        const flags = [
+          '--one-way',
+          '--combined',
+          report,
+          ...(call?.download ? ['--download'] : []),
+        ];
         if (call?.files) {
           const listFile = join(dir, 'files.txt');
           await writeFile(listFile, call.files.map((f) => `${f}\n`).join(''));
           flags.push('--files-from-raw', listFile);
         }
-        const result = await run({ command: 'check', operands: [localDir, path(remotePrefix)], flags, what, call });
+        const result = await run({
+          command: 'check',
+          operands: [localDir, path(remotePrefix)],
+          flags,
+          what,
+          call,
+        });
         let text = '';
         try {
           text = await readFile(report, 'utf8');
@@ -399,7 +489,8 @@ export function createRclone(options: RcloneOptions): Rclone {
         }
         const parsed = parseCheckReport(text);
         // Exit 1 with a report means "differences found"; any other failure is a real error.
-        if (result.exitCode !== 0 && !(result.exitCode === 1 && !parsed.clean)) fail(what, 'check', result);
+        if (result.exitCode !== 0 && !(result.exitCode === 1 && !parsed.clean))
+          fail(what, 'check', result);
         return parsed;
       } finally {
         await rm(dir, { recursive: true, force: true });
@@ -408,7 +499,13 @@ export function createRclone(options: RcloneOptions): Rclone {
 
     async makeBucket(call) {
       const bucketName = location.split('/')[0] ?? location;
-      await runOk({ command: 'mkdir', operands: [remotePath(bucketName, '')], what: `create bucket '${bucketName}'`, call, createBucket: true });
+      await runOk({
+        command: 'mkdir',
+        operands: [remotePath(bucketName, '')],
+        what: `create bucket '${bucketName}'`,
+        call,
+        createBucket: true,
+      });
     },
   };
 }

@@ -25,13 +25,21 @@ function isDroppedVariable(name: string): boolean {
 export function normaliseBucketLocation(bucket: string): string | null {
   const trimmed = bucket.replace(/\/+$/, '');
   if (trimmed === '' || trimmed.startsWith('/')) return null;
-  if (trimmed.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) return null;
+  if (trimmed.split('/').some((segment) => segment === '' || segment === '.' || segment === '..'))
+    return null;
   return trimmed;
 }
 
 /** True when the remote carries explicit keys (otherwise rclone uses environment auth). */
-export function hasExplicitKeys(remote: RcloneRemote): remote is RcloneRemote & { accessKey: string; secretKey: string } {
-  return typeof remote.accessKey === 'string' && remote.accessKey !== '' && typeof remote.secretKey === 'string' && remote.secretKey !== '';
+export function hasExplicitKeys(
+  remote: RcloneRemote,
+): remote is RcloneRemote & { accessKey: string; secretKey: string } {
+  return (
+    typeof remote.accessKey === 'string' &&
+    remote.accessKey !== '' &&
+    typeof remote.secretKey === 'string' &&
+    remote.secretKey !== ''
+  );
 }
 
 /** The problem with a remote's options, or null when they are usable. */
@@ -40,8 +48,11 @@ export function validateRemote(remote: RcloneRemote): string | null {
   if (normaliseBucketLocation(remote.bucket) === null) {
     return `bucket '${remote.bucket}' is not 'name' or 'name/prefix' (no leading '/', no empty, '.' or '..' segments)`;
   }
-  const keys = [remote.accessKey, remote.secretKey].filter((k) => typeof k === 'string' && k !== '').length;
-  if (keys === 1) return 'access key and secret key must be given together (or neither, for environment credentials)';
+  const keys = [remote.accessKey, remote.secretKey].filter(
+    (k) => typeof k === 'string' && k !== '',
+  ).length;
+  if (keys === 1)
+    return 'access key and secret key must be given together (or neither, for environment credentials)';
   if (remote.endpoint !== undefined) {
     try {
       new URL(remote.endpoint);
@@ -79,7 +90,10 @@ export function buildRcloneEnv(
 }
 
 /** The secrets of a remote and of its environment credentials, for redaction. */
-export function remoteSecrets(remote: RcloneRemote, inherited: Readonly<Record<string, string | undefined>>): string[] {
+export function remoteSecrets(
+  remote: RcloneRemote,
+  inherited: Readonly<Record<string, string | undefined>>,
+): string[] {
   return [
     remote.accessKey,
     remote.secretKey,
@@ -92,7 +106,9 @@ export function remoteSecrets(remote: RcloneRemote, inherited: Readonly<Record<s
 /** `fsync:bucket/prefix/<key>`: the rclone path of a key (or of a prefix ending in `/`). */
 export function remotePath(bucketLocation: string, key: string): string {
   const rest = key.replace(/^\/+/, '').replace(/\/+$/, '');
-  return rest === '' ? `${REMOTE_NAME}:${bucketLocation}` : `${REMOTE_NAME}:${bucketLocation}/${rest}`;
+  return rest === ''
+    ? `${REMOTE_NAME}:${bucketLocation}`
+    : `${REMOTE_NAME}:${bucketLocation}/${rest}`;
 }
 
 /** Secret-free description for messages, e.g. `s3:bucket/prefix (Ceph at http://127.0.0.1:7480)`. */

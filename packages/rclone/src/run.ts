@@ -47,7 +47,11 @@ export async function runRclone(spec: RunSpec): Promise<RunResult> {
   const started = Date.now();
   const command = spec.argv[0] ?? '';
   if (spec.signal?.aborted) {
-    throw rcloneError(RcloneErrorCodes.aborted, `${spec.what} was cancelled`, { exitCode: null, stderrTail: [], command });
+    throw rcloneError(RcloneErrorCodes.aborted, `${spec.what} was cancelled`, {
+      exitCode: null,
+      stderrTail: [],
+      command,
+    });
   }
   const subprocess = execa(spec.binary, spec.argv, {
     env: spec.env,
@@ -64,11 +68,17 @@ export async function runRclone(spec: RunSpec): Promise<RunResult> {
     killSignal: 'SIGTERM',
     forceKillAfterDelay: spec.killGraceMs,
   });
-  spec.logger?.debug?.('rclone started', { pid: subprocess.pid, command, argv: spec.argv.map(spec.redact) });
+  spec.logger?.debug?.('rclone started', {
+    pid: subprocess.pid,
+    command,
+    argv: spec.argv.map(spec.redact),
+  });
 
   const tail: string[] = [];
   let lastProgress: TransferProgress | null = null;
-  const lines = subprocess.stderr ? createInterface({ input: subprocess.stderr, crlfDelay: Infinity }) : null;
+  const lines = subprocess.stderr
+    ? createInterface({ input: subprocess.stderr, crlfDelay: Infinity })
+    : null;
   const linesDone = new Promise<void>((resolve) => {
     if (lines) lines.once('close', resolve);
     else resolve();
@@ -84,7 +94,9 @@ export async function runRclone(spec: RunSpec): Promise<RunResult> {
     tail.push(line);
     if (tail.length > TAIL_LINES) tail.shift();
     if (parsed.kind === 'log' && (parsed.level === 'error' || parsed.level === 'warning')) {
-      spec.logger?.warn?.(`rclone ${command}: ${spec.redact(parsed.message)}`, { level: parsed.level });
+      spec.logger?.warn?.(`rclone ${command}: ${spec.redact(parsed.message)}`, {
+        level: parsed.level,
+      });
     }
   });
 
@@ -93,7 +105,10 @@ export async function runRclone(spec: RunSpec): Promise<RunResult> {
   const durationMs = Date.now() - started;
   const stderrTail = tail.slice(-DETAILS_TAIL_LINES);
   const code = (result as { code?: string }).code;
-  if (code === 'ENOENT' || (result.failed && result.exitCode === undefined && /ENOENT/.test(result.message ?? ""))) {
+  if (
+    code === 'ENOENT' ||
+    (result.failed && result.exitCode === undefined && /ENOENT/.test(result.message ?? ''))
+  ) {
     throw rcloneError(
       RcloneErrorCodes.binaryNotFound,
       `rclone binary '${spec.binary}' was not found`,
@@ -102,9 +117,14 @@ export async function runRclone(spec: RunSpec): Promise<RunResult> {
     );
   }
   if (result.isCanceled) {
-    throw rcloneError(RcloneErrorCodes.aborted, `${spec.what} was cancelled`, { exitCode: null, stderrTail, command }, {
-      cause: spec.signal?.reason,
-    });
+    throw rcloneError(
+      RcloneErrorCodes.aborted,
+      `${spec.what} was cancelled`,
+      { exitCode: null, stderrTail, command },
+      {
+        cause: spec.signal?.reason,
+      },
+    );
   }
   if (result.timedOut) {
     throw rcloneError(
@@ -117,7 +137,7 @@ export async function runRclone(spec: RunSpec): Promise<RunResult> {
   if (result.exitCode === undefined) {
     throw rcloneError(
       RcloneErrorCodes.other,
-      `${spec.what} failed: ${spec.redact(result.shortMessage ?? "unknown failure")}`,
+      `${spec.what} failed: ${spec.redact(result.shortMessage ?? 'unknown failure')}`,
       { exitCode: null, stderrTail, command, signal: result.signal ?? null },
     );
   }

@@ -23,7 +23,10 @@ export interface SigV4Request {
 
 /** RFC 3986 encoding as SigV4 wants it (also `!'()*`). */
 export function encodeRfc3986(text: string): string {
-  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
 }
 
 /** `/bucket/key` with every segment encoded once, for path-style URLs and signing alike. */
@@ -42,7 +45,10 @@ function hmac(key: Uint8Array | string, data: string): Buffer {
 
 /** `20130524T000000Z` */
 export function amzDate(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }
 
 /** Signs a request: returns every header to send (given ones plus host, x-amz-date, content hash, Authorization). */
@@ -51,7 +57,8 @@ export function signV4(req: SigV4Request): Record<string, string> {
   const stamp = amzDate(req.date);
   const day = stamp.slice(0, 8);
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers ?? {})) headers[name.toLowerCase()] = value.trim().replace(/\s+/g, ' ');
+  for (const [name, value] of Object.entries(req.headers ?? {}))
+    headers[name.toLowerCase()] = value.trim().replace(/\s+/g, ' ');
   headers['host'] = req.host;
   headers['x-amz-date'] = stamp;
   headers['x-amz-content-sha256'] = req.payloadHash;
@@ -65,10 +72,20 @@ export function signV4(req: SigV4Request): Record<string, string> {
     .sort(([a, av], [b, bv]) => (a < b ? -1 : a > b ? 1 : av < bv ? -1 : av > bv ? 1 : 0))
     .map(([k, v]) => `${k}=${v}`)
     .join('&');
-  const canonicalRequest = [req.method, req.path, canonicalQuery, canonicalHeaders, signedHeaders, req.payloadHash].join('\n');
+  const canonicalRequest = [
+    req.method,
+    req.path,
+    canonicalQuery,
+    canonicalHeaders,
+    signedHeaders,
+    req.payloadHash,
+  ].join('\n');
   const scope = `${day}/${req.region}/${service}/aws4_request`;
   const stringToSign = ['AWS4-HMAC-SHA256', stamp, scope, sha256Hex(canonicalRequest)].join('\n');
-  const signingKey = hmac(hmac(hmac(hmac(`AWS4${req.secretKey}`, day), req.region), service), 'aws4_request');
+  const signingKey = hmac(
+    hmac(hmac(hmac(`AWS4${req.secretKey}`, day), req.region), service),
+    'aws4_request',
+  );
   const signature = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
   return {
     ...headers,

@@ -27,7 +27,9 @@ export interface RcloneStore extends ObjectStore {
 function directTarget(remote: RcloneRemote): (DirectS3Target & { keyPrefix: string }) | null {
   if (!hasExplicitKeys(remote)) return null;
   const region = remote.region ?? 'us-east-1';
-  const endpoint = remote.endpoint ?? (remote.provider === 'AWS' ? `https://s3.${region}.amazonaws.com` : undefined);
+  const endpoint =
+    remote.endpoint ??
+    (remote.provider === 'AWS' ? `https://s3.${region}.amazonaws.com` : undefined);
   const location = normaliseBucketLocation(remote.bucket);
   if (!endpoint || !location) return null;
   const [bucket = '', ...rest] = location.split('/');
@@ -51,10 +53,14 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
   const description = rclone.description;
 
   const preconditionFailed = (key: string): never => {
-    throw rcloneError(RcloneErrorCodes.preconditionFailed, `${description} '${key}' already exists`, {
-      exitCode: null,
-      stderrTail: [],
-    });
+    throw rcloneError(
+      RcloneErrorCodes.preconditionFailed,
+      `${description} '${key}' already exists`,
+      {
+        exitCode: null,
+        stderrTail: [],
+      },
+    );
   };
 
   return {
@@ -80,15 +86,23 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
       const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
       if (!call?.ifNoneMatch) return rclone.rcat(key, bytes, call);
       if (conditionalPut && direct) {
-        const outcome = await putIfAbsent(direct, direct.keyPrefix + key, bytes, { signal: call.signal, timeoutMs: requestMs, redact });
+        const outcome = await putIfAbsent(direct, direct.keyPrefix + key, bytes, {
+          signal: call.signal,
+          timeoutMs: requestMs,
+          redact,
+        });
         if (outcome === 'created') return;
         if (outcome === 'exists') return preconditionFailed(key);
         // A 5xx: Ceph's answer to a losing race. If the key exists now, we lost.
         if ((await rclone.stat(key, call)) !== null) return preconditionFailed(key);
-        throw rcloneError(RcloneErrorCodes.other, `create-only write of ${description} '${key}' failed with a server error`, {
-          exitCode: null,
-          stderrTail: [],
-        });
+        throw rcloneError(
+          RcloneErrorCodes.other,
+          `create-only write of ${description} '${key}' failed with a server error`,
+          {
+            exitCode: null,
+            stderrTail: [],
+          },
+        );
       }
       // Not atomic: check, then write.
       if ((await rclone.stat(key, call)) !== null) return preconditionFailed(key);
@@ -113,7 +127,10 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
  * Finds out whether the store really enforces `If-None-Match: *` by writing a probe object twice
  * (then deleting it). False without explicit keys, since only signed direct requests can send it.
  */
-export async function probeConditionalPut(options: RcloneOptions, call: { signal?: AbortSignal | undefined } = {}): Promise<boolean> {
+export async function probeConditionalPut(
+  options: RcloneOptions,
+  call: { signal?: AbortSignal | undefined } = {},
+): Promise<boolean> {
   const direct = directTarget(options.remote);
   if (!direct) return false;
   const rclone = createRclone(options);
@@ -122,9 +139,17 @@ export async function probeConditionalPut(options: RcloneOptions, call: { signal
   const body = new TextEncoder().encode('probe');
   const timeoutMs = options.timeouts?.requestMs ?? 120_000;
   try {
-    const first = await putIfAbsent(direct, direct.keyPrefix + key, body, { signal: call.signal, timeoutMs, redact });
+    const first = await putIfAbsent(direct, direct.keyPrefix + key, body, {
+      signal: call.signal,
+      timeoutMs,
+      redact,
+    });
     if (first !== 'created') return false;
-    const second = await putIfAbsent(direct, direct.keyPrefix + key, body, { signal: call.signal, timeoutMs, redact });
+    const second = await putIfAbsent(direct, direct.keyPrefix + key, body, {
+      signal: call.signal,
+      timeoutMs,
+      redact,
+    });
     return second === 'exists';
   } finally {
     await rclone.delete([key], { signal: call.signal }).catch(() => undefined);

@@ -7,7 +7,9 @@ let counter = 0;
 /** A unique, valid bucket name: `t-<pid>-<n>-<random>`. */
 export function uniqueBucketName(prefix = 't'): string {
   counter += 1;
-  return `${prefix}-${process.pid}-${counter}-${randomBytes(4).toString('hex')}`.toLowerCase().slice(0, 63);
+  return `${prefix}-${process.pid}-${counter}-${randomBytes(4).toString('hex')}`
+    .toLowerCase()
+    .slice(0, 63);
 }
 
 /** rclone's environment for a target: remote `t:` from variables, no AWS_CA_BUNDLE, no inherited RCLONE_*. */
@@ -27,7 +29,11 @@ export function rcloneEnvFor(target: S3Target): Record<string, string> {
   return env;
 }
 
-async function rclone(target: S3Target, args: string[], timeout: number): Promise<{ ok: boolean; stderr: string }> {
+async function rclone(
+  target: S3Target,
+  args: string[],
+  timeout: number,
+): Promise<{ ok: boolean; stderr: string }> {
   const result = await execa('rclone', [...args, '--config', ''], {
     env: rcloneEnvFor(target),
     extendEnv: false,
@@ -39,9 +45,13 @@ async function rclone(target: S3Target, args: string[], timeout: number): Promis
 }
 
 /** Creates a fresh bucket on the target (through rclone) and returns it with its remover. */
-export async function createTestBucket(target: S3Target, name = uniqueBucketName()): Promise<TestBucket> {
+export async function createTestBucket(
+  target: S3Target,
+  name = uniqueBucketName(),
+): Promise<TestBucket> {
   const made = await rclone(target, ['mkdir', `t:${name}`], 30_000);
-  if (!made.ok) throw new Error(`could not create test bucket ${name} on ${target.endpoint}: ${made.stderr}`);
+  if (!made.ok)
+    throw new Error(`could not create test bucket ${name} on ${target.endpoint}: ${made.stderr}`);
   let removed = false;
   return {
     ...target,
@@ -53,7 +63,9 @@ export async function createTestBucket(target: S3Target, name = uniqueBucketName
       await rclone(target, ['backend', 'cleanup', `t:${name}`, '-o', 'max-age=0s'], 60_000);
       const purged = await rclone(target, ['purge', `t:${name}`, '--fast-list'], 120_000);
       if (!purged.ok && !/NoSuchBucket|directory not found/.test(purged.stderr)) {
-        throw new Error(`could not remove test bucket ${name} on ${target.endpoint}: ${purged.stderr}`);
+        throw new Error(
+          `could not remove test bucket ${name} on ${target.endpoint}: ${purged.stderr}`,
+        );
       }
     },
   };

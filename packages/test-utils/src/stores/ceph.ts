@@ -34,10 +34,16 @@ export interface EnsureCephOptions {
 }
 
 /** True when something answers S3 on the endpoint (any HTTP answer counts). */
-export async function s3Answers(endpoint: string, timeoutMs = 2000, signal?: AbortSignal): Promise<boolean> {
+export async function s3Answers(
+  endpoint: string,
+  timeoutMs = 2000,
+  signal?: AbortSignal,
+): Promise<boolean> {
   const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await fetch(`${endpoint}/`, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+    const response = await fetch(`${endpoint}/`, {
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+    });
     await response.arrayBuffer();
     return true;
   } catch {
@@ -88,7 +94,11 @@ export async function ensureCeph(options: EnsureCephOptions = {}): Promise<CephS
 
 /** The shared Ceph RGW as an S3Server (`close()` leaves it running: `ceph-s3.sh stop` stops it). */
 export function cephServer(target: S3Target = CEPH_S3): S3Server {
-  return { ...target, createBucket: () => createTestBucket(target), close: () => Promise.resolve() };
+  return {
+    ...target,
+    createBucket: () => createTestBucket(target),
+    close: () => Promise.resolve(),
+  };
 }
 
 /**
@@ -98,8 +108,12 @@ export function cephServer(target: S3Target = CEPH_S3): S3Server {
 export async function cephGlobalSetup(): Promise<void> {
   const status = await ensureCeph();
   if (!status.available) {
-    console.warn(`[test-utils] Ceph RGW unavailable, its integration tests will be skipped: ${status.reason}`);
+    console.warn(
+      `[test-utils] Ceph RGW unavailable, its integration tests will be skipped: ${status.reason}`,
+    );
   } else if (status.started) {
-    console.warn(`[test-utils] started Ceph RGW on ${status.target.endpoint} in ${status.ms} ms (stop: ${CEPH_SCRIPT} stop)`);
+    console.warn(
+      `[test-utils] started Ceph RGW on ${status.target.endpoint} in ${status.ms} ms (stop: ${CEPH_SCRIPT} stop)`,
+    );
   }
 }

@@ -36,29 +36,36 @@ describe.each(providers)('$name test buckets', (provider) => {
     if (!provider.skipReason) await server.close();
   });
 
-  it.skipIf(provider.skipReason)('creates a fresh bucket that rclone can write, and removes it', async () => {
-    const bucket = await server.createBucket();
-    const env = rcloneEnvFor(bucket);
-    const put = await execa('rclone', ['rcat', `t:${bucket.bucket}/a/b.txt`, '--config', ''], {
-      env,
-      extendEnv: false,
-      input: 'hello',
-      timeout: 20_000,
-    });
-    expect(put.exitCode).toBe(0);
-    const listed = await execa('rclone', ['lsf', '-R', '--fast-list', `t:${bucket.bucket}`, '--config', ''], {
-      env,
-      extendEnv: false,
-      timeout: 20_000,
-    });
-    expect(listed.stdout.split('\n')).toContain('a/b.txt');
-    await bucket.remove();
-    const after = await execa('rclone', ['lsjson', `t:${bucket.bucket}`, '--config', ''], {
-      env,
-      extendEnv: false,
-      reject: false,
-      timeout: 20_000,
-    });
-    expect(after.exitCode).toBe(3);
-  });
+  it.skipIf(provider.skipReason)(
+    'creates a fresh bucket that rclone can write, and removes it',
+    async () => {
+      const bucket = await server.createBucket();
+      const env = rcloneEnvFor(bucket);
+      const put = await execa('rclone', ['rcat', `t:${bucket.bucket}/a/b.txt`, '--config', ''], {
+        env,
+        extendEnv: false,
+        input: 'hello',
+        timeout: 20_000,
+      });
+      expect(put.exitCode).toBe(0);
+      const listed = await execa(
+        'rclone',
+        ['lsf', '-R', '--fast-list', `t:${bucket.bucket}`, '--config', ''],
+        {
+          env,
+          extendEnv: false,
+          timeout: 20_000,
+        },
+      );
+      expect(listed.stdout.split('\n')).toContain('a/b.txt');
+      await bucket.remove();
+      const after = await execa('rclone', ['lsjson', `t:${bucket.bucket}`, '--config', ''], {
+        env,
+        extendEnv: false,
+        reject: false,
+        timeout: 20_000,
+      });
+      expect(after.exitCode).toBe(3);
+    },
+  );
 });

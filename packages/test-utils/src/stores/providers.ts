@@ -11,7 +11,9 @@ export interface S3Provider {
 }
 
 /** The provider matrix for `describe.each`: Ceph RGW (started if needed) and an in-process s3rver. */
-export async function s3Providers(options: { only?: readonly ('ceph' | 's3rver')[] } = {}): Promise<S3Provider[]> {
+export async function s3Providers(
+  options: { only?: readonly ('ceph' | 's3rver')[] } = {},
+): Promise<S3Provider[]> {
   const wanted = options.only ?? ['ceph', 's3rver'];
   const out: S3Provider[] = [];
   if (wanted.includes('ceph')) {
@@ -19,9 +21,13 @@ export async function s3Providers(options: { only?: readonly ('ceph' | 's3rver')
     out.push({
       name: 'ceph',
       skipReason: status.available ? undefined : status.reason,
-      start: () => (status.available ? Promise.resolve(cephServer(status.target)) : Promise.reject(new Error(status.reason))),
+      start: () =>
+        status.available
+          ? Promise.resolve(cephServer(status.target))
+          : Promise.reject(new Error(status.reason)),
     });
   }
-  if (wanted.includes('s3rver')) out.push({ name: 's3rver', skipReason: undefined, start: startS3rver });
+  if (wanted.includes('s3rver'))
+    out.push({ name: 's3rver', skipReason: undefined, start: startS3rver });
   return out;
 }

@@ -1,7 +1,22 @@
-import S3rver from 's3rver';
+import type { AddressInfo } from 'node:net';
+// @ts-expect-error -- s3rver ships no types; `S3rverConstructor` below describes what we use.
+import S3rverUntyped from 's3rver';
 import { createTestBucket } from './bucket.js';
 import type { S3Server, S3Target } from './s3-target.js';
 import { makeTempDir } from './temp-dir.js';
+
+interface S3rverInstance {
+  run(): Promise<AddressInfo>;
+  close(): Promise<void>;
+}
+type S3rverConstructor = new (options: {
+  address: string;
+  port: number;
+  silent: boolean;
+  directory: string;
+  resetOnClose: boolean;
+}) => S3rverInstance;
+const S3rver = S3rverUntyped as S3rverConstructor;
 
 /** s3rver's fixed test credentials (it does not check signatures anyway). */
 export const S3RVER_CREDENTIALS = { accessKey: 'S3RVER', secretKey: 'S3RVER' } as const;
@@ -13,7 +28,13 @@ export const S3RVER_CREDENTIALS = { accessKey: 'S3RVER', secretKey: 'S3RVER' } a
  */
 export async function startS3rver(): Promise<S3Server> {
   const dir = await makeTempDir('feldera-sync-s3rver-');
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir.path, resetOnClose: true });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: 0,
+    silent: true,
+    directory: dir.path,
+    resetOnClose: true,
+  });
   let address: { port: number };
   try {
     address = await server.run();

@@ -1,0 +1,3 @@
+import { cephGlobalSetup } from '@feldera-sync/test-utils';
+
+export default cephGlobalSetup;
