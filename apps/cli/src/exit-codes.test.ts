@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { SyncError } from '@feldera-sync/errors';
+import { StoreErrorCodes } from '@feldera-sync/checkpoint';
+import { SyncErrorCodes } from '@feldera-sync/sync';
+import { RcloneErrorCodes } from '@feldera-sync/rclone';
+import { ERR_CONFIG_INVALID } from '@feldera-sync/config';
+import * as standby from '@feldera-sync/standby';
+import {
+  ERROR_EXIT_CATEGORIES,
+  ExitCode,
+  exitCategoryForError,
+  exitCodeForErrorCode,
+  formatExitCodeHelp,
+  isKnownErrorCode,
+} from './exit-codes.js';
+
+describe('exit-code table', () => {
+  it('has the documented codes', () => {
+    expect(ExitCode).toEqual({ ok: 0, internal: 1, usage: 2, config: 3, auth: 4, notFound: 5, integrity: 6, network: 7, conflict: 8, interrupted: 130 });
+  });
+  it('names every code the libraries throw', () => {
+    const library = [
+      ERR_CONFIG_INVALID,
+      ...Object.values(StoreErrorCodes),
+      ...Object.values(RcloneErrorCodes),
+      ...Object.values(SyncErrorCodes),
+      ...Object.entries(standby).filter(([k]) => k.startsWith('ERR_')).map(([, v]) => v as string),
+    ];
+    expect(library.filter((code) => !isKnownErrorCode(code))).toEqual([]);
+  });
+  it.each([
+    ['ERR_CONFIG_INVALID', 3],
+    ['ERR_STORE_AUTH', 4],
+    ['ERR_STORE_NETWORK', 7],
+    ['ERR_STORE_TIMEOUT', 7],
+    ['ERR_STORE_NOT_FOUND', 5],
+    ['ERR_STORE_BUCKET_NOT_FOUND', 5],
+    ['ERR_SYNC_NO_CHECKPOINT', 5],
+    ['ERR_SYNC_CHECKPOINT_NOT_FOUND', 5],
+    ['ERR_SYNC_INTEGRITY', 6],
+    ['ERR_SYNC_OWNER_MISMATCH', 8],
+    ['ERR_CLI_USAGE', 2],
+    ['ERR_ABORTED', 130],
+    ['IncarnationUuidMismatch', 8],
+    ['ERR_SOMETHING_NEW', 1],
+  ])('%s -> %d', (code, exit) => expect(exitCodeForErrorCode(code)).toBe(exit));
+  it('maps every table entry to a documented exit code', () => {
+    for (const category of Object.values(ERROR_EXIT_CATEGORIES)) expect(ExitCode[category]).toBeTypeOf('number');
+  });
+  it('takes the exit code of a wrapped cause', () => {
+    const cause = new SyncError('ERR_STORE_AUTH', 'SignatureDoesNotMatch');
+    expect(exitCategoryForError(new SyncError('ERR_STANDBY_FINAL_PULL_FAILED', 'final pull failed', { cause }))).toBe('auth');
+    expect(exitCategoryForError(new SyncError('ERR_STANDBY_FINAL_PULL_FAILED', 'final pull failed'))).toBe('network');
+    expect(exitCategoryForError(new SyncError('ERR_SYNC_INTEGRITY', 'x', { cause }))).toBe('integrity');
+    expect(exitCategoryForError(new Error('boom'))).toBe('internal');
+    expect(exitCategoryForError('string')).toBe('internal');
+  });
+  it('documents every code in the help text', () => {
+    const help = formatExitCodeHelp();
+    for (const code of Object.values(ExitCode)) expect(help).toMatch(new RegExp(`^\\s+${code}\\s`, 'm'));
+  });
+});
