@@ -19,8 +19,6 @@ export const EngineErrorCodes = {
   NOT_OPEN: 'ERR_ENGINE_NOT_OPEN',
   /** `open` was called on an engine that is already open. */
   ALREADY_OPEN: 'ERR_ENGINE_ALREADY_OPEN',
-  /** An earlier write failed half-way; the in-memory state can no longer be trusted. */
-  FAILED: 'ERR_ENGINE_FAILED',
   /** A filesystem operation failed. */
   IO: 'ERR_ENGINE_IO',
 } as const;
