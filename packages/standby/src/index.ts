@@ -25,6 +25,7 @@ export type { Clock, TimerHandle } from './clock.js';
 export { SimulatedClock } from './simulated-clock.js';
 export { createStandbyRunner } from './standby-runner.js';
 export type {
+  ActivationRequest,
   PullHandlerResult,
   PullRequest,
   StandbyHandlers,

@@ -186,6 +186,46 @@ describe('activation', () => {
   });
 });
 
+describe('requestActivate', () => {
+  it('answers acceptance synchronously (202 vs 400) and finishes later', async () => {
+    const h = createHarness({ pullMs: () => 1_000, pullResult: () => ({ checkpointUuid: CP1 }) });
+    const refused = h.runner.requestActivate();
+    expect(refused.outcome).toMatchObject({ accepted: false, code: ERR_STANDBY_INVALID_TRANSITION });
+    expect(hasErrorCode(await rejectionOf(refused.done), ERR_STANDBY_INVALID_TRANSITION)).toBe(true);
+
+    await h.runner.start(standby);
+    const request = h.runner.requestActivate('running');
+    expect(request.outcome).toEqual({ changed: true, accepted: true });
+    expect(h.runner.snapshot().runtimeStatus).toBe('Initializing');
+    expect(h.runner.requestActivate().outcome).toMatchObject({ changed: false, accepted: true });
+    await h.clock.advance(2_000);
+    await request.done;
+    expect(h.runner.state.name).toBe('running');
+    await h.runner.stop();
+  });
+
+  it('is safe from a listener reacting to a transition, and a throwing listener breaks nothing', async () => {
+    const h = createHarness({ pullMs: () => 1_000, pullResult: () => ({ checkpointUuid: CP1 }) });
+    h.runner.subscribe(() => {
+      throw new Error('broken listener');
+    });
+    let request: ReturnType<typeof h.runner.requestActivate> | undefined;
+    h.runner.subscribe((n) => {
+      if (n.type === 'log' && n.entry.message === 'checkpoint pulled successfully' && request === undefined) {
+        request = h.runner.requestActivate();
+      }
+    });
+    await h.runner.start(standby);
+    await h.clock.advance(1_000);
+    expect(request?.outcome.accepted).toBe(true);
+    await h.clock.advance(1_000);
+    await request?.done;
+    expect(h.pulls.map((p) => p.request.mode)).toEqual(['standby', 'final']);
+    expect(h.engineStarts).toHaveLength(1);
+    await h.runner.stop();
+  });
+});
+
 describe('non-standby start', () => {
   it('restores local-first, then starts the engine from the checkpoint', async () => {
     const h = createHarness({ pullMs: () => 50, pullResult: () => ({ checkpointUuid: CP1 }) });

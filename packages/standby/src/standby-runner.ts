@@ -105,12 +105,21 @@ export interface StandbySnapshot {
   readonly machine: StandbyState;
 }
 
+/** An `/activate` request: whether it was accepted (202 vs 400) now, and when it finished. */
+export interface ActivationRequest {
+  readonly outcome: TransitionOutcome;
+  /** Resolves when the engine started; rejects with a coded SyncError (already rejected when not accepted). */
+  readonly done: Promise<void>;
+}
+
 /** A running standby machine. */
 export interface StandbyRunner {
   /** Starts; resolves in standby, running or paused, rejects with a coded SyncError otherwise. */
   start(options: StandbyStartOptions): Promise<void>;
   /** Leaves standby; resolves when the engine started, rejects (e.g. `ERR_STANDBY_FINAL_PULL_FAILED`) otherwise. */
   activate(mode?: RunMode): Promise<void>;
+  /** Like `activate`, but answers acceptance synchronously, so a server can reply 202 before the engine starts. */
+  requestActivate(mode?: RunMode): ActivationRequest;
   /** Pauses a running engine. */
   pause(): Promise<void>;
   /** Resumes a paused engine. */
@@ -199,6 +208,10 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
     }
   };
 
+  // Effects run first, with `dispatching` set; observers (listeners, log handler) are called after,
+  // so a listener that calls back into the runner never interleaves with a half-applied transition.
+  let pendingLogs: LogEntry[] = [];
+
   const dispatch = (event: StandbyEvent, beforeEffects?: () => void): TransitionOutcome => {
     const previous = state;
     const [next, effects, outcome] = transition(state, event);
@@ -206,19 +219,20 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
     if (outcome.changed) beforeEffects?.();
     dispatching = true;
     try {
-      const record: TransitionRecord = { event, previous, state: next, effects, outcome };
-      if (onTransition) {
-        try {
-          onTransition(record);
-        } catch {
-          // Observers never break the machine.
-        }
-      }
-      notify({ type: 'transition', record });
       for (const effect of effects) run(effect);
     } finally {
       dispatching = false;
     }
+    const record: TransitionRecord = { event, previous, state: next, effects, outcome };
+    if (onTransition) {
+      try {
+        onTransition(record);
+      } catch {
+        // Observers never break the machine.
+      }
+    }
+    notify({ type: 'transition', record });
+    flushLogs();
     if (outcome.changed) settleWaiters();
     return outcome;
   };
@@ -311,13 +325,22 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
     );
   };
 
-  const emitLog = (entry: LogEntry): void => {
-    try {
-      handlers.log?.(entry);
-    } catch {
-      // Logging never breaks the machine.
+  const flushLogs = (): void => {
+    const logs = pendingLogs;
+    pendingLogs = [];
+    for (const entry of logs) {
+      try {
+        handlers.log?.(entry);
+      } catch {
+        // Logging never breaks the machine.
+      }
+      notify({ type: 'log', entry, atMs: clock.now() });
     }
-    notify({ type: 'log', entry, atMs: clock.now() });
+  };
+
+  const emitLog = (entry: LogEntry): void => {
+    pendingLogs.push(entry);
+    if (!dispatching) flushLogs();
   };
 
   const run = (effect: StandbyEffect): void => {
@@ -420,9 +443,22 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
 
     async activate(mode = 'running') {
       await whenIdle();
+      await this.requestActivate(mode).done;
+    },
+
+    requestActivate(mode = 'running') {
+      if (dispatching) {
+        throw new SyncError(ERR_STANDBY_INVALID_TRANSITION, 'requestActivate was called from inside an effect handler', {
+          hint: 'call it from outside the handler, or use activate(), which waits its turn',
+        });
+      }
       const outcome = dispatch({ type: 'activate', mode, at: clock.now() });
-      if (!outcome.accepted) throw rejection(outcome, 'activate');
-      await waitFor((s) => s.name === 'running' || s.name === 'paused');
+      const done = outcome.accepted
+        ? waitFor((s) => s.name === 'running' || s.name === 'paused')
+        : Promise.reject(rejection(outcome, 'activate'));
+      // Callers that only look at `outcome` must not cause an unhandled rejection.
+      done.catch(() => undefined);
+      return { outcome, done };
     },
 
     async pause() {
