@@ -124,7 +124,8 @@ export async function pushCheckpoint(ctx: SyncContext, uuid: string, options: Pu
         { details: { conflicts: plan.conflicts.map((x) => x.key) } },
       );
     }
-    const uploadZip = !(zipMatches && present.get(zipKey) === zipObject.size) && !alreadySynced;
+    // The zip is byte-identical on every push of this checkpoint, so a whole one left by a kill is reused.
+    const uploadZip = !(zipMatches || present.get(zipKey) === zipObject.size) && !alreadySynced;
     const toUpload = uploadZip ? [...plan.upload, zipObject] : plan.upload;
     const bytesTotal = toUpload.reduce((s, o) => s + o.size, 0);
     const progress = new ProgressTracker('push', uuid, bytesTotal, toUpload.length, options.onProgress ?? (() => {}));
