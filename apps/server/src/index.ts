@@ -1,1 +1,7 @@
-export {};
+export { buildApp, parseIngressBody } from './app.js';
+export type { AppOptions } from './app.js';
+export { runServer, demoWalkthrough } from './run-server.js';
+export type { ServerOptions, RunningServer } from './run-server.js';
+export { API_ERRORS, toApiError } from './api-errors.js';
+export type { ApiErrorCode, ApiErrorBody } from './api-errors.js';
+export type * from './pipeline-service.js';

@@ -1,0 +1,117 @@
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+import pino from 'pino';
+import type { Logger } from 'pino';
+import { SyncError } from '@feldera-sync/errors';
+import { buildApp } from './app.js';
+import { startEmbeddedS3 } from './embedded-s3.js';
+import type { EmbeddedS3 } from './embedded-s3.js';
+import { PipelineManager } from './pipeline-manager.js';
+import { PipelineRegistry } from './pipeline-registry.js';
+
+/** How the server process is configured (by the CLI's `serve` or by `main`). */
+export interface ServerOptions {
+  host: string;
+  port: number;
+  dataDir: string;
+  apiKeyFile?: string | undefined;
+  embeddedS3?: boolean | undefined;
+  /** Port of the embedded store; 0 picks a free one. */
+  embeddedS3Port?: number | undefined;
+  demo?: boolean | undefined;
+  /** How long SIGTERM waits for a running push before cancelling it. */
+  shutdownGraceMs?: number | undefined;
+  rcloneBinary?: string | undefined;
+  logLevel?: string | undefined;
+  /** Where human-oriented startup text goes (the walk-through). */
+  print?: ((text: string) => void) | undefined;
+}
+
+/** A running server: its address and how to stop it. */
+export interface RunningServer {
+  url: string;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
+}
+
+/** Starts the server: registry, optional embedded store and demo pipeline, HTTP listener. */
+export async function runServer(options: ServerOptions): Promise<RunningServer> {
+  const logger = pino({
+    level: options.logLevel ?? 'info',
+    // Belt and braces: these paths never hold secrets by construction, but redact them anyway.
+    redact: { paths: ['*.secret_key', '*.access_key', '*.*.secret_key', '*.*.access_key', 'req.headers.authorization'], censor: '***' },
+  });
+  let apiKey: string | undefined;
+  if (options.apiKeyFile) {
+    apiKey = (await readFile(options.apiKeyFile, 'utf8')).trim();
+    if (apiKey.length < 16) {
+      throw new SyncError('ERR_SERVER_API_KEY_WEAK', `the API key in ${options.apiKeyFile} is shorter than 16 characters`, {
+        hint: 'generate one with: openssl rand -hex 32',
+      });
+    }
+  }
+  if (!isLoopback(options.host) && !apiKey) {
+    throw new SyncError('ERR_SERVER_API_KEY_REQUIRED', `refusing to listen on ${options.host} without an API key`, {
+      hint: 'pass --api-key-file FILE, or listen on 127.0.0.1',
+    });
+  }
+  const dataDir = resolve(options.dataDir);
+  const registry = await PipelineRegistry.open(dataDir);
+  let embedded: EmbeddedS3 | undefined;
+  if (options.embeddedS3) {
+    embedded = await startEmbeddedS3({ directory: join(dataDir, 'embedded-s3'), port: options.embeddedS3Port ?? 0 });
+    logger.info({ endpoint: embedded.endpoint, bucket: embedded.bucket }, 'embedded S3 store listening');
+  }
+  const manager = new PipelineManager({ registry, logger, rcloneBinary: options.rcloneBinary ?? 'rclone' });
+  await manager.init();
+  const app = await buildApp({ pipelines: manager, apiKey, logger });
+  await app.listen({ host: options.host, port: options.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const url = `http://${host}:${port}`;
+  logger.info({ url }, 'feldera-sync server listening');
+
+  if (options.demo && embedded) {
+    await manager.ensureDemoPipeline('demo', embedded);
+    options.print?.(demoWalkthrough(url, 'demo', apiKey !== undefined));
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await app.close();
+      await manager.shutdown(options.shutdownGraceMs ?? 30_000);
+      await embedded?.close();
+    })();
+    return closing;
+  };
+  return { url, logger, close };
+}
+
+/** The curl walk-through printed by the main job. */
+export function demoWalkthrough(url: string, name: string, withKey: boolean): string {
+  const auth = withKey ? ' -H "Authorization: Bearer $KEY"' : '';
+  const p = `${url}/v0/pipelines/${name}`;
+  return [
+    '',
+    `feldera-sync is running at ${url}`,
+    `  OpenAPI:  ${url}/openapi.json`,
+    `  metrics:  ${url}/metrics`,
+    `  pipeline: ${p}/status`,
+    '',
+    'Try it:',
+    `  curl -s${auth} -X POST '${p}/ingress/users' -d '[{"insert":{"id":1,"name":"ada"}},{"insert":{"id":2,"name":"grace"}}]'`,
+    `  curl -s${auth} '${p}/tables/users'`,
+    `  curl -s${auth} -X POST '${p}/checkpoint'`,
+    `  curl -s${auth} -X POST '${p}/checkpoint/sync'`,
+    `  curl -s${auth} '${p}/checkpoint/sync_status'`,
+    `  curl -s${auth} '${p}/checkpoints/remote'`,
+    '',
+  ].join('\n');
+}
