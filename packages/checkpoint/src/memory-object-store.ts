@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/require-await -- methods are async so that failures reject, as a real store's do, instead of throwing synchronously */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SyncError, throwIfAborted } from '@feldera-sync/errors';
@@ -30,36 +31,33 @@ export function createMemoryObjectStore(description = 'memory:'): MemoryObjectSt
     capabilities: { conditionalPut: true },
     objects,
     calls,
-    list(prefix: string, options?: StoreCallOptions): Promise<RemoteObject[]> {
+    async list(prefix: string, options?: StoreCallOptions): Promise<RemoteObject[]> {
       calls.list++;
       check(options);
       const out: RemoteObject[] = [];
       for (const [key, body] of objects) if (key.startsWith(prefix)) out.push({ key, size: body.byteLength });
       out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      return Promise.resolve(out);
+      return out;
     },
-    head(key: string, options?: StoreCallOptions): Promise<RemoteObject | null> {
+    async head(key: string, options?: StoreCallOptions): Promise<RemoteObject | null> {
       calls.head++;
       check(options);
       const body = objects.get(key);
-      return Promise.resolve(body ? { key, size: body.byteLength } : null);
+      return body ? { key, size: body.byteLength } : null;
     },
-    getSmall(key: string, options?: StoreCallOptions): Promise<Uint8Array | null> {
+    async getSmall(key: string, options?: StoreCallOptions): Promise<Uint8Array | null> {
       calls.getSmall++;
       check(options);
       const body = objects.get(key);
-      return Promise.resolve(body ? new Uint8Array(body) : null);
+      return body ? new Uint8Array(body) : null;
     },
-    putSmall(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void> {
+    async putSmall(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void> {
       calls.putSmall++;
       check(options);
       if (options?.ifNoneMatch && objects.has(key)) {
-        return Promise.reject(
-          new SyncError(StoreErrorCodes.preconditionFailed, `${description}${key} already exists`),
-        );
+        throw new SyncError(StoreErrorCodes.preconditionFailed, `${description}${key} already exists`);
       }
       objects.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : new Uint8Array(body));
-      return Promise.resolve();
     },
     async uploadFiles(localDir, files, remotePrefix, options?: TransferOptions): Promise<TransferResult> {
       calls.uploadFiles++;
@@ -90,11 +88,10 @@ export function createMemoryObjectStore(description = 'memory:'): MemoryObjectSt
       }
       return { bytes, objects: keys.length, durationMs: Date.now() - started };
     },
-    delete(keys: readonly string[], options?: StoreCallOptions): Promise<void> {
+    async delete(keys: readonly string[], options?: StoreCallOptions): Promise<void> {
       calls.delete++;
       check(options);
       for (const key of keys) objects.delete(key);
-      return Promise.resolve();
     },
   };
 }
