@@ -34,6 +34,14 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
   let lastDrawn = Number.NEGATIVE_INFINITY;
   let drewBar = false;
   let finished = false;
+  let startedAt: number | undefined;
+
+  // Phase changes report speed 0; show the average since the first event instead.
+  const withSpeed = (p: ProgressSnapshot): ProgressSnapshot => {
+    if (p.speed > 0 || startedAt === undefined) return p;
+    const seconds = (now() - startedAt) / 1000;
+    return seconds > 0 ? { ...p, speed: p.bytesDone / seconds } : p;
+  };
 
   const draw = (p: ProgressSnapshot): void => {
     if (mode === 'bar') {
@@ -47,11 +55,12 @@ export function createProgressReporter(options: ProgressReporterOptions): Progre
   return {
     update(p) {
       if (finished) return;
-      last = p;
+      startedAt ??= now();
+      last = withSpeed(p);
       const t = now();
       if (t - lastDrawn < interval) return;
       lastDrawn = t;
-      draw(p);
+      draw(last);
     },
     finish(p) {
       if (finished) return;

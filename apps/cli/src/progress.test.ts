@@ -62,3 +62,15 @@ describe('progress reporter', () => {
     expect(out).toBe('');
   });
 });
+
+describe('progress reporter speed', () => {
+  it('shows the average speed when an event carries none', () => {
+    let out = '';
+    let now = 0;
+    const r = createProgressReporter({ label: 'pull', stream: { write: (t: string) => (out += t) }, mode: 'lines', now: () => now, intervalMs: 0 });
+    r.update({ ...half, bytesDone: 0, speed: 0 });
+    now = 2000;
+    r.update({ ...half, speed: 0 });
+    expect(out.trimEnd().split('\n')[1]).toContain('512 KiB/s');
+  });
+});
