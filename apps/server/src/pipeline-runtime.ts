@@ -114,10 +114,14 @@ export class PipelineRuntime {
             return { checkpointUuid: local?.uuid ?? null };
           }
           const spec = request.checkpoint;
+          // A start restore with fail_if_no_checkpoint lets the synchroniser fail: its error says
+          // "checkpoint '<spec>' not found in <every place searched>", which the machine's own
+          // "no checkpoint found" does not.
+          const failIfNoCheckpoint = request.mode === 'restore' && sync?.fail_if_no_checkpoint === true;
           try {
             const report =
               request.sources === 'local-first'
-                ? await synchronizer.restore({ spec, failIfNoCheckpoint: false, signal })
+                ? await synchronizer.restore({ spec, failIfNoCheckpoint, signal })
                 : await synchronizer.pull({ spec, failIfNoCheckpoint: false, signal });
             if (request.mode === 'restore') this.restoredFrom = { uuid: report.uuid, source: report.source };
             metrics.inc('feldera_sync_pull_total', { ...labels, result: 'success' });
