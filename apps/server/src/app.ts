@@ -78,14 +78,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance<Raw
 
   if (options.apiKey) {
     const expected = digest(options.apiKey);
-    app.addHook('onRequest', async (req: FastifyRequest) => {
-      if (req.url === '/healthz') return;
+    app.addHook('onRequest', (req: FastifyRequest, _reply, done) => {
+      if (req.url === '/healthz') return done();
       const header = req.headers.authorization ?? '';
       const match = /^Bearer (.+)$/.exec(header);
       // Compare digests so the comparison is constant-time whatever the length.
       if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
-        throw apiError('Unauthorized', 'missing or wrong API key', { hint: 'send Authorization: Bearer <key>' });
+        return done(apiError('Unauthorized', 'missing or wrong API key', { hint: 'send Authorization: Bearer <key>' }));
       }
+      done();
     });
   }
 

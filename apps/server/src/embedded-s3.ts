@@ -1,5 +1,15 @@
 import { mkdir } from 'node:fs/promises';
-import S3rver from 's3rver';
+// @ts-expect-error -- s3rver ships no types; `S3rverConstructor` below describes what we use.
+import S3rverUntyped from 's3rver';
+
+type S3rverConstructor = new (options: {
+  address: string;
+  port: number;
+  silent: boolean;
+  directory: string;
+  configureBuckets: { name: string }[];
+}) => { run(): Promise<{ port: number }>; close(): Promise<void> };
+const S3rver = S3rverUntyped as S3rverConstructor;
 
 /** An in-process S3-compatible store (s3rver) on 127.0.0.1, for the demo and single-machine use. */
 export interface EmbeddedS3 {

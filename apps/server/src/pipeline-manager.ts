@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { readLocalCatalog, readRemoteCatalog, serializeCatalog } from '@feldera-sync/checkpoint';
 import { parseRuntimeConfig, redactConfig } from '@feldera-sync/config';
 import type { ParsedRuntimeConfig } from '@feldera-sync/config';
-import { SyncError } from '@feldera-sync/errors';
+import { EngineErrorCodes, hashTable } from '@feldera-sync/engine';
+import { SyncError, hasErrorCode } from '@feldera-sync/errors';
 import { apiError } from './api-errors.js';
 import type { EmbeddedS3 } from './embedded-s3.js';
 import { MetricsRegistry } from './metrics.js';
@@ -79,7 +80,7 @@ export class PipelineManager implements PipelineService {
     return {
       name: def.name,
       system_name: def.system_name,
-      runtime_config: redactConfig(def.runtime_config) as Record<string, unknown>,
+      runtime_config: redactConfig(def.runtime_config),
       created_at: def.created_at,
       updated_at: def.updated_at,
       warnings,
@@ -217,8 +218,14 @@ export class PipelineManager implements PipelineService {
 
   async readTable(name: string, table: string): Promise<{ rows: unknown[]; hash: string }> {
     const engine = this.activeRuntime(name).requireEngine();
-    const snap = await engine.readTable(table);
-    return { rows: snap.rows, hash: snap.hash };
+    try {
+      const snap = await engine.readTable(table);
+      return { rows: snap.rows, hash: snap.hash };
+    } catch (err) {
+      // A table exists once written to; until then it reads as empty.
+      if (hasErrorCode(err, EngineErrorCodes.UNKNOWN_TABLE)) return { rows: [], hash: hashTable(new Map()) };
+      throw err;
+    }
   }
 
   private activeRuntime(name: string): PipelineRuntime {

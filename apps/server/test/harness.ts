@@ -37,7 +37,7 @@ export async function startServerProcess(options: {
   const waiters = new Set<() => void>();
   let stderr = '';
   let buffer = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     buffer += chunk;
     let nl: number;
     while ((nl = buffer.indexOf('\n')) >= 0) {
@@ -51,7 +51,7 @@ export async function startServerProcess(options: {
     }
     for (const w of waiters) w();
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
   });
   const waitForLog = (msg: string, timeoutMs: number, from = 0): Promise<Record<string, unknown>> =>
@@ -77,11 +77,11 @@ export async function startServerProcess(options: {
       };
       const cleanup = (): void => {
         clearTimeout(timer);
-        waiters.delete(check as () => void);
+        waiters.delete(check);
         child.off('exit', onExit);
       };
       if (check()) return;
-      waiters.add(check as () => void);
+      waiters.add(check);
       child.once('exit', onExit);
     });
   const listening = await waitForLog('feldera-sync server listening', options.timeoutMs ?? 20_000);
