@@ -40,7 +40,12 @@ export interface RunResult {
 }
 
 /** Runs the CLI in-process with captured output. */
-export async function runCli(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+export function runCli(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return startCli(args, options).result;
+}
+
+/** Starts the CLI in-process; `output()` shows what it printed so far. */
+export function startCli(args: readonly string[], options: RunOptions = {}): { result: Promise<RunResult>; output(): { stdout: string; stderr: string } } {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -53,8 +58,8 @@ export async function runCli(args: readonly string[], options: RunOptions = {}):
     now: options.now,
     sleep: options.sleep,
   };
-  const code = await main(['node', 'feldera-sync', ...args], io, options.deps);
-  return { code, stdout, stderr };
+  const result = main(['node', 'feldera-sync', ...args], io, options.deps).then((code) => ({ code, stdout, stderr }));
+  return { result, output: () => ({ stdout, stderr }) };
 }
 
 /** Polls `condition` every few milliseconds until true (for waiting on in-process commands). */
