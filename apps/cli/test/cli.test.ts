@@ -266,6 +266,14 @@ describe('push / pull / ls --remote / verify / gc against an in-memory store', (
     const asOwner = await runCli(['push', '--config', syncConfig, '--storage', storage.dir, '--pipeline-id', owner.pipeline_name], { deps });
     expect(asOwner.code).toBe(0);
     expect((await runCli(['push', '--config', syncConfig, '--storage', storage.dir, '--pipeline-id', 'nope'], { deps })).code).toBe(2);
+
+    // The config may carry the owner: `system_name` beside `name`, without an unknown-key warning.
+    const owned = await writeJson('owned.json', { name: 'svc', system_name: owner.pipeline_name, storage: { backend: { name: 'file', config: { sync: { bucket: 'bkt/prefix', endpoint: 'http://127.0.0.1:9', provider: 'Ceph' } } } } });
+    const check = await runCli(['config', 'check', owned]);
+    expect(check.stdout).not.toContain('warning');
+    const byConfig = await runCli(['push', '--config', owned, '--storage', storage.dir, '--json'], { deps });
+    expect(byConfig.code, byConfig.stderr).toBe(0);
+    expect(JSON.parse(byConfig.stdout)).toMatchObject({ owner: { system_name: owner.pipeline_name, given_name: 'svc' } });
   });
 
   it('maps store and sync errors to exit codes 4, 5, 7 and 1', async () => {
