@@ -117,11 +117,18 @@ export {
   writeOwner,
   writeRemoteCatalog,
 } from './remote-store.js';
-export type { ManifestLookup } from './remote-store.js';
+export type { ManifestLookup, ReadManifestsOptions } from './remote-store.js';
 export { findInCatalog, isCheckpointSpec, resolveCheckpoint } from './resolve-checkpoint.js';
 export type { CheckpointSource, ResolveInput, ResolveLook, ResolveResult } from './resolve-checkpoint.js';
-export { planPush } from './plan-push.js';
-export type { PushCheckpoint, PushPlan, PushRemoteState, PushStep } from './plan-push.js';
+export { planPush, planSharedUploads } from './plan-push.js';
+export type {
+  PushCandidate,
+  PushCheckpoint,
+  PushPlan,
+  PushRemoteState,
+  PushStep,
+  SharedUploadPlan,
+} from './plan-push.js';
 export { planPull } from './plan-pull.js';
 export type { PullPlan, PullStep } from './plan-pull.js';
 export { planRetention, selectRetained } from './plan-retention.js';

@@ -39,11 +39,11 @@ export type RetentionPlan =
   | { ok: false; reason: string; unreadable: string[]; keep: CatalogEntry[]; drop: CatalogEntry[] };
 
 /** Splits a catalog into kept and dropped entries by count, age (UUIDv7 time) and the just-pushed one. */
-export function selectRetained(
-  catalog: readonly CatalogEntry[],
+export function selectRetained<E extends Pick<CatalogEntry, 'uuid'>>(
+  catalog: readonly E[],
   nowMs: number,
   options: RetentionOptions,
-): { keep: CatalogEntry[]; drop: CatalogEntry[] } {
+): { keep: E[]; drop: E[] } {
   const newest = [...catalog].sort((a, b) => compareUuidv7(b.uuid, a.uuid));
   const keepIds = new Set(newest.slice(0, Math.max(1, options.minCount)).map((e) => e.uuid.toLowerCase()));
   const maxAge = Math.max(0, options.minAgeDays) * DAY_MS;
@@ -53,8 +53,8 @@ export function selectRetained(
     if (t === null || nowMs - t < maxAge) keepIds.add(e.uuid.toLowerCase());
   }
   if (options.justPushed) keepIds.add(options.justPushed.toLowerCase());
-  const keep: CatalogEntry[] = [];
-  const drop: CatalogEntry[] = [];
+  const keep: E[] = [];
+  const drop: E[] = [];
   for (const e of catalog) (keepIds.has(e.uuid.toLowerCase()) ? keep : drop).push(e);
   return { keep, drop };
 }

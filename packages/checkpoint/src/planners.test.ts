@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { SyncError } from '@feldera-sync/errors';
-import { planLocalGc, planPull, planPush, planRetention, resolveCheckpoint, selectRetained, uuidv7 } from './index.js';
+import {
+  planLocalGc,
+  planPull,
+  planPush,
+  planRetention,
+  planSharedUploads,
+  remoteKeys,
+  resolveCheckpoint,
+  selectRetained,
+  uuidv7,
+} from './index.js';
 import type { CatalogEntry, LocalCheckpointStatus, Manifest, ManifestLookup } from './index.js';
 import { NOW, batchesArb, entryFor, manifestFor, uuidv7Arb } from './test-support/arbitraries.js';
 
@@ -96,6 +106,66 @@ describe('planPush', () => {
     expect(plan.conflicts).toEqual([{ key: name, localSize: 9, remoteSize: 5 }]);
     expect(plan.upload).toEqual([]);
   });
+
+  it('with hashes, a same-sized object of other content is a conflict too', () => {
+    const name = `w0-${uuidv7()}.feldera`;
+    const remote = manifestFor(uuidv7(), [{ path: name, size: 5 }]);
+    const held = remote.objects.find((o) => o.key === name)!.sha256;
+    const entry = entryFor(uuidv7());
+    const same = planPush({ entry, shared: [{ path: name, size: 5, sha256: held }] }, { catalog: [], manifests: [remote] });
+    expect(same).toMatchObject({ reuse: [name], conflicts: [] });
+    const other = planPush({ entry, shared: [{ path: name, size: 5, sha256: 'f'.repeat(64) }] }, { catalog: [], manifests: [remote] });
+    expect(other.conflicts).toEqual([{ key: name, localSize: 5, remoteSize: 5 }]);
+  });
+
+  it('a resumed push reuses objects a head found whole, and a zip its own manifest or a head records', () => {
+    const u = uuidv7();
+    const [b1, b2] = [`w0-${uuidv7()}.feldera`, `w0-${uuidv7()}.feldera`];
+    const shared = [
+      { path: b1, size: 5 },
+      { path: b2, size: 7 },
+    ];
+    const zip = { size: 100, sha256: 'a'.repeat(64) };
+    const present = new Map([
+      [b1, 5],
+      [b2, 3],
+      [remoteKeys.zip(u), 100],
+    ]);
+    const headed = planPush({ entry: entryFor(u), shared, zip }, { catalog: [], manifests: [], present });
+    expect(headed).toMatchObject({ upload: [b2], reuse: [b1], uploadZip: false });
+    expect(headed.steps.map((s) => s.type)).toEqual(['upload-shared', 'put-manifest', 'put-catalog']);
+    // Its own manifest (written before a kill, catalog not yet) records the zip it sent.
+    const own = manifestFor(u, shared);
+    const recorded = own.objects.find((o) => o.key === remoteKeys.zip(u))!;
+    const fromManifest = planPush({ entry: entryFor(u), shared, zip: recorded }, { catalog: [], manifests: [own] });
+    expect(fromManifest).toMatchObject({ upload: [], uploadZip: false });
+    const changed = planPush({ entry: entryFor(u), shared, zip }, { catalog: [], manifests: [own] });
+    expect(changed.uploadZip).toBe(true);
+    // Without a zip digest the plan always sends the zip.
+    expect(planPush({ entry: entryFor(u), shared }, { catalog: [], manifests: [], present }).uploadZip).toBe(true);
+  });
+});
+
+describe('planSharedUploads', () => {
+  it('splits every candidate into exactly one of upload, skip and conflict', () => {
+    const keyArb = fc.constantFrom('a', 'b', 'c', 'd', 'e');
+    const objArb = fc.record({ key: keyArb, size: fc.integer({ min: 0, max: 3 }), sha256: fc.constantFrom('x', 'y') });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(objArb, { selector: (o) => o.key }),
+        fc.uniqueArray(objArb, { selector: (o) => o.key }),
+        fc.uniqueArray(fc.tuple(keyArb, fc.integer({ min: 0, max: 3 })), { selector: ([k]) => k }),
+        (objects, remote, heads) => {
+          const known = new Map(remote.map((o) => [o.key, o]));
+          const plan = planSharedUploads(objects, known, new Map(heads));
+          const all = [...plan.upload, ...plan.skip, ...plan.conflicts.map((c) => c.local)].map((o) => o.key).sort();
+          expect(all).toEqual(objects.map((o) => o.key).sort());
+          for (const o of plan.upload) expect(known.has(o.key)).toBe(false);
+          for (const c of plan.conflicts) expect(c.remote.size !== c.local.size || c.remote.sha256 !== c.local.sha256).toBe(true);
+        },
+      ),
+    );
+  });
 });
 
 describe('planPull', () => {
@@ -187,6 +257,15 @@ describe('planRetention', () => {
         }
       }),
     );
+  });
+  it('selects from any entries with a uuid, keeping undatable ones', () => {
+    const day = 86_400_000;
+    const old = { uuid: uuidv7(NOW - 90 * day), tag: 'old' };
+    const v4 = { uuid: '00000000-0000-4000-8000-000000000001', tag: 'v4' };
+    const young = { uuid: uuidv7(NOW - day), tag: 'young' };
+    const { keep, drop } = selectRetained([v4, old, young], NOW, { minCount: 1, minAgeDays: 30 });
+    expect(keep.map((e) => e.tag)).toEqual(['v4', 'young']);
+    expect(drop.map((e) => e.tag)).toEqual(['old']);
   });
 });
 

@@ -14,7 +14,7 @@ import {
   writeOwner,
   writeRemoteCatalog,
 } from './index.js';
-import type { ObjectStore } from './index.js';
+import type { Manifest, ObjectStore } from './index.js';
 import { entryFor, manifestFor } from './test-support/arbitraries.js';
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
@@ -65,6 +65,29 @@ describe('remote objects through the ObjectStore port', () => {
 
     const all = await readManifests(store, [u1, u2, uuidv7()]);
     expect([...all.values()].map((l) => l.status)).toEqual(['ok', 'unreadable', 'missing']);
+  });
+
+  it('readManifests: reads concurrently through a caller-supplied reader, answering in the order asked', async () => {
+    const store = createMemoryObjectStore();
+    const ids = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+    for (const u of ids.slice(0, 3)) await writeManifest(store, manifestFor(u, []));
+    let inFlight = 0;
+    let most = 0;
+    const read = async (uuid: string): Promise<Manifest | null> => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, uuid === ids[0] ? 20 : 1));
+      inFlight--;
+      if (uuid === ids[2]) throw new Error('socket hang up');
+      return readManifest(store, uuid);
+    };
+    const all = await readManifests(store, ids, { concurrency: 2, read });
+    expect([...all.keys()]).toEqual(ids);
+    expect([...all.values()].map((l) => l.status)).toEqual(['ok', 'ok', 'unreadable', 'missing']);
+    expect(most).toBe(2);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(readManifests(store, ids, { signal: aborted.signal })).rejects.toMatchObject({ code: 'ERR_ABORTED' });
   });
 
   it('owner.json: absent is null; create-only write refuses to overwrite', async () => {

@@ -58,18 +58,28 @@ export type ManifestLookup =
   | { status: 'missing' }
   | { status: 'unreadable'; error: SyncError };
 
-/** Reads the manifests of `uuids` one by one; failures are recorded per uuid, cancellation is thrown. */
+/** Options of `readManifests`. */
+export interface ReadManifestsOptions extends StoreCallOptions {
+  /** How many manifests are read at once (default 1). */
+  concurrency?: number | undefined;
+  /** Reads one manifest (default `readManifest`); a caller with a cache of immutable manifests passes its own. */
+  read?: ((uuid: string, options: StoreCallOptions) => Promise<Manifest | null>) | undefined;
+}
+
+/** Reads the manifests of `uuids`; failures are recorded per uuid, cancellation is thrown. */
 export async function readManifests(
   store: ObjectStore,
   uuids: Iterable<string>,
-  options: StoreCallOptions = {},
+  options: ReadManifestsOptions = {},
 ): Promise<Map<string, ManifestLookup>> {
-  const out = new Map<string, ManifestLookup>();
-  for (const uuid of uuids) {
-    const id = uuid.toLowerCase();
+  const ids = [...new Set([...uuids].map((u) => u.toLowerCase()))];
+  const call: StoreCallOptions = options.signal ? { signal: options.signal } : {};
+  const read = options.read ?? ((uuid: string, o: StoreCallOptions) => readManifest(store, uuid, o));
+  const found = new Map<string, ManifestLookup>();
+  const lookup = async (id: string): Promise<void> => {
     try {
-      const manifest = await readManifest(store, id, options);
-      out.set(id, manifest ? { status: 'ok', manifest } : { status: 'missing' });
+      const manifest = await read(id, call);
+      found.set(id, manifest ? { status: 'ok', manifest } : { status: 'missing' });
     } catch (e) {
       if (isSyncError(e) && e.code === ERR_ABORTED) throw e;
       const error = isSyncError(e)
@@ -77,10 +87,17 @@ export async function readManifests(
         : new SyncError(ERR_CHECKPOINT_MANIFEST_CORRUPT, `cannot read ${remoteObjectName(store, remoteKeys.manifest(id))}`, {
             cause: e,
           });
-      out.set(id, { status: 'unreadable', error });
+      found.set(id, { status: 'unreadable', error });
     }
-  }
-  return out;
+  };
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < ids.length) await lookup(ids[next++]!);
+  };
+  const workers = Math.max(1, Math.min(options.concurrency ?? 1, ids.length));
+  await Promise.all(Array.from({ length: workers }, worker));
+  // Answer in the order asked, whatever order the reads finished in.
+  return new Map(ids.map((id) => [id, found.get(id)!]));
 }
 
 /** The bucket's `owner.json`, or null when absent; a corrupt one is `ERR_CHECKPOINT_OWNER_CORRUPT`. */
