@@ -64,6 +64,7 @@ export class PipelineRuntime {
   private checkpointSuccess: number | null = null;
   private checkpointFailure: { sequence_number: number; error: string } | null = null;
   private restoredFrom: { uuid: string | null; source: string } | null = null;
+  private pulledFrom: { uuid: string; source: string } | null = null;
   private readonly aborter = new AbortController();
   private started: Promise<void> = Promise.resolve();
 
@@ -124,6 +125,9 @@ export class PipelineRuntime {
                 ? await synchronizer.restore({ spec, failIfNoCheckpoint, signal })
                 : await synchronizer.pull({ spec, failIfNoCheckpoint: false, signal });
             if (request.mode === 'restore') this.restoredFrom = { uuid: report.uuid, source: report.source };
+            // Standby and final pulls: remember where the newest pulled checkpoint came from, so an
+            // activated standby reports `restored_from` as bucket or read_bucket, not local.
+            else if (report.uuid !== null) this.pulledFrom = { uuid: report.uuid, source: report.source };
             metrics.inc('feldera_sync_pull_total', { ...labels, result: 'success' });
             metrics.inc('feldera_sync_pull_bytes_total', labels, report.bytes);
             metrics.inc('feldera_sync_pull_seconds_total', labels, (Date.now() - started) / 1000);
@@ -141,7 +145,10 @@ export class PipelineRuntime {
           });
           await engine.open(deps.storageDir, { signal });
           this.engine = engine;
-          if (request.checkpointUuid && !this.restoredFrom) this.restoredFrom = { uuid: request.checkpointUuid, source: 'local' };
+          if (request.checkpointUuid && !this.restoredFrom) {
+            const pulled = this.pulledFrom?.uuid === request.checkpointUuid ? this.pulledFrom : null;
+            this.restoredFrom = pulled ?? { uuid: request.checkpointUuid, source: 'local' };
+          }
           if (sync?.push_interval) synchronizer?.startPeriodic({ intervalMs: sync.push_interval * 1000 });
         },
         writeMarker: async (signal) => {
