@@ -5,6 +5,7 @@ import { parseRuntimeConfig, redactConfig } from '@feldera-sync/config';
 import type { ParsedRuntimeConfig } from '@feldera-sync/config';
 import { EngineErrorCodes, hashTable } from '@feldera-sync/engine';
 import { SyncError, hasErrorCode } from '@feldera-sync/errors';
+import { createRclone } from '@feldera-sync/rclone';
 import { apiError } from './api-errors.js';
 import type { EmbeddedS3 } from './embedded-s3.js';
 import { MetricsRegistry } from './metrics.js';
@@ -99,7 +100,22 @@ export class PipelineManager implements PipelineService {
     if (!PIPELINE_NAME_PATTERN.test(name)) throw apiError('InvalidRequest', `invalid pipeline name '${name}'`);
     const parsed = parseConfig(runtimeConfig);
     const { def, created } = await this.options.registry.upsert(name, runtimeConfig as Record<string, unknown>, new Date());
-    return { descriptor: this.describe(def, parsed.warnings.map((w) => `${w.path}: ${w.message}`)), created };
+    const warnings = parsed.warnings.map((w) => `${w.path}: ${w.message}`);
+    const providerWarning = parsed.sync ? await this.providerWarning(parsed.sync.provider) : null;
+    if (providerWarning) warnings.push(providerWarning);
+    return { descriptor: this.describe(def, warnings), created };
+  }
+
+  private knownProviders: Promise<string[] | null> | undefined;
+
+  /** A warning when the installed rclone does not list `provider` (newer names are accepted by the schema). */
+  private async providerWarning(provider: string): Promise<string | null> {
+    this.knownProviders ??= createRclone({ binary: this.options.rcloneBinary, remote: { provider: 'Other', bucket: 'probe' } })
+      .knownProviders({ signal: AbortSignal.timeout(10_000) })
+      .catch(() => null);
+    const known = await this.knownProviders;
+    if (known === null || known.length === 0 || known.includes(provider)) return null;
+    return `$.storage.backend.config.sync.provider: the installed rclone does not know provider '${provider}'; it knows ${known.join(', ')}. Upgrade rclone or use one of those`;
   }
 
   async patch(name: string, patch: { name?: string; runtime_config?: unknown }): Promise<PipelineDescriptor> {

@@ -136,6 +136,15 @@ describe('routes without an object store', () => {
     expect(res.body).not.toContain(SECRET);
   });
 
+  it('warns when the installed rclone does not know the configured provider', async () => {
+    const cfg = (provider: string) => ({ storage: { backend: { name: 'file', config: { sync: { bucket: 'bucket-x', provider } } } } });
+    const newer = await h.app.inject({ method: 'PUT', url: '/v0/pipelines/gcs', payload: { runtime_config: cfg('GCS') } });
+    expect(newer.statusCode).toBe(201);
+    expect(newer.json<{ warnings: string[] }>().warnings.join('\n')).toMatch(/installed rclone does not know provider 'GCS'/);
+    const known = await h.app.inject({ method: 'PUT', url: '/v0/pipelines/ceph', payload: { runtime_config: cfg('Ceph') } });
+    expect(known.json<{ warnings: string[] }>().warnings.join('\n')).not.toMatch(/does not know provider/);
+  });
+
   it('validates path parameters, bodies and query strings', async () => {
     expect((await h.app.inject('/v0/pipelines/..%2Fetc')).json()).toMatchObject({ error_code: 'InvalidRequest' });
     expect((await h.app.inject({ method: 'PUT', url: '/v0/pipelines/x', payload: { nope: 1 } })).json()).toMatchObject({ error_code: 'InvalidRequest' });
