@@ -6,16 +6,29 @@ import { CEPH_S3, createTestBucket, makeTempDir } from '@feldera-sync/test-utils
 import type { TempDir, TestBucket } from '@feldera-sync/test-utils';
 import { client, startServerProcess } from '../harness.js';
 import type { ServerProcess } from '../harness.js';
-import { checkpoint, ingest, runtimeConfig, snapshot, startAndWait, waitForPull } from './support.js';
+import {
+  checkpoint,
+  ingest,
+  runtimeConfig,
+  snapshot,
+  startAndWait,
+  waitForPull,
+} from './support.js';
 
 describe('acceptance: failover across two servers', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
     // Kill both servers (the primary is usually dead already) and remove the bucket.
-    while (cleanups.length > 0) await cleanups.pop()?.().catch(() => undefined);
+    while (cleanups.length > 0)
+      await cleanups
+        .pop()?.()
+        .catch(() => undefined);
   });
   afterAll(async () => {
-    while (cleanups.length > 0) await cleanups.pop()?.().catch(() => undefined);
+    while (cleanups.length > 0)
+      await cleanups
+        .pop()?.()
+        .catch(() => undefined);
   });
 
   // Scenario 26: SPEC section 7, step by step.
@@ -37,7 +50,10 @@ describe('acceptance: failover across two servers', () => {
     cleanups.push(() => bucket.remove());
     const dirA: TempDir = await makeTempDir('feldera-sync-failover-a-');
     const dirB: TempDir = await makeTempDir('feldera-sync-failover-b-');
-    cleanups.push(() => dirA.cleanup(), () => dirB.cleanup());
+    cleanups.push(
+      () => dirA.cleanup(),
+      () => dirB.cleanup(),
+    );
     const serverA: ServerProcess = await startServerProcess({ dataDir: dirA.path });
     cleanups.push(() => serverA.kill());
     const serverB: ServerProcess = await startServerProcess({ dataDir: dirB.path });
@@ -45,8 +61,22 @@ describe('acceptance: failover across two servers', () => {
     const a = client(serverA.url);
     const b = client(serverB.url);
     const location = `${bucket.bucket}/failover`;
-    expect((await a.put('orders', runtimeConfig(location, { sync: { start_from_checkpoint: undefined } }))).status).toBe(201);
-    expect((await b.put('orders', runtimeConfig(location, { sync: { standby: true, pull_interval: 1 } }))).status).toBe(201);
+    expect(
+      (
+        await a.put(
+          'orders',
+          runtimeConfig(location, { sync: { start_from_checkpoint: undefined } }),
+        )
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await b.put(
+          'orders',
+          runtimeConfig(location, { sync: { standby: true, pull_interval: 1 } }),
+        )
+      ).status,
+    ).toBe(201);
 
     // Step 1
     await startAndWait(a, 'orders', 'running', 'Running');
@@ -60,9 +90,14 @@ describe('acceptance: failover across two servers', () => {
     // Step 4
     expect((await a.syncAndWait('orders')).uuid).toBe(uuid1);
     // Step 5
-    await ingest(a, 'orders', 'step5', 40, 70, [{ id: 5, name: 'step2-orders-5', n: (5 * 7919) % 1000 }]);
+    await ingest(a, 'orders', 'step5', 40, 70, [
+      { id: 5, name: 'step2-orders-5', n: (5 * 7919) % 1000 },
+    ]);
     await waitForPull(serverB, 'orders', uuid1);
-    expect((await b.status('orders')).body).toMatchObject({ runtime_status: 'Standby', standby: { last_pulled_checkpoint: uuid1 } });
+    expect((await b.status('orders')).body).toMatchObject({
+      runtime_status: 'Standby',
+      standby: { last_pulled_checkpoint: uuid1 },
+    });
     // Step 6
     const uuid2 = await checkpoint(a, 'orders');
     const state2 = await snapshot(a, 'orders');
@@ -93,5 +128,5 @@ describe('acceptance: failover across two servers', () => {
     expect(after.users?.count).toBe((state2.users?.count ?? 0) + 10);
     const uuid3 = await checkpoint(b, 'orders');
     expect(uuid3 > uuid2).toBe(true);
-  });
+  }, 120000);
 });

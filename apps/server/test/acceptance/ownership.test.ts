@@ -1,6 +1,17 @@
 // Acceptance scenarios 9 and 10: bucket ownership (owner.json names the pipeline's system name).
 import { describe, expect, it } from 'vitest';
-import { checkpoint, ingest, inspect, remoteUuids, runtimeConfig, snapshot, startAndWait, stop, stopAndClear, useSuite } from './support.js';
+import {
+  checkpoint,
+  ingest,
+  inspect,
+  remoteUuids,
+  runtimeConfig,
+  snapshot,
+  startAndWait,
+  stop,
+  stopAndClear,
+  useSuite,
+} from './support.js';
 
 describe('acceptance: bucket ownership', () => {
   const s = useSuite();
@@ -66,8 +77,13 @@ describe('acceptance: bucket ownership', () => {
     const before = await snapshot(c, 's10-old');
     await c.syncAndWait('s10-old');
     const store = inspect(location);
-    const ownerBefore = Buffer.from((await store.getSmall('owner.json')) ?? new Uint8Array()).toString('utf8');
-    expect(JSON.parse(ownerBefore)).toMatchObject({ pipeline_name: def.system_name, given_name: 's10-old' });
+    const ownerBefore = Buffer.from(
+      (await store.getSmall('owner.json')) ?? new Uint8Array(),
+    ).toString('utf8');
+    expect(JSON.parse(ownerBefore)).toMatchObject({
+      pipeline_name: def.system_name,
+      given_name: 's10-old',
+    });
 
     await stop(c, 's10-old');
     const renamed = await c.rename('s10-old', 's10-new');
@@ -83,7 +99,9 @@ describe('acceptance: bucket ownership', () => {
     const u2 = await checkpoint(c, 's10-new');
     expect((await c.syncAndWait('s10-new')).uuid).toBe(u2);
     expect(await remoteUuids(c, 's10-new')).toEqual([u1, u2]);
-    const ownerAfter = Buffer.from((await store.getSmall('owner.json')) ?? new Uint8Array()).toString('utf8');
+    const ownerAfter = Buffer.from(
+      (await store.getSmall('owner.json')) ?? new Uint8Array(),
+    ).toString('utf8');
     expect(ownerAfter).toBe(ownerBefore);
   });
 });

@@ -20,7 +20,13 @@ import {
 import type { Client, Suite } from './support.js';
 
 /** Source pipeline `name` syncs rounds to `location`: each round ingests, checkpoints and syncs. */
-async function sourceRound(c: Client, name: string, tag: string, from: number, to: number): Promise<{ uuid: string; state: Snapshot }> {
+async function sourceRound(
+  c: Client,
+  name: string,
+  tag: string,
+  from: number,
+  to: number,
+): Promise<{ uuid: string; state: Snapshot }> {
   await ingest(c, name, tag, from, to);
   const uuid = await checkpoint(c, name);
   const state = await snapshot(c, name);
@@ -29,7 +35,11 @@ async function sourceRound(c: Client, name: string, tag: string, from: number, t
 }
 
 /** A source pipeline on its own location with two synced checkpoints; stopped afterwards. */
-async function seedSource(s: Suite, name: string, location: string): Promise<{ s1: { uuid: string; state: Snapshot }; s2: { uuid: string; state: Snapshot } }> {
+async function seedSource(
+  s: Suite,
+  name: string,
+  location: string,
+): Promise<{ s1: { uuid: string; state: Snapshot }; s2: { uuid: string; state: Snapshot } }> {
   await s.put(name, runtimeConfig(location, { sync: { start_from_checkpoint: undefined } }));
   await startAndWait(s.c, name, 'running', 'Running');
   const s1 = await sourceRound(s.c, name, 'src1', 0, 20);
@@ -57,7 +67,10 @@ describe('acceptance: read_bucket', () => {
     const before = await listing(x);
     expect(before.length).toBeGreaterThan(0);
 
-    const seeded = (n: string, sync: Record<string, unknown>): Record<string, unknown> => runtimeConfig(`${y}/${n}`, { sync: { read_bucket: x, fail_if_no_checkpoint: true, ...sync } });
+    const seeded = (n: string, sync: Record<string, unknown>): Record<string, unknown> =>
+      runtimeConfig(`${y}/${n}`, {
+        sync: { read_bucket: x, fail_if_no_checkpoint: true, ...sync },
+      });
 
     await s.put('s19-n1', seeded('n1', {}));
     const n1 = await startAndWait(c, 's19-n1', 'running', 'Running');
@@ -87,7 +100,7 @@ describe('acceptance: read_bucket', () => {
     }
 
     expect(await listing(x)).toEqual(before);
-  });
+  }, 120000);
 
   // Scenario 20
   // | step | source S (bucket X)        | pipeline N (bucket Y, read_bucket X)                                 |
@@ -125,11 +138,16 @@ describe('acceptance: read_bucket', () => {
     expect(await snapshot(c, 's20-n')).toEqual(atN1);
 
     await stopAndClear(c, 's20-n');
-    await s.put('s20-n', runtimeConfig(y, { sync: { read_bucket: x, start_from_checkpoint: s1.uuid, fail_if_no_checkpoint: true } }));
+    await s.put(
+      's20-n',
+      runtimeConfig(y, {
+        sync: { read_bucket: x, start_from_checkpoint: s1.uuid, fail_if_no_checkpoint: true },
+      }),
+    );
     const byUuid = await startAndWait(c, 's20-n', 'running', 'Running');
     expect(byUuid.restored_from).toEqual({ uuid: s1.uuid, source: 'bucket' });
     expect(await snapshot(c, 's20-n')).toEqual(s1.state);
-  });
+  }, 120000);
 
   // Scenario 21
   // | step | source S (bucket X) | primary P (bucket Y)        | standby B (bucket Y, read_bucket X, latest)   |
@@ -171,7 +189,7 @@ describe('acceptance: read_bucket', () => {
     const state = await snapshot(c, 's21-b');
     expect(state).toEqual(atP2);
     expect(state).not.toEqual(s1.state);
-  });
+  }, 120000);
 
   // Scenario 22
   // | step | source S (bucket X)   | pipeline N (bucket Y, read_bucket X)                                     |
@@ -199,14 +217,29 @@ describe('acceptance: read_bucket', () => {
     await stop(c, 's22-src');
 
     await stop(c, 's22-n');
-    await s.put('s22-n', runtimeConfig(y, { sync: { read_bucket: x, endpoint: UNREACHABLE_ENDPOINT, fail_if_no_checkpoint: true } }));
+    await s.put(
+      's22-n',
+      runtimeConfig(y, {
+        sync: { read_bucket: x, endpoint: UNREACHABLE_ENDPOINT, fail_if_no_checkpoint: true },
+      }),
+    );
     const latest = await startAndWait(c, 's22-n', 'running', ['Running', 'Failed']);
     expect(latest.runtime_status, JSON.stringify(latest)).toBe('Running');
     expect(latest.restored_from).toEqual({ uuid: n1, source: 'local' });
     expect(await snapshot(c, 's22-n')).toEqual(atN1);
 
     await stop(c, 's22-n');
-    await s.put('s22-n', runtimeConfig(y, { sync: { read_bucket: x, endpoint: UNREACHABLE_ENDPOINT, fail_if_no_checkpoint: true, start_from_checkpoint: s1.uuid } }));
+    await s.put(
+      's22-n',
+      runtimeConfig(y, {
+        sync: {
+          read_bucket: x,
+          endpoint: UNREACHABLE_ENDPOINT,
+          fail_if_no_checkpoint: true,
+          start_from_checkpoint: s1.uuid,
+        },
+      }),
+    );
     const byUuid = await startAndWait(c, 's22-n', 'running', ['Running', 'Failed']);
     expect(byUuid.runtime_status, JSON.stringify(byUuid)).toBe('Running');
     expect(byUuid.restored_from).toEqual({ uuid: s1.uuid, source: 'local' });

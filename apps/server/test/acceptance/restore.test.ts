@@ -71,7 +71,12 @@ describe('acceptance: checkpoint, sync, restore', () => {
     expect((await c.syncAndWait('s02')).uuid).toBe(uuid2);
 
     await stopAndClear(c, 's02');
-    await s.put('s02', runtimeConfig(`${bucket}/s02`, { sync: { start_from_checkpoint: uuid1, fail_if_no_checkpoint: true } }));
+    await s.put(
+      's02',
+      runtimeConfig(`${bucket}/s02`, {
+        sync: { start_from_checkpoint: uuid1, fail_if_no_checkpoint: true },
+      }),
+    );
     const status = await startAndWait(c, 's02', 'running', 'Running');
     expect(status.restored_from).toEqual({ uuid: uuid1, source: 'bucket' });
     expect(await snapshot(c, 's02')).toEqual(at1);
@@ -94,7 +99,16 @@ describe('acceptance: checkpoint, sync, restore', () => {
     await c.syncAndWait('s03');
     await stop(c, 's03');
 
-    await s.put('s03', runtimeConfig(`${bucket}/s03`, { sync: { secret_key: WRONG_SECRET, endpoint: UNREACHABLE_ENDPOINT, fail_if_no_checkpoint: true } }));
+    await s.put(
+      's03',
+      runtimeConfig(`${bucket}/s03`, {
+        sync: {
+          secret_key: WRONG_SECRET,
+          endpoint: UNREACHABLE_ENDPOINT,
+          fail_if_no_checkpoint: true,
+        },
+      }),
+    );
     const status = await startAndWait(c, 's03', 'running', ['Running', 'Failed']);
     expect(status.runtime_status, JSON.stringify(status)).toBe('Running');
     expect(status.restored_from).toEqual({ uuid, source: 'local' });
@@ -138,7 +152,10 @@ describe('acceptance: checkpoint, sync, restore', () => {
   it('scenario 5: periodic checkpoints plus push_interval -> sync_status.periodic reaches the newest, restore identical', async () => {
     const { c } = s;
     const bucket = await s.bucket();
-    await s.put('s05', runtimeConfig(`${bucket}/s05`, { checkpointIntervalSecs: 1, sync: { push_interval: 1 } }));
+    await s.put(
+      's05',
+      runtimeConfig(`${bucket}/s05`, { checkpointIntervalSecs: 1, sync: { push_interval: 1 } }),
+    );
     await startAndWait(c, 's05', 'running', 'Running');
     await ingest(c, 's05', 'a', 0, 25);
     await ingest(c, 's05', 'b', 25, 30);
@@ -148,7 +165,11 @@ describe('acceptance: checkpoint, sync, restore', () => {
       return last && last.steps === steps ? last.uuid : undefined;
     });
     const before = await snapshot(c, 's05');
-    await eventually(`sync_status.periodic = ${newest}`, 20_000, async () => (await c.syncStatus('s05')).body.periodic === newest);
+    await eventually(
+      `sync_status.periodic = ${newest}`,
+      20_000,
+      async () => (await c.syncStatus('s05')).body.periodic === newest,
+    );
     expect((await c.syncStatus('s05')).body.success).toBeNull();
     expect((await remoteUuids(c, 's05')).at(-1)).toBe(newest);
 
@@ -172,7 +193,11 @@ describe('acceptance: checkpoint, sync, restore', () => {
     await ingest(c, 's06', 'a', 0, 35);
     const uuid = await checkpoint(c, 's06');
     const before = await snapshot(c, 's06');
-    await eventually(`sync_status.periodic = ${uuid}`, 20_000, async () => (await c.syncStatus('s06')).body.periodic === uuid);
+    await eventually(
+      `sync_status.periodic = ${uuid}`,
+      20_000,
+      async () => (await c.syncStatus('s06')).body.periodic === uuid,
+    );
     expect(await remoteUuids(c, 's06')).toEqual([uuid]);
 
     await stopAndClear(c, 's06');
@@ -231,9 +256,21 @@ describe('acceptance: checkpoint, sync, restore', () => {
     await c.syncAndWait('s23');
     expect(await remoteUuids(c, 's23')).toEqual([uuid1, uuid2]);
 
-    for (const [uuid, state] of [[uuid1, at1], [uuid2, at2]] as const) {
+    for (const [uuid, state] of [
+      [uuid1, at1],
+      [uuid2, at2],
+    ] as const) {
       await stopAndClear(c, 's23');
-      await s.put('s23', runtimeConfig(`${bucket}/s23`, { sync: { retention_min_count: 2, start_from_checkpoint: uuid, fail_if_no_checkpoint: true } }));
+      await s.put(
+        's23',
+        runtimeConfig(`${bucket}/s23`, {
+          sync: {
+            retention_min_count: 2,
+            start_from_checkpoint: uuid,
+            fail_if_no_checkpoint: true,
+          },
+        }),
+      );
       const status = await startAndWait(c, 's23', 'running', 'Running');
       expect(status.restored_from).toEqual({ uuid, source: 'bucket' });
       expect(await snapshot(c, 's23')).toEqual(state);

@@ -11,7 +11,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CEPH_S3, createTestBucket, makeTempDir } from '@feldera-sync/test-utils';
 import { client, startServerProcess } from '../harness.js';
 import type { ServerProcess } from '../harness.js';
-import { checkpoint, eventually, ingest, remoteUuids, runtimeConfig, snapshot, startAndWait, stopAndClear } from './support.js';
+import {
+  checkpoint,
+  eventually,
+  ingest,
+  remoteUuids,
+  runtimeConfig,
+  snapshot,
+  startAndWait,
+  stopAndClear,
+} from './support.js';
 
 const CLI = fileURLToPath(new URL('../../../cli/dist/bin.js', import.meta.url));
 
@@ -26,16 +35,24 @@ interface HoldingProxy {
   close(): Promise<void>;
 }
 
-async function startProxy(upstream: string, hold: (req: IncomingMessage) => boolean): Promise<HoldingProxy> {
+async function startProxy(
+  upstream: string,
+  hold: (req: IncomingMessage) => boolean,
+): Promise<HoldingProxy> {
   let onHeld: (url: string) => void = () => undefined;
   const held = new Promise<string>((resolve) => (onHeld = resolve));
   let release: () => void = () => undefined;
   const released = new Promise<void>((resolve) => (release = resolve));
   let holding = false;
-  const forward = async (req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> => {
+  const forward = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Buffer,
+  ): Promise<void> => {
     try {
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
+      for (const [k, v] of Object.entries(req.headers))
+        if (typeof v === 'string' && k !== 'host' && k !== 'content-length') headers[k] = v;
       const answer = await fetch(proxy.upstream + (req.url ?? '/'), {
         method: req.method ?? 'GET',
         headers,
@@ -43,7 +60,9 @@ async function startProxy(upstream: string, hold: (req: IncomingMessage) => bool
         signal: AbortSignal.timeout(30_000),
       });
       const text = Buffer.from(await answer.arrayBuffer());
-      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/json' });
+      res.writeHead(answer.status, {
+        'content-type': answer.headers.get('content-type') ?? 'application/json',
+      });
       res.end(text);
     } catch {
       // The upstream is down (restarting): answer like a dead server would.
@@ -81,19 +100,47 @@ async function startProxy(upstream: string, hold: (req: IncomingMessage) => bool
   return proxy;
 }
 
-function runCli(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string }> {
+/**
+ * The CLI is built by the same turbo run as this suite but does not come before it in the task
+ * graph (the CLI depends on the server), so a fresh CI run may still be building it: wait for it.
+ */
+async function waitForCli(): Promise<void> {
+  const program = fileURLToPath(new URL('../../../cli/dist/program.js', import.meta.url));
+  await eventually(
+    `the CLI build (${CLI}); build it with: npx turbo run build --filter=@feldera-sync/cli...`,
+    240_000,
+    () => Promise.resolve(existsSync(CLI) && existsSync(program)),
+  );
+}
+
+function runCli(
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : null) : 0;
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } },
+      (err, stdout, stderr) => {
+        const code = err
+          ? typeof (err as { code?: unknown }).code === 'number'
+            ? (err as { code: number }).code
+            : null
+          : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
   });
 }
 
 describe('acceptance: server restart and incarnations', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
   afterEach(async () => {
-    while (cleanups.length > 0) await cleanups.pop()?.().catch(() => undefined);
+    while (cleanups.length > 0)
+      await cleanups
+        .pop()?.()
+        .catch(() => undefined);
   });
 
   // Scenario 25
@@ -130,7 +177,11 @@ describe('acceptance: server restart and incarnations', () => {
     const answer = await c().sync('s25');
     expect(answer.status).toBe(202);
     const i1 = String(answer.body.incarnation_uuid);
-    await eventually('sync 1 to succeed', 30_000, async () => (await c().syncStatus('s25', i1)).body.success === answer.body.checkpoint_uuid);
+    await eventually(
+      'sync 1 to succeed',
+      30_000,
+      async () => (await c().syncStatus('s25', i1)).body.success === answer.body.checkpoint_uuid,
+    );
 
     // Step 2: the server restarts; the pipeline's desired state brings it back.
     await restartServer();
@@ -142,21 +193,35 @@ describe('acceptance: server restart and incarnations', () => {
     // Step 3
     const stale = await c().syncStatus('s25', i1);
     expect(stale.status).toBe(400);
-    expect(stale.body).toMatchObject({ error_code: 'IncarnationUuidMismatch', details: { requested: i1, expected: i2 } });
-    const staleCkpt = await c().call('GET', `/v0/pipelines/s25/checkpoint_status?incarnation_uuid=${i1}`);
+    expect(stale.body).toMatchObject({
+      error_code: 'IncarnationUuidMismatch',
+      details: { requested: i1, expected: i2 },
+    });
+    const staleCkpt = await c().call(
+      'GET',
+      `/v0/pipelines/s25/checkpoint_status?incarnation_uuid=${i1}`,
+    );
     expect(staleCkpt.status).toBe(400);
     expect(staleCkpt.body.error_code).toBe('IncarnationUuidMismatch');
     const current = await c().syncStatus('s25', i2);
     expect(current.status).toBe(200);
 
     // Step 4
-    if (!existsSync(CLI)) throw new Error(`the CLI is not built (${CLI}): run the turbo build with --filter=@feldera-sync/cli...`);
+    await waitForCli();
     await ingest(c(), 's25', 'b', 20, 35);
     const uuid2 = await checkpoint(c(), 's25');
     const state2 = await snapshot(c(), 's25');
-    const proxy = await startProxy(server.url, (req) => (req.url ?? '').includes('/checkpoint/sync_status') && (req.url ?? '').includes('incarnation_uuid='));
+    const proxy = await startProxy(
+      server.url,
+      (req) =>
+        (req.url ?? '').includes('/checkpoint/sync_status') &&
+        (req.url ?? '').includes('incarnation_uuid='),
+    );
     cleanups.push(() => proxy.close());
-    const cli = runCli(['remote', 'sync', 's25', '--url', proxy.url, '--wait', '--timeout', '90', '--interval', '1'], 120_000);
+    const cli = runCli(
+      ['remote', 'sync', 's25', '--url', proxy.url, '--wait', '--timeout', '90', '--interval', '1'],
+      120_000,
+    );
     const heldUrl = await proxy.held;
     expect(heldUrl).toContain(`incarnation_uuid=${i2}`);
 
@@ -179,5 +244,5 @@ describe('acceptance: server restart and incarnations', () => {
     const restored = await startAndWait(c(), 's25', 'running', 'Running');
     expect(restored.restored_from).toEqual({ uuid: uuid2, source: 'bucket' });
     expect(await snapshot(c(), 's25')).toEqual(state2);
-  });
+  }, 330000);
 });

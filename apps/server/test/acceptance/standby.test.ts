@@ -3,12 +3,34 @@
 // does the same across two server processes with a SIGKILL.
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from './support.js';
-import { checkpoint, ingest, runtimeConfig, snapshot, startAndWait, stop, useSuite, waitForPull } from './support.js';
+import {
+  checkpoint,
+  ingest,
+  runtimeConfig,
+  snapshot,
+  startAndWait,
+  stop,
+  useSuite,
+  waitForPull,
+} from './support.js';
 import type { Client } from './support.js';
 
 /** One primary round: ingest, checkpoint, read state, sync. */
-async function round(c: Client, name: string, tag: string, from: number, to: number): Promise<{ uuid: string; state: Snapshot }> {
-  await ingest(c, name, tag, from, to, from > 0 ? [{ id: from - 1, name: `${tag}-prev`, n: 0 }] : []);
+async function round(
+  c: Client,
+  name: string,
+  tag: string,
+  from: number,
+  to: number,
+): Promise<{ uuid: string; state: Snapshot }> {
+  await ingest(
+    c,
+    name,
+    tag,
+    from,
+    to,
+    from > 0 ? [{ id: from - 1, name: `${tag}-prev`, n: 0 }] : [],
+  );
   const uuid = await checkpoint(c, name);
   const state = await snapshot(c, name);
   expect((await c.syncAndWait(name)).uuid).toBe(uuid);
@@ -58,7 +80,12 @@ describe('acceptance: standby', () => {
     await s.put('s14-p', runtimeConfig(location));
     await startAndWait(c, 's14-p', 'running', 'Running');
     const r1 = await round(c, 's14-p', 'a', 0, 20);
-    await s.put('s14-b', runtimeConfig(location, { sync: { standby: true, start_from_checkpoint: r1.uuid, fail_if_no_checkpoint: true } }));
+    await s.put(
+      's14-b',
+      runtimeConfig(location, {
+        sync: { standby: true, start_from_checkpoint: r1.uuid, fail_if_no_checkpoint: true },
+      }),
+    );
 
     await startAndWait(c, 's14-b', 'standby', 'Standby');
     await waitForPull(server, 's14-b', r1.uuid);
@@ -103,9 +130,13 @@ describe('acceptance: standby', () => {
     const restarted = await startAndWait(c, 's16-b', 'running', ['Running', 'Failed', 'Standby']);
     expect(restarted.runtime_status, JSON.stringify(restarted)).toBe('Running');
     expect(restarted.restored_from).toEqual({ uuid: last.uuid, source: 'local' });
-    expect(server.logs.slice(before).some((l) => typeof l.msg === 'string' && l.msg.includes('activated.feldera present'))).toBe(true);
+    expect(
+      server.logs
+        .slice(before)
+        .some((l) => typeof l.msg === 'string' && l.msg.includes('activated.feldera present')),
+    ).toBe(true);
     expect(await snapshot(c, 's16-b')).toEqual(last.state);
-  });
+  }, 120000);
 
   // Scenario 17
   // | step | primary P                               | standby B (start_from_checkpoint = uuid 1)        |
@@ -119,7 +150,12 @@ describe('acceptance: standby', () => {
     await s.put('s17-p', runtimeConfig(location));
     await startAndWait(c, 's17-p', 'running', 'Running');
     const first = await round(c, 's17-p', 'r1', 0, 15);
-    await s.put('s17-b', runtimeConfig(location, { sync: { start_from_checkpoint: first.uuid, fail_if_no_checkpoint: true } }));
+    await s.put(
+      's17-b',
+      runtimeConfig(location, {
+        sync: { start_from_checkpoint: first.uuid, fail_if_no_checkpoint: true },
+      }),
+    );
     await startAndWait(c, 's17-b', 'standby', 'Standby');
     await waitForPull(server, 's17-b', first.uuid);
     let last = first;
@@ -129,7 +165,9 @@ describe('acceptance: standby', () => {
     await stop(c, 's17-p');
     expect(last.state).not.toEqual(first.state);
     expect(
-      server.logs.filter((l) => l.msg === 'checkpoint pulled successfully' && l.pipeline === 's17-b').every((l) => l.checkpoint === first.uuid),
+      server.logs
+        .filter((l) => l.msg === 'checkpoint pulled successfully' && l.pipeline === 's17-b')
+        .every((l) => l.checkpoint === first.uuid),
     ).toBe(true);
 
     expect((await c.activate('s17-b')).status).toBe(202);
@@ -137,5 +175,5 @@ describe('acceptance: standby', () => {
     expect(await snapshot(c, 's17-b')).toEqual(first.state);
     const local = (await c.checkpoints('s17-b')).body as { uuid: string }[];
     expect(local.map((e) => e.uuid)).toEqual([first.uuid]);
-  });
+  }, 120000);
 });

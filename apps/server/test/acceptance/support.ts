@@ -22,7 +22,10 @@ export interface ConfigOptions {
 }
 
 /** A runtime config that syncs to `location` (`bucket/prefix`) on the shared Ceph RGW. */
-export function runtimeConfig(location: string, options: ConfigOptions = {}): Record<string, unknown> {
+export function runtimeConfig(
+  location: string,
+  options: ConfigOptions = {},
+): Record<string, unknown> {
   const sync: Record<string, unknown> = {
     endpoint: CEPH_S3.endpoint,
     bucket: location,
@@ -41,7 +44,12 @@ export function runtimeConfig(location: string, options: ConfigOptions = {}): Re
     storage: { backend: { name: 'file', config: { sync } } },
     ...(options.checkpointIntervalSecs === undefined
       ? {}
-      : { fault_tolerance: { model: 'at_least_once', checkpoint_interval_secs: options.checkpointIntervalSecs } }),
+      : {
+          fault_tolerance: {
+            model: 'at_least_once',
+            checkpoint_interval_secs: options.checkpointIntervalSecs,
+          },
+        }),
   };
 }
 
@@ -156,9 +164,19 @@ export function rows(tag: string, from: number, to: number): Record<string, unkn
 }
 
 /** One input step per table: inserts (and optional deletes) into `orders` and `users`. */
-export async function ingest(c: Client, name: string, tag: string, from: number, to: number, deletes: Record<string, unknown>[] = []): Promise<void> {
+export async function ingest(
+  c: Client,
+  name: string,
+  tag: string,
+  from: number,
+  to: number,
+  deletes: Record<string, unknown>[] = [],
+): Promise<void> {
   for (const table of TABLES) {
-    const changes = [...rows(`${tag}-${table}`, from, to).map((r) => ({ insert: r })), ...deletes.map((r) => ({ delete: r }))];
+    const changes = [
+      ...rows(`${tag}-${table}`, from, to).map((r) => ({ insert: r })),
+      ...deletes.map((r) => ({ delete: r })),
+    ];
     const answer = await c.ingress(name, table, changes);
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
   }
@@ -179,14 +197,24 @@ export async function snapshot(c: Client, name: string): Promise<Snapshot> {
 }
 
 /** Starts and waits for `want`; returns the final status body. */
-export async function startAndWait(c: Client, name: string, initial: 'running' | 'paused' | 'standby', want: string | string[], timeoutMs = 60_000): Promise<any> {
+export async function startAndWait(
+  c: Client,
+  name: string,
+  initial: 'running' | 'paused' | 'standby',
+  want: string | string[],
+  timeoutMs = 60_000,
+): Promise<any> {
   const started = await c.start(name, initial);
   expect(started.status, JSON.stringify(started.body)).toBe(202);
   return (await c.waitForStatus(name, want, timeoutMs)).body;
 }
 
 /** Starts expecting the start to fail; returns the error message. */
-export async function startExpectFailure(c: Client, name: string, timeoutMs = 60_000): Promise<string> {
+export async function startExpectFailure(
+  c: Client,
+  name: string,
+  timeoutMs = 60_000,
+): Promise<string> {
   const body = await startAndWait(c, name, 'running', ['Failed', 'Running'], timeoutMs);
   expect(body.runtime_status, JSON.stringify(body)).toBe('Failed');
   expect(body.error?.message, JSON.stringify(body)).toEqual(expect.any(String));
@@ -218,7 +246,10 @@ export async function checkpoint(c: Client, name: string): Promise<string> {
 }
 
 /** The local catalog (`GET .../checkpoints`). */
-export async function localCatalog(c: Client, name: string): Promise<{ uuid: string; steps: number }[]> {
+export async function localCatalog(
+  c: Client,
+  name: string,
+): Promise<{ uuid: string; steps: number }[]> {
   const answer = await c.checkpoints(name);
   expect(answer.status, JSON.stringify(answer.body)).toBe(200);
   return answer.body as { uuid: string; steps: number }[];
@@ -232,7 +263,11 @@ export async function remoteUuids(c: Client, name: string): Promise<string[]> {
 }
 
 /** Polls `probe` every 200 ms until it returns a value, or throws `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined | null | false>): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined | null | false>,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -244,16 +279,32 @@ export async function eventually<T>(what: string, timeoutMs: number, probe: () =
     }
     await sleep(200);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError instanceof Error ? `: ${lastError.message}` : ''}`,
+  );
 }
 
 /** Waits for a `checkpoint pulled successfully` line of `pipeline` (naming `uuid` when given) after log line `from`. */
-export async function waitForPull(server: ServerProcess, pipeline: string, uuid: string | null, timeoutMs = 30_000, from = 0): Promise<Record<string, unknown>> {
-  return eventually(`'checkpoint pulled successfully' of ${pipeline}${uuid ? ` naming ${uuid}` : ''}`, timeoutMs, () =>
-    Promise.resolve(
-      server.logs
-        .slice(from)
-        .find((l) => l.msg === 'checkpoint pulled successfully' && l.pipeline === pipeline && (uuid === null || l.checkpoint === uuid)),
-    ),
+export async function waitForPull(
+  server: ServerProcess,
+  pipeline: string,
+  uuid: string | null,
+  timeoutMs = 30_000,
+  from = 0,
+): Promise<Record<string, unknown>> {
+  return eventually(
+    `'checkpoint pulled successfully' of ${pipeline}${uuid ? ` naming ${uuid}` : ''}`,
+    timeoutMs,
+    () =>
+      Promise.resolve(
+        server.logs
+          .slice(from)
+          .find(
+            (l) =>
+              l.msg === 'checkpoint pulled successfully' &&
+              l.pipeline === pipeline &&
+              (uuid === null || l.checkpoint === uuid),
+          ),
+      ),
   );
 }
