@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
@@ -29,6 +30,9 @@ export async function startServerProcess(options: {
   env?: Record<string, string>;
   timeoutMs?: number;
 }): Promise<ServerProcess> {
+  if (!existsSync(MAIN)) {
+    throw new Error(`${MAIN} is missing: build the server first (npx turbo run build --filter=@feldera-sync/server...)`);
+  }
   const child = spawn(process.execPath, [MAIN, '--host', '127.0.0.1', '--port', '0', '--data-dir', options.dataDir, ...(options.args ?? [])], {
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,6 +3,7 @@
 // succeeds. A small proxy in front of the server holds the CLI's first status poll while the
 // server restarts, so the restart lands exactly between the sync request and its first poll.
 import { execFile } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -113,12 +114,14 @@ async function waitForCli(): Promise<void> {
   );
 }
 
+/** Runs the CLI; `kill` ends it early (cleanup of a failed test). */
 function runCli(
   args: string[],
   timeoutMs: number,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
+): { done: Promise<{ code: number | null; stdout: string; stderr: string }>; kill(): void } {
+  let child: ChildProcess | undefined;
+  const done = new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    child = execFile(
       process.execPath,
       [CLI, ...args],
       { timeout: timeoutMs, env: { ...process.env, NO_COLOR: '1' } },
@@ -132,6 +135,12 @@ function runCli(
       },
     );
   });
+  return {
+    done,
+    kill: () => {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
 }
 
 describe('acceptance: server restart and incarnations', () => {
@@ -222,7 +231,14 @@ describe('acceptance: server restart and incarnations', () => {
       ['remote', 'sync', 's25', '--url', proxy.url, '--wait', '--timeout', '90', '--interval', '1'],
       120_000,
     );
-    const heldUrl = await proxy.held;
+    cleanups.push(() => Promise.resolve(cli.kill()));
+    // The CLI's first status poll is held; if the CLI ends before polling, say why.
+    const heldUrl = await Promise.race([
+      proxy.held,
+      cli.done.then((r) => {
+        throw new Error(`the CLI ended before polling: ${JSON.stringify(r)}`);
+      }),
+    ]);
     expect(heldUrl).toContain(`incarnation_uuid=${i2}`);
 
     // Step 5
@@ -233,7 +249,7 @@ describe('acceptance: server restart and incarnations', () => {
     proxy.release();
 
     // Step 6
-    const result = await cli;
+    const result = await cli.done;
     expect(result.code, `stdout: ${result.stdout}\nstderr: ${result.stderr}`).toBe(0);
     expect(result.stderr).toMatch(/server restarted/);
     expect(result.stdout).toContain(`checkpoint ${uuid2} synced`);

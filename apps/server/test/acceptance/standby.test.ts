@@ -96,11 +96,12 @@ describe('acceptance: standby', () => {
   });
 
   // Scenario 16
-  // | step | primary P                               | standby B (standby: true, latest)                  |
+  // | step | primary P                               | standby B (standby: true, latest, pull 2 s)        |
   // | 1    | start, round 1                          | start in standby, pulls round 1                    |
-  // | 2-5  | rounds 2..5 (checkpoint + sync each)    | pulls each round's checkpoint                      |
-  // | 6    | stop                                    |                                                    |
-  // | 7    |                                         | activate: tables equal P's last synced state       |
+  // | 2-4  | rounds 2..4 (checkpoint + sync each)    | pulls each round's checkpoint                      |
+  // | 5    | round 5, stop (B not waited for)        |                                                    |
+  // | 7    |                                         | activate (final catch-up pull): tables equal P's   |
+  // |      |                                         | last synced state (round 5)                        |
   // | 8    |                                         | stop (storage kept), start: auto-activates from    |
   // |      |                                         | local (activated.feldera), identical               |
   it("scenario 16: standby fallback -> after 4 more primary rounds and a primary stop, activation gives the primary's last synced state; a later restart resumes locally", async () => {
@@ -108,15 +109,18 @@ describe('acceptance: standby', () => {
     const bucket = await s.bucket();
     const location = `${bucket}/s16`;
     await s.put('s16-p', runtimeConfig(location));
-    await s.put('s16-b', runtimeConfig(location, { sync: { standby: true } }));
+    await s.put('s16-b', runtimeConfig(location, { sync: { standby: true, pull_interval: 2 } }));
     await startAndWait(c, 's16-p', 'running', 'Running');
     let last = await round(c, 's16-p', 'r1', 0, 10);
     await startAndWait(c, 's16-b', 'running', 'Standby');
     await waitForPull(server, 's16-b', last.uuid);
-    for (let i = 2; i <= 5; i++) {
+    for (let i = 2; i <= 4; i++) {
       last = await round(c, 's16-p', `r${i}`, (i - 1) * 10, i * 10);
       await waitForPull(server, 's16-b', last.uuid);
     }
+    // Round 5 is synced but B is activated at once, without waiting for its pull: activation's
+    // final catch-up pull must bring it (SPEC section 5).
+    last = await round(c, 's16-p', 'r5', 40, 50);
     await stop(c, 's16-p');
 
     expect((await c.activate('s16-b')).status).toBe(202);
