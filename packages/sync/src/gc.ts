@@ -1,9 +1,7 @@
-import { isSyncError } from '@feldera-sync/errors';
+import { readRemoteCatalog, remoteKeys, uuidv7TimeMs } from '@feldera-sync/checkpoint';
 import type { SyncContext } from './context.js';
 import { SyncErrorCodes } from './errors.js';
-import { mapLimit } from './remote/manifest-cache.js';
-import { readRemoteCatalog, remoteKeys } from './remote/remote-layout.js';
-import { uuidv7TimeMs } from './uuid-time.js';
+import { readingRemote } from './layout-errors.js';
 
 /** What a remote garbage collection found and (unless a dry run) deleted. */
 export interface GcReport {
@@ -25,17 +23,14 @@ const UUID_IN_KEY = /([0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{
  */
 export async function collectRemoteGarbage(ctx: SyncContext, dryRun: boolean, signal?: AbortSignal): Promise<GcReport> {
   const opts = signal ? { signal } : {};
-  const catalog = await readRemoteCatalog(ctx.store, opts);
+  const catalog = await readingRemote(readRemoteCatalog(ctx.store, opts));
   const referenced = new Set<string>([remoteKeys.owner, remoteKeys.catalog, `${remoteKeys.catalog}.mut`]);
-  const manifests = await mapLimit(catalog, ctx.checkers, async (e) => {
-    try {
-      return await ctx.manifests.get(ctx.store, e.uuid, opts);
-    } catch (err) {
-      if (isSyncError(err) && err.code === 'ERR_ABORTED') throw err;
-      return null;
-    }
-  });
-  const bad = catalog.find((_, i) => manifests[i] === null);
+  const lookups = await ctx.manifests.lookup(
+    ctx.store,
+    catalog.map((e) => e.uuid),
+    { ...opts, concurrency: ctx.checkers },
+  );
+  const bad = catalog.find((e) => lookups.get(e.uuid)?.status !== 'ok');
   if (bad) {
     const message = `gc deleted nothing: the manifest of catalogued checkpoint ${bad.uuid} could not be read`;
     return { dryRun, orphans: [], young: [], refused: { code: SyncErrorCodes.retentionRefused, message } };
@@ -44,7 +39,7 @@ export async function collectRemoteGarbage(ctx: SyncContext, dryRun: boolean, si
     referenced.add(remoteKeys.zip(e.uuid));
     referenced.add(remoteKeys.manifest(e.uuid));
   }
-  for (const m of manifests) for (const o of m!.objects) referenced.add(o.key);
+  for (const l of lookups.values()) if (l.status === 'ok') for (const o of l.manifest.objects) referenced.add(o.key);
 
   const now = ctx.clock.now();
   const windowMs = Math.max(HOUR_MS, ctx.retention.minAgeDays * 86_400_000);

@@ -1,25 +1,10 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { throwIfAborted } from '@feldera-sync/errors';
+import { hashFile } from '@feldera-sync/checkpoint';
 
 /** Size and SHA-256 (hex) of a file. */
 export interface FileDigest {
   size: number;
   sha256: string;
-}
-
-/** Streams a file through SHA-256 in bounded memory. */
-export async function hashFile(path: string, signal?: AbortSignal): Promise<FileDigest> {
-  throwIfAborted(signal, 'hashing');
-  const hash = createHash('sha256');
-  let size = 0;
-  const stream = createReadStream(path, { highWaterMark: 1 << 20, ...(signal ? { signal } : {}) });
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    size += chunk.byteLength;
-  }
-  return { size, sha256: hash.digest('hex') };
 }
 
 /**
@@ -39,7 +24,7 @@ export class HashCache {
       this.#hits++;
       return cached;
     }
-    const digest = await hashFile(path, signal);
+    const digest = await hashFile(path, { signal });
     if (this.#entries.size > 100_000) this.#entries.clear();
     this.#entries.set(key, digest);
     return digest;

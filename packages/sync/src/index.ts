@@ -11,18 +11,21 @@ export type { SyncProgress, SyncPhase, ProgressListener } from './progress.js';
 export type { CheckpointSpec, CheckpointSource } from './resolve.js';
 export type { PipelineIdentity } from './ownership.js';
 export type { RetentionPolicy, RetentionPlan } from './retention-plan.js';
+// The catalog-only retention choice under this package's long-standing name and shape (the CLI's gc
+// prints it); the full plan is @feldera-sync/checkpoint's planRetention.
 export { planRetention } from './retention-plan.js';
 export { nextPeriodicDelay } from './backoff.js';
 export type { PeriodicSchedule } from './backoff.js';
 export { decidePushRequest } from './push-queue.js';
 export type { PushQueueDecision, PushQueueState } from './push-queue.js';
-export { planPushUploads } from './push-plan.js';
+// One implementation of each layout decision and format: the checkpoint package's, re-exported under
+// the names this package has always exported.
+export { planSharedUploads as planPushUploads } from '@feldera-sync/checkpoint';
 export { SyncErrorCodes } from './errors.js';
 export type { SyncErrorCode } from './errors.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { systemClock } from './clock.js';
 export type { SyncLogger } from './logger.js';
 export { silentLogger } from './logger.js';
-export { STAGING_DIR } from './staging.js';
-export { remoteKeys } from './remote/remote-layout.js';
-export type { Manifest, ManifestObject, Owner } from './remote/remote-layout.js';
+export { STAGING_DIR, remoteKeys } from '@feldera-sync/checkpoint';
+export type { Manifest, ManifestObject, OwnerInfo as Owner } from '@feldera-sync/checkpoint';

@@ -1,10 +1,17 @@
-import type { ObjectStore } from '@feldera-sync/checkpoint';
-import { StoreErrorCodes } from '@feldera-sync/checkpoint';
+import type { ObjectStore, OwnerInfo } from '@feldera-sync/checkpoint';
+import {
+  StoreErrorCodes,
+  decideOwnership,
+  ownershipMismatchMessage,
+  readOwner,
+  remoteKeys,
+  writeOwner,
+} from '@feldera-sync/checkpoint';
 import { SyncError, hasErrorCode, isSyncError } from '@feldera-sync/errors';
 import { SyncErrorCodes } from './errors.js';
+import { readingRemote } from './layout-errors.js';
+import type { Clock } from './clock.js';
 import type { SyncLogger } from './logger.js';
-import type { Owner } from './remote/remote-layout.js';
-import { readOwner, remoteKeys } from './remote/remote-layout.js';
 
 /** The pipeline on whose behalf the synchroniser writes. */
 export interface PipelineIdentity {
@@ -14,17 +21,38 @@ export interface PipelineIdentity {
   givenName: string;
 }
 
+/** The identity in the owner record's terms. */
+function asOwner(me: PipelineIdentity): { pipeline_name: string; given_name: string } {
+  return { pipeline_name: me.systemName, given_name: me.givenName };
+}
+
+/** The bucket's `owner.json`, or null; a damaged one is `ERR_SYNC_INVALID_REMOTE`. */
+export function readBucketOwner(store: ObjectStore, signal?: AbortSignal): Promise<OwnerInfo | null> {
+  return readingRemote(readOwner(store, signal ? { signal } : {}));
+}
+
+/**
+ * `owner.json` while another first pusher may be creating it: Ceph RGW can answer a read that races
+ * the creating PUT with an empty body, so an unreadable record is read again a few times before it
+ * counts as damage.
+ */
+async function readOwnerDuringCreate(store: ObjectStore, clock: Clock, signal?: AbortSignal): Promise<OwnerInfo | null> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await readBucketOwner(store, signal);
+    } catch (e) {
+      if (!hasErrorCode(e, SyncErrorCodes.invalidRemote) || attempt >= 4) throw e;
+      await new Promise<void>((resolve) => clock.setTimeout(resolve, 100 * attempt));
+    }
+  }
+}
+
 /** The exact SPEC section 3 refusal. */
-export function ownerMismatchError(owner: Owner, me: PipelineIdentity, where: string): SyncError {
-  const given = owner.given_name ?? owner.pipeline_name;
-  return new SyncError(
-    SyncErrorCodes.ownerMismatch,
-    `S3 checkpoint bucket is already owned by ${given} (id: ${owner.pipeline_name}). Current pipeline is ${me.givenName} (id: ${me.systemName}). Refusing to write checkpoint data`,
-    {
-      hint: `use a different \`bucket\` for this pipeline, or remove ${where}${remoteKeys.owner} if the owner no longer exists`,
-      details: { owner: owner.pipeline_name, current: me.systemName },
-    },
-  );
+export function ownerMismatchError(owner: OwnerInfo, me: PipelineIdentity, where: string): SyncError {
+  return new SyncError(SyncErrorCodes.ownerMismatch, ownershipMismatchMessage(owner, asOwner(me)), {
+    hint: `use a different \`bucket\` for this pipeline, or remove ${where}${remoteKeys.owner} if the owner no longer exists`,
+    details: { owner: owner.pipeline_name, current: me.systemName },
+  });
 }
 
 /**
@@ -34,17 +62,21 @@ export function ownerMismatchError(owner: Owner, me: PipelineIdentity, where: st
 export async function ensureOwner(
   store: ObjectStore,
   me: PipelineIdentity,
-  now: Date,
+  clock: Clock,
   logger: SyncLogger,
   signal?: AbortSignal,
-): Promise<Owner> {
+): Promise<OwnerInfo> {
   const opts = signal ? { signal } : {};
-  const existing = await readOwner(store, opts);
-  if (existing) {
-    if (existing.pipeline_name !== me.systemName) throw ownerMismatchError(existing, me, store.description);
-    return existing;
+  const existing = await readOwnerDuringCreate(store, clock, signal);
+  const decision = decideOwnership(existing, asOwner(me), new Date(clock.now()).toISOString());
+  switch (decision.action) {
+    case 'proceed':
+      return existing!;
+    case 'refuse':
+      throw ownerMismatchError(decision.owner, me, store.description);
+    case 'create':
+      break;
   }
-  const owner: Owner = { format_version: 1, pipeline_name: me.systemName, given_name: me.givenName, created_at: now.toISOString() };
   if (!store.capabilities.conditionalPut) {
     logger.warn(
       'object store does not enforce If-None-Match; owner.json is created by read-check-write and two first pushers could race',
@@ -52,29 +84,29 @@ export async function ensureOwner(
     );
   }
   try {
-    await store.putSmall(remoteKeys.owner, JSON.stringify(owner, null, 2), { ...opts, ifNoneMatch: true });
+    await writeOwner(store, decision.owner, { ...opts, ifNoneMatch: true });
   } catch (e) {
     // Lost the race (412), or a store that answers a lost race with 500: whoever won decides.
     if (!isSyncError(e) || hasErrorCode(e, StoreErrorCodes.auth) || hasErrorCode(e, StoreErrorCodes.aborted)) throw e;
-    const winner = await readOwner(store, opts);
+    const winner = await readOwnerDuringCreate(store, clock, signal);
     if (!winner) throw e;
     if (winner.pipeline_name !== me.systemName) throw ownerMismatchError(winner, me, store.description);
     return winner;
   }
-  if (store.capabilities.conditionalPut) return owner;
+  if (store.capabilities.conditionalPut) return decision.owner;
   // Read back: on stores without conditional PUT this narrows the race to the write itself.
-  const after = await readOwner(store, opts);
+  const after = await readOwnerDuringCreate(store, clock, signal);
   if (after && after.pipeline_name !== me.systemName) throw ownerMismatchError(after, me, store.description);
-  return after ?? owner;
+  return after ?? decision.owner;
 }
 
 /** Re-reads `owner.json` just before the commit; throws when it no longer names this pipeline. */
 export async function assertStillOwner(store: ObjectStore, me: PipelineIdentity, signal?: AbortSignal): Promise<void> {
-  const owner = await readOwner(store, signal ? { signal } : {});
+  const owner = await readBucketOwner(store, signal);
   if (!owner || owner.pipeline_name !== me.systemName) {
     throw new SyncError(
       SyncErrorCodes.ownerChanged,
-      `owner.json of ${store.description} changed during the push (now ${owner ? `${owner.given_name ?? owner.pipeline_name} (id: ${owner.pipeline_name})` : 'missing'}); the catalog was not written`,
+      `owner.json of ${store.description} changed during the push (now ${owner ? `${owner.given_name} (id: ${owner.pipeline_name})` : 'missing'}); the catalog was not written`,
       { hint: 'another pipeline is writing to this bucket; give each pipeline its own `bucket`' },
     );
   }

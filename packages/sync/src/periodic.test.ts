@@ -34,11 +34,18 @@ class SimulatedClock implements Clock {
       this.#timers.delete(due[0]);
       this.#now = due[1].at;
       due[1].fn();
+      // A periodic tick always ends by scheduling the next one: wait for that, not for a fixed time.
+      await until(() => this.#timers.size > 0);
       await settle();
     }
     this.#now = target;
     await settle();
   }
+}
+
+async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
 }
 
 async function settle(): Promise<void> {

@@ -1,25 +1,30 @@
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { ObjectStore } from '@feldera-sync/checkpoint';
+import type { CatalogEntry, ManifestObject, ObjectStore, PullPlan } from '@feldera-sync/checkpoint';
+import {
+  CATALOG_FILE,
+  CHECKPOINT_MARKER,
+  CHECKPOINT_STATE_FILE,
+  ROOT_STATE_FILE,
+  appendToLocalCatalog,
+  checkpointPaths,
+  fsyncDir,
+  hashFile,
+  inspectLocalCheckpoint,
+  planPull,
+  readLocalCatalog,
+  remoteKeys,
+  writeLocalCatalog,
+  writeRootState,
+} from '@feldera-sync/checkpoint';
+import type { Manifest } from '@feldera-sync/checkpoint';
 import { SyncError, throwIfAborted } from '@feldera-sync/errors';
 import type { SyncContext } from './context.js';
 import { SyncErrorCodes } from './errors.js';
-import { fsyncDir, fsyncFile, writeFileAtomic } from './local/fs-atomic.js';
-import type { CatalogEntry } from './local/local-layout.js';
-import {
-  CHECKPOINT_MARKER,
-  STATE_FILE,
-  inspectLocalCheckpoint,
-  readLocalCatalog,
-  withCatalogEntry,
-  writeLocalCatalog,
-} from './local/local-layout.js';
+import { readingLocal } from './layout-errors.js';
 import type { ProgressListener } from './progress.js';
 import { ProgressTracker } from './progress.js';
-import type { ManifestObject } from './remote/remote-layout.js';
-import { remoteKeys } from './remote/remote-layout.js';
 import type { CheckpointSource } from './resolve.js';
-import { hashFile } from './hash.js';
 import { listStaging, removeStaging, stagingPath } from './staging.js';
 import { unzipTo } from './zip.js';
 
@@ -63,12 +68,22 @@ async function sizeOf(path: string): Promise<number | null> {
   }
 }
 
+/** fsyncs a regular file's data. */
+async function fsyncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Makes root `state.json` a copy of the checkpoint's `state.json` (atomic; no write when equal). */
 export async function pointRootStateAt(storageDir: string, uuid: string): Promise<void> {
-  const wanted = await readFile(join(storageDir, uuid, STATE_FILE));
-  const current = await readFile(join(storageDir, STATE_FILE)).catch(() => null);
+  const wanted = await readFile(checkpointPaths(storageDir, uuid).state);
+  const current = await readFile(join(storageDir, ROOT_STATE_FILE)).catch(() => null);
   if (current && Buffer.compare(current, wanted) === 0) return;
-  await writeFileAtomic(join(storageDir, STATE_FILE), wanted);
+  await writeRootState(storageDir, wanted);
 }
 
 /** Removes staging directories left by a killed pull. */
@@ -77,9 +92,46 @@ export async function cleanPullLeftovers(storageDir: string): Promise<void> {
 }
 
 /**
+ * The checkpoint package's pull plan from what local storage holds. Shared files are immutable, so
+ * one present under a manifest's name must hash as the manifest says (else the storage directory and
+ * the bucket disagree, and nothing is touched). The zip is skipped only when every file it expands to
+ * is present with the recorded SHA-256 (a pull killed after moving the directory into place).
+ */
+async function planFromLocal(ctx: SyncContext, store: ObjectStore, manifest: Manifest, signal?: AbortSignal): Promise<PullPlan> {
+  const zipKey = remoteKeys.zip(manifest.uuid);
+  const shared = new Map<string, number>();
+  for (const o of manifest.objects) {
+    if (o.key === zipKey) continue;
+    const localPath = join(ctx.storageDir, o.key);
+    if ((await sizeOf(localPath)) === null) continue;
+    const d = await ctx.hashes.digest(localPath, signal);
+    if (d.size !== o.size || d.sha256 !== o.sha256) {
+      throw new SyncError(SyncErrorCodes.integrity, `local file ${o.key} differs from ${store.description}${o.key} as its manifest records`, {
+        hint: 'batch files are immutable: the storage directory and the bucket hold different data under one name; clear the storage directory',
+        details: { key: o.key },
+      });
+    }
+    shared.set(o.key, d.size);
+  }
+  const withZipFiles = new Map(shared);
+  for (const f of manifest.zip_files) {
+    const size = await sizeOf(join(ctx.storageDir, f.path));
+    if (size !== null) withZipFiles.set(f.path, size);
+  }
+  const plan = planPull(manifest, withZipFiles);
+  if (plan.present.every((o) => o.key !== zipKey)) return plan;
+  for (const f of manifest.zip_files) {
+    const d = await hashFile(join(ctx.storageDir, f.path), { signal });
+    if (d.sha256 !== f.sha256) return planPull(manifest, shared);
+  }
+  return plan;
+}
+
+/**
  * Downloads what local storage lacks of a remote checkpoint into staging, verifies every object
- * against its manifest, then installs: root files, checkpoint directory, catalog, root
- * `state.json`. Until the catalog rename the storage directory still reads as before.
+ * against its manifest, then installs in the checkpoint package's order: shared files, checkpoint
+ * directory, catalog, root `state.json`. Until the catalog is written the storage directory still
+ * reads as before.
  */
 export async function installCheckpoint(
   ctx: SyncContext,
@@ -94,8 +146,8 @@ export async function installCheckpoint(
   const uuid = entry.uuid;
   throwIfAborted(signal, 'pull');
 
-  const already = await inspectLocalCheckpoint(ctx.storageDir, uuid);
-  if (already.complete) {
+  const catalog = await readingLocal(readLocalCatalog(ctx.storageDir, { signal }));
+  if (catalog.some((e) => e.uuid === uuid) && (await readingLocal(inspectLocalCheckpoint(ctx.storageDir, uuid, { signal }))).complete) {
     await pointRootStateAt(ctx.storageDir, uuid);
     return { uuid, source, bytes: 0, objects: 0, reused: 0, reusedBytes: 0, alreadyInstalled: true, durationMs: ctx.clock.now() - started };
   }
@@ -107,92 +159,103 @@ export async function installCheckpoint(
     });
   }
   const zipKey = remoteKeys.zip(uuid);
-  const zipObject = manifest.objects.find((o) => o.key === zipKey);
-  if (!zipObject) throw new SyncError(SyncErrorCodes.invalidRemote, `${store.description}${remoteKeys.manifest(uuid)} lists no ${zipKey}`);
 
   await cleanPullLeftovers(ctx.storageDir);
   const staging = stagingPath(ctx.storageDir, 'pull', uuid);
   await mkdir(staging, { recursive: true });
   try {
-    // Reuse immutable root files already present (verified by hash, cached per file).
-    const download: ManifestObject[] = [zipObject];
-    let reused = 0;
-    let reusedBytes = 0;
-    for (const o of manifest.objects) {
-      if (o.key === zipKey) continue;
-      const localPath = join(ctx.storageDir, o.key);
-      const size = await sizeOf(localPath);
-      if (size === null) {
-        download.push(o);
-        continue;
-      }
-      const d = await ctx.hashes.digest(localPath, signal);
-      if (d.size !== o.size || d.sha256 !== o.sha256) {
-        throw new SyncError(SyncErrorCodes.integrity, `local file ${o.key} differs from ${store.description}${o.key} as its manifest records`, {
-          hint: 'batch files are immutable: the storage directory and the bucket hold different data under one name; clear the storage directory',
-          details: { key: o.key },
-        });
-      }
-      reused++;
-      reusedBytes += o.size;
-    }
-
-    const bytesTotal = download.reduce((s, o) => s + o.size, 0);
-    const progress = new ProgressTracker('pull', uuid, bytesTotal, download.length, options.onProgress ?? (() => {}));
-    progress.phase('downloading');
-    const r = await store.downloadFiles('', download.map((o) => o.key), staging, { ...opts, onProgress: progress.transfer() });
-    progress.done(r.bytes, r.objects);
-
-    progress.phase('verifying');
-    for (const o of download) {
-      const path = join(staging, o.key);
-      const size = await sizeOf(path);
-      if (size !== o.size) throw integrityError(store, o, { size: size ?? 0 });
-      const d = await hashFile(path, signal);
-      if (d.sha256 !== o.sha256) throw integrityError(store, o, d);
-      await fsyncFile(path);
-    }
+    const plan = await planFromLocal(ctx, store, manifest, signal);
+    const progress = new ProgressTracker('pull', uuid, plan.bytes, plan.download.length, options.onProgress ?? (() => {}));
     const unzipDir = join(staging, '.unzip');
-    await unzipTo(join(staging, zipKey), unzipDir, signal);
-    const ckptStaging = join(unzipDir, uuid);
-    for (const f of [CHECKPOINT_MARKER, STATE_FILE]) {
-      if ((await sizeOf(join(ckptStaging, f))) === null) {
-        throw new SyncError(SyncErrorCodes.integrity, `${store.description}${zipKey} has no ${uuid}/${f}`, { details: { key: zipKey } });
+    let transferred = { bytes: 0, objects: 0 };
+    // A storage directory without a catalog gets an empty one before anything moves in, so a kill
+    // mid-install never leaves checkpoint directories without a catalog (which reads as damage).
+    let catalogReady = false;
+    const ensureCatalogFile = async (): Promise<void> => {
+      if (catalogReady) return;
+      if ((await sizeOf(join(ctx.storageDir, CATALOG_FILE))) === null) await writeLocalCatalog(ctx.storageDir, []);
+      catalogReady = true;
+    };
+
+    for (const step of plan.steps) {
+      switch (step.type) {
+        case 'download':
+          progress.phase('downloading');
+          transferred = await store.downloadFiles('', step.keys, staging, { ...opts, onProgress: progress.transfer() });
+          progress.done(transferred.bytes, transferred.objects);
+          break;
+        case 'verify':
+          // Everything is checked, the zip's contents included, before anything is installed.
+          progress.phase('verifying');
+          for (const o of step.objects) {
+            const path = join(staging, o.key);
+            const size = await sizeOf(path);
+            if (size !== o.size) throw integrityError(store, o, { size: size ?? 0 });
+            const d = await hashFile(path, { signal });
+            if (d.sha256 !== o.sha256) throw integrityError(store, o, d);
+            await fsyncFile(path);
+          }
+          if (step.objects.some((o) => o.key === zipKey)) await unzipAndVerify(store, manifest, join(staging, zipKey), unzipDir, signal);
+          break;
+        case 'install-shared':
+          // Shared files are immutable and unreferenced until the catalog names the checkpoint, so a
+          // kill between these steps leaves nothing the layout would read.
+          throwIfAborted(signal, 'pull');
+          progress.phase('installing');
+          await ensureCatalogFile();
+          for (const key of step.keys) {
+            const target = join(ctx.storageDir, key);
+            await mkdir(dirname(target), { recursive: true });
+            await rename(join(staging, key), target);
+            const o = manifest.objects.find((x) => x.key === key)!;
+            await ctx.hashes.remember(target, o);
+          }
+          await fsyncDir(ctx.storageDir);
+          break;
+        case 'install-checkpoint-dir': {
+          throwIfAborted(signal, 'pull');
+          progress.phase('installing');
+          await ensureCatalogFile();
+          const ckptDir = checkpointPaths(ctx.storageDir, step.uuid).dir;
+          await rm(ckptDir, { recursive: true, force: true });
+          await rename(join(unzipDir, step.uuid), ckptDir);
+          await fsyncDir(ctx.storageDir);
+          break;
+        }
+        case 'update-catalog':
+          await readingLocal(appendToLocalCatalog(ctx.storageDir, step.entry, { signal }));
+          break;
+        case 'write-root-state':
+          await pointRootStateAt(ctx.storageDir, step.uuid);
+          break;
       }
     }
-    for (const f of manifest.zip_files) {
-      const d = await hashFile(join(unzipDir, f.path), signal).catch(() => ({ size: -1, sha256: '' }));
-      if (d.size !== f.size || d.sha256 !== f.sha256) {
-        throw new SyncError(SyncErrorCodes.integrity, `${store.description}${zipKey}: ${f.path} does not match its manifest`, {
-          details: { key: zipKey, path: f.path },
-        });
-      }
-      await fsyncFile(join(unzipDir, f.path));
-    }
 
-    // Install in commit order. Root files are immutable and unreferenced until the catalog names
-    // the checkpoint, so a kill between these steps leaves nothing the layout would read.
-    throwIfAborted(signal, 'pull');
-    progress.phase('installing');
-    for (const o of download) {
-      if (o.key === zipKey) continue;
-      const target = join(ctx.storageDir, o.key);
-      await mkdir(dirname(target), { recursive: true });
-      await rename(join(staging, o.key), target);
-      await ctx.hashes.remember(target, o);
-    }
-    await fsyncDir(ctx.storageDir);
-    const ckptDir = join(ctx.storageDir, uuid);
-    await rm(ckptDir, { recursive: true, force: true });
-    await rename(ckptStaging, ckptDir);
-    await fsyncDir(ctx.storageDir);
-    const catalog = await readLocalCatalog(ctx.storageDir);
-    await writeLocalCatalog(ctx.storageDir, withCatalogEntry(catalog, entry));
-    await pointRootStateAt(ctx.storageDir, uuid);
-
+    const reused = plan.present.length;
+    const reusedBytes = plan.present.reduce((s, o) => s + o.size, 0);
     const durationMs = ctx.clock.now() - started;
-    return { uuid, source, bytes: r.bytes, objects: r.objects, reused, reusedBytes, alreadyInstalled: false, durationMs };
+    return { uuid, source, bytes: transferred.bytes, objects: transferred.objects, reused, reusedBytes, alreadyInstalled: false, durationMs };
   } finally {
     await removeStaging(staging);
+  }
+}
+
+/** Extracts a verified zip into staging and checks every file against the manifest's `zip_files`. */
+async function unzipAndVerify(store: ObjectStore, manifest: Manifest, zipPath: string, unzipDir: string, signal?: AbortSignal): Promise<void> {
+  const zipKey = remoteKeys.zip(manifest.uuid);
+  await unzipTo(zipPath, unzipDir, signal);
+  for (const f of [CHECKPOINT_MARKER, CHECKPOINT_STATE_FILE]) {
+    if ((await sizeOf(join(unzipDir, manifest.uuid, f))) === null) {
+      throw new SyncError(SyncErrorCodes.integrity, `${store.description}${zipKey} has no ${manifest.uuid}/${f}`, { details: { key: zipKey } });
+    }
+  }
+  for (const f of manifest.zip_files) {
+    const d = await hashFile(join(unzipDir, f.path), { signal }).catch(() => ({ size: -1, sha256: '' }));
+    if (d.size !== f.size || d.sha256 !== f.sha256) {
+      throw new SyncError(SyncErrorCodes.integrity, `${store.description}${zipKey}: ${f.path} does not match its manifest`, {
+        details: { key: zipKey, path: f.path },
+      });
+    }
+    await fsyncFile(join(unzipDir, f.path));
   }
 }

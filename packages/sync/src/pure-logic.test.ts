@@ -1,11 +1,10 @@
+import { parseJsonLossless, stringifyJsonLossless, uuidv7TimeMs } from '@feldera-sync/checkpoint';
 import { describe, expect, it } from 'vitest';
 import { nextPeriodicDelay } from './backoff.js';
-import { parseLossless, stringifyLossless } from './lossless-json.js';
-import { planPushUploads } from './push-plan.js';
+import { planPushUploads } from './index.js';
 import { decidePushRequest } from './push-queue.js';
 import { planRetention } from './retention-plan.js';
 import { initialStatus, reduceStatus } from './status.js';
-import { uuidv7TimeMs } from './uuid-time.js';
 
 const DAY = 86_400_000;
 const uuidAt = (ms: number, tail = '0000'): string => {
@@ -30,9 +29,13 @@ describe('planRetention', () => {
     expect(plan.keep.map((e) => e.uuid)).toEqual([catalog[0]!.uuid, catalog[6]!.uuid]);
   });
 
-  it('reads ages from UUIDv7 and treats other UUIDs as old', () => {
+  it('reads ages from UUIDv7 and keeps entries whose age cannot be told', () => {
     expect(uuidv7TimeMs(uuidAt(12345))).toBe(12345);
     expect(uuidv7TimeMs('00000000-0000-4000-8000-000000000000')).toBeNull();
+    // Retention removes only what it can date (the checkpoint package's rule).
+    const undatable = { uuid: '00000000-0000-4000-8000-000000000000' };
+    const plan = planRetention([undatable, ...catalog], now, { minCount: 1, minAgeDays: 0 });
+    expect(plan.keep.map((e) => e.uuid)).toEqual([undatable.uuid, catalog[6]!.uuid]);
   });
 });
 
@@ -84,6 +87,6 @@ describe('reduceStatus', () => {
 describe('lossless JSON', () => {
   it('keeps u64 fingerprints exact through a round trip', () => {
     const text = '[{"uuid":"x","fingerprint":18446744073709551557,"s":"12345678901234567890"}]';
-    expect(stringifyLossless(parseLossless(text))).toBe(text);
+    expect(stringifyJsonLossless(parseJsonLossless(text))).toBe(text);
   });
 });

@@ -1,17 +1,31 @@
 import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SyncError, throwIfAborted } from '@feldera-sync/errors';
+import type { CatalogEntry, CheckpointDependencies, ManifestObject, SharedFile, ZipFile } from '@feldera-sync/checkpoint';
+import {
+  CATALOG_FILE,
+  ERR_CHECKPOINT_CATALOG_MISSING,
+  buildManifest,
+  hashFile,
+  insertCatalogEntry,
+  inspectLocalCheckpoint,
+  isUuid,
+  planPush,
+  readLocalCatalog,
+  readRemoteCatalog,
+  remoteKeys,
+  serializeCatalog,
+  serializeManifest,
+  writeManifest,
+  writeRemoteCatalog,
+} from '@feldera-sync/checkpoint';
+import { SyncError, hasErrorCode, throwIfAborted } from '@feldera-sync/errors';
 import type { SyncContext } from './context.js';
 import { SyncErrorCodes } from './errors.js';
-import { inspectLocalCheckpoint, withCatalogEntry } from './local/local-layout.js';
+import { localLayoutError, readingLocal, readingRemote } from './layout-errors.js';
 import { assertStillOwner, ensureOwner } from './ownership.js';
 import type { ProgressListener } from './progress.js';
 import { ProgressTracker } from './progress.js';
-import { planPushUploads } from './push-plan.js';
 import { mapLimit } from './remote/manifest-cache.js';
-import type { Manifest, ManifestObject, ZipFileEntry } from './remote/remote-layout.js';
-import { hashFile } from './hash.js';
-import { readRemoteCatalog, remoteKeys, serializeManifest, writeRemoteCatalog } from './remote/remote-layout.js';
 import type { RetentionReport } from './retention.js';
 import { applyRetention } from './retention.js';
 import { linkOrCopy, linkTree, listStaging, removeStaging, stagingPath } from './staging.js';
@@ -49,7 +63,28 @@ function notFound(uuid: string, missing: readonly string[]): SyncError {
   });
 }
 
-/** Pushes one complete local checkpoint; the caller serialises pushes per storage directory. */
+/** A catalogued, complete local checkpoint, or `ERR_SYNC_CHECKPOINT_NOT_FOUND` naming what is missing. */
+async function completeLocal(
+  ctx: SyncContext,
+  uuid: string,
+  signal: AbortSignal | undefined,
+): Promise<{ entry: CatalogEntry; deps: CheckpointDependencies; shared: SharedFile[] }> {
+  if (!isUuid(uuid)) throw notFound(uuid, ['not a UUID']);
+  let catalog: CatalogEntry[];
+  try {
+    catalog = await readLocalCatalog(ctx.storageDir, { signal });
+  } catch (e) {
+    // No catalog at all: nothing is catalogued, so nothing can be pushed (SPEC section 3, step 2).
+    if (!hasErrorCode(e, ERR_CHECKPOINT_CATALOG_MISSING)) throw localLayoutError(e);
+    catalog = [];
+  }
+  const entry = catalog.find((e) => e.uuid === uuid);
+  const found = await readingLocal(inspectLocalCheckpoint(ctx.storageDir, uuid, { signal }));
+  if (!entry || !found.complete || !found.deps) throw notFound(uuid, [...(entry ? [] : [`${CATALOG_FILE} entry`]), ...found.missing]);
+  return { entry, deps: found.deps, shared: found.shared };
+}
+
+/** Pushes one complete local checkpoint by executing the checkpoint package's plan; the caller serialises pushes per storage directory. */
 export async function pushCheckpoint(ctx: SyncContext, uuid: string, options: PushOptions = {}): Promise<PushReport> {
   const { signal } = options;
   const opts = signal ? { signal } : {};
@@ -57,8 +92,7 @@ export async function pushCheckpoint(ctx: SyncContext, uuid: string, options: Pu
   throwIfAborted(signal, 'push');
 
   // 1. Local completeness: no object-store request yet.
-  const local = await inspectLocalCheckpoint(ctx.storageDir, uuid);
-  if (!local.complete || !local.entry) throw notFound(uuid, local.missing);
+  const local = await completeLocal(ctx, uuid, signal);
   const entry = local.entry;
 
   // 2. Pin: hard links keep the bytes alive even if local GC unlinks the originals.
@@ -72,7 +106,7 @@ export async function pushCheckpoint(ctx: SyncContext, uuid: string, options: Pu
     const ckptDir = join(staging, 'ckpt');
     try {
       await mkdir(rootDir, { recursive: true });
-      for (const f of local.rootFiles) await linkOrCopy(join(ctx.storageDir, f), join(rootDir, f));
+      for (const f of local.shared) await linkOrCopy(join(ctx.storageDir, f.path), join(rootDir, f.path));
       await linkTree(join(ctx.storageDir, uuid), ckptDir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(uuid, [String((e as Error).message)]);
@@ -80,104 +114,120 @@ export async function pushCheckpoint(ctx: SyncContext, uuid: string, options: Pu
     }
 
     // 3. Ownership before anything is written.
-    await ensureOwner(ctx.store, ctx.pipeline, new Date(ctx.clock.now()), ctx.logger, signal);
+    await ensureOwner(ctx.store, ctx.pipeline, ctx.clock, ctx.logger, signal);
 
-    // 4. Hash root files (cached: they are immutable) and build the zip, hashing as it is written.
-    const rootObjects: ManifestObject[] = [];
-    for (const f of local.rootFiles) {
-      const d = await ctx.hashes.digest(join(rootDir, f), signal);
-      rootObjects.push({ key: f, ...d });
+    // 4. Hash shared files (cached: they are immutable) and build the zip, hashing as it is written.
+    const shared: ManifestObject[] = [];
+    for (const f of local.shared) {
+      const d = await ctx.hashes.digest(join(rootDir, f.path), signal);
+      shared.push({ key: remoteKeys.batch(f.path), ...d });
     }
     const zipKey = remoteKeys.zip(uuid);
     const zipped = await zipDirectory(ckptDir, join(staging, zipKey), `${uuid}/`, signal);
-    const zipObject: ManifestObject = { key: zipKey, size: zipped.size, sha256: zipped.sha256 };
-    const zipFiles: ZipFileEntry[] = [];
-    for (const f of zipped.entries) zipFiles.push({ path: f.name, ...(await hashFile(f.path, signal)) });
+    const zip: ManifestObject = { key: zipKey, size: zipped.size, sha256: zipped.sha256 };
+    const zipFiles: ZipFile[] = [];
+    for (const f of zipped.entries) zipFiles.push({ path: f.name, ...(await hashFile(f.path, { signal })) });
 
     // 5. What the remote already has: manifests of catalogued checkpoints, plus this checkpoint's
-    //    own manifest when an earlier push got that far.
-    const catalog = await readRemoteCatalog(ctx.store, opts);
+    //    own manifest when an earlier push got that far (it is written only after its objects).
+    const catalog = await readingRemote(readRemoteCatalog(ctx.store, opts));
     const ownManifest = await ctx.manifests.get(ctx.store, uuid, opts);
-    const known = new Map<string, { size: number; sha256: string }>();
-    const manifests = await mapLimit(catalog, ctx.checkers, async (e) =>
-      e.uuid === uuid ? ownManifest : ctx.manifests.get(ctx.store, e.uuid, opts).catch(() => null),
+    const lookups = await ctx.manifests.lookup(
+      ctx.store,
+      catalog.map((e) => e.uuid).filter((u) => u !== uuid),
+      { ...opts, concurrency: ctx.checkers },
     );
-    for (const m of manifests) for (const o of m?.objects ?? []) if (o.key !== remoteKeys.zip(m!.uuid)) known.set(o.key, o);
-    const alreadySynced = catalog.some((e) => e.uuid === uuid) && ownManifest !== null;
+    const manifests = [...lookups.values()].flatMap((l) => (l.status === 'ok' ? [l.manifest] : []));
+    if (ownManifest) manifests.push(ownManifest);
 
-    // A resumed push (a staging dir survived a kill, or our manifest exists) checks candidates
-    // with a cheap head instead of re-sending them.
+    // A resumed push (a staging dir survived a kill, or our manifest exists) checks what no manifest
+    // records with a cheap head instead of re-sending it.
     const present = new Map<string, number>();
-    const resume = resumed || ownManifest !== null;
-    if (resume) {
-      const candidates = [...rootObjects, zipObject].filter((o) => !known.has(o.key));
+    if (resumed || ownManifest !== null) {
+      const recorded = new Set(manifests.flatMap((m) => m.objects.map((o) => o.key)));
+      const candidates = [...shared, zip].filter((o) => !recorded.has(o.key));
       const heads = await mapLimit(candidates, ctx.checkers, (o) => ctx.store.head(o.key, opts));
       for (const h of heads) if (h) present.set(h.key, h.size);
     }
-    const zipMatches = ownManifest?.objects.some((o) => o.key === zipKey && o.sha256 === zipObject.sha256) ?? false;
-    const plan = planPushUploads(rootObjects, known, present);
+    const plan = planPush(
+      { entry, shared: shared.map((o) => ({ path: o.key, size: o.size, sha256: o.sha256 })), zip },
+      { catalog, manifests, present },
+    );
     if (plan.conflicts.length > 0) {
       const c = plan.conflicts[0]!;
       throw new SyncError(
         SyncErrorCodes.integrity,
-        `remote object ${ctx.store.description}${c.key} differs from the local file (size ${c.remote.size} vs ${c.local.size}); batch files are immutable`,
+        `remote object ${ctx.store.description}${c.key} differs from the local file (remote ${c.remoteSize} bytes, local ${c.localSize} bytes); batch files are immutable`,
         { details: { conflicts: plan.conflicts.map((x) => x.key) } },
       );
     }
-    // The zip is byte-identical on every push of this checkpoint, so a whole one left by a kill is reused.
-    const uploadZip = !(zipMatches || present.get(zipKey) === zipObject.size) && !alreadySynced;
-    const toUpload = uploadZip ? [...plan.upload, zipObject] : plan.upload;
+    const sending = new Set([...plan.upload, ...(plan.uploadZip ? [zipKey] : [])]);
+    const toUpload = [...shared, zip].filter((o) => sending.has(o.key));
     const bytesTotal = toUpload.reduce((s, o) => s + o.size, 0);
     const progress = new ProgressTracker('push', uuid, bytesTotal, toUpload.length, options.onProgress ?? (() => {}));
 
     let bytes = 0;
     let objects = 0;
-    // 6. Batch and state files and the zip: immutable, invisible until the catalog names them.
+    let committed: readonly CatalogEntry[] = catalog;
+    // 6. Execute the plan: batch files and the zip (one transfer; nothing references these immutable
+    //    objects until the manifest and catalog do), the manifest, then (owner re-checked) the catalog.
     progress.phase('uploading');
-    // One transfer: nothing references these immutable objects until the manifest and catalog do.
-    if (toUpload.length > 0) {
-      if (uploadZip) await rename(join(staging, zipKey), join(rootDir, zipKey));
-      const r = await ctx.store.uploadFiles(rootDir, toUpload.map((o) => o.key), '', { ...opts, onProgress: progress.transfer() });
+    const uploads: string[] = [];
+    const flushUploads = async (): Promise<void> => {
+      if (uploads.length === 0) return;
+      const r = await ctx.store.uploadFiles(rootDir, uploads.splice(0), '', { ...opts, onProgress: progress.transfer() });
       progress.done(r.bytes, r.objects);
       bytes += r.bytes;
       objects += r.objects;
-    }
-
-    // 7. Manifest, then (owner re-checked) the catalog: the commit point.
-    progress.phase('committing');
-    const manifest: Manifest = {
-      format_version: 1,
-      uuid,
-      entry,
-      batches: local.dependencies.batches,
-      state_files: local.dependencies.stateFiles,
-      objects: [...rootObjects, zipObject],
-      zip_files: zipFiles,
-      created_at: new Date(ctx.clock.now()).toISOString(),
     };
-    let committed = catalog;
-    if (!alreadySynced) {
-      const text = serializeManifest(manifest);
-      throwIfAborted(signal, 'push');
-      await ctx.store.putSmall(remoteKeys.manifest(uuid), text, opts);
-      ctx.manifests.put(ctx.store, manifest);
-      bytes += Buffer.byteLength(text);
-      objects++;
-      throwIfAborted(signal, 'push');
-      await assertStillOwner(ctx.store, ctx.pipeline, signal);
-      const fresh = await readRemoteCatalog(ctx.store, opts);
-      committed = withCatalogEntry(fresh, entry);
-      bytes += await writeRemoteCatalog(ctx.store, committed, opts);
-      objects++;
+    for (const step of plan.steps) {
+      switch (step.type) {
+        case 'upload-shared':
+          uploads.push(...step.keys);
+          break;
+        case 'upload-zip':
+          await rename(join(staging, zipKey), join(rootDir, step.key));
+          uploads.push(step.key);
+          break;
+        case 'put-manifest': {
+          await flushUploads();
+          progress.phase('committing');
+          const manifest = buildManifest({
+            entry,
+            batches: local.deps.batches,
+            state_files: local.deps.state_files,
+            shared,
+            zip,
+            zipFiles,
+            createdAt: new Date(ctx.clock.now()).toISOString(),
+          });
+          throwIfAborted(signal, 'push');
+          await writeManifest(ctx.store, manifest, opts);
+          ctx.manifests.put(ctx.store, manifest);
+          bytes += Buffer.byteLength(serializeManifest(manifest));
+          objects++;
+          break;
+        }
+        case 'put-catalog': {
+          throwIfAborted(signal, 'push');
+          await assertStillOwner(ctx.store, ctx.pipeline, signal);
+          // Read again: the catalog may have moved on since the plan (another process of this pipeline).
+          const fresh = await readingRemote(readRemoteCatalog(ctx.store, opts));
+          committed = insertCatalogEntry(fresh, entry);
+          await writeRemoteCatalog(ctx.store, committed, opts);
+          bytes += Buffer.byteLength(serializeCatalog(committed));
+          objects++;
+          break;
+        }
+      }
     }
 
-    // 8. Retention: its failures are reported, the push itself has succeeded.
+    // 7. Retention: its failures are reported, the push itself has succeeded.
     progress.phase('retention');
     const retention = await applyRetention(ctx, uuid, committed, signal);
     const durationMs = ctx.clock.now() - started;
-    const skipped = rootObjects.length + 1 - (plan.upload.length + (uploadZip ? 1 : 0));
-    const skippedBytes =
-      plan.skip.reduce((s, o) => s + o.size, 0) + (uploadZip ? 0 : zipObject.size);
+    const skipped = shared.length + 1 - toUpload.length;
+    const skippedBytes = [...shared, zip].reduce((s, o) => s + o.size, 0) - bytesTotal;
     ctx.logger.info('checkpoint pushed', { uuid, bytes, objects, skipped, durationMs });
     return {
       uuid,
@@ -185,7 +235,7 @@ export async function pushCheckpoint(ctx: SyncContext, uuid: string, options: Pu
       objects,
       skippedObjects: skipped,
       skippedBytes,
-      alreadySynced,
+      alreadySynced: plan.alreadyCommitted,
       durationMs,
       speed: durationMs > 0 ? Math.round((bytes * 1000) / durationMs) : bytes,
       retention,

@@ -1,5 +1,5 @@
-import type { CatalogEntry } from './local/local-layout.js';
-import { uuidv7TimeMs } from './uuid-time.js';
+import type { CatalogEntry } from '@feldera-sync/checkpoint';
+import { selectRetained } from '@feldera-sync/checkpoint';
 
 /** SPEC section 4 parameters. */
 export interface RetentionPolicy {
@@ -10,33 +10,23 @@ export interface RetentionPolicy {
 }
 
 /** Which catalog entries stay and which go. */
-export interface RetentionPlan {
-  keep: CatalogEntry[];
-  remove: CatalogEntry[];
+export interface RetentionPlan<E extends Pick<CatalogEntry, 'uuid'> = CatalogEntry> {
+  keep: E[];
+  remove: E[];
 }
 
-const DAY_MS = 86_400_000;
-
 /**
- * Keeps the newest `minCount` entries, every entry younger than `minAgeDays` (age from the
- * UUIDv7 timestamp; entries without one count as old) and `justPushed`; removes the rest.
+ * Which catalog entries retention keeps and which the next push removes: the checkpoint package's
+ * `selectRetained` (newest `minCount`, everything younger than `minAgeDays` or of unknown age, and
+ * `justPushed`) in the shape this package has always exported. The objects to delete, and the refusal
+ * when a kept manifest cannot be read, come from the checkpoint package's `planRetention`.
  */
-export function planRetention(
-  catalog: readonly CatalogEntry[],
+export function planRetention<E extends Pick<CatalogEntry, 'uuid'>>(
+  catalog: readonly E[],
   nowMs: number,
   policy: RetentionPolicy,
   justPushed?: string,
-): RetentionPlan {
-  const minCount = Math.max(1, Math.floor(policy.minCount));
-  const sorted = [...catalog].sort((a, b) => (a.uuid < b.uuid ? -1 : a.uuid > b.uuid ? 1 : 0));
-  const keep: CatalogEntry[] = [];
-  const remove: CatalogEntry[] = [];
-  sorted.forEach((entry, i) => {
-    const newest = i >= sorted.length - minCount;
-    const t = uuidv7TimeMs(entry.uuid);
-    const young = t !== null && nowMs - t < policy.minAgeDays * DAY_MS;
-    if (newest || young || entry.uuid === justPushed) keep.push(entry);
-    else remove.push(entry);
-  });
-  return { keep, remove };
+): RetentionPlan<E> {
+  const { keep, drop } = selectRetained(catalog, nowMs, { ...policy, justPushed });
+  return { keep, remove: drop };
 }

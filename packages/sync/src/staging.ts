@@ -1,10 +1,8 @@
 import { copyFile, link, mkdir, readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { STAGING_DIR } from '@feldera-sync/checkpoint';
 
-/** The private directory inside the storage directory where pushes pin and pulls stage. */
-export const STAGING_DIR = '.sync-staging';
-
-/** `<storage>/.sync-staging/<kind>-<uuid>`. */
+/** `<storage>/.sync-staging/<kind>-<uuid>`: where pushes pin and pulls stage (the engine's local GC ignores it). */
 export function stagingPath(storageDir: string, kind: 'push' | 'pull' | 'verify', uuid: string): string {
   return join(storageDir, STAGING_DIR, `${kind}-${uuid}`);
 }

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { ObjectStore } from '@feldera-sync/checkpoint';
 import { createMemoryObjectStore, StoreErrorCodes } from '@feldera-sync/checkpoint';
 import { SyncError, hasErrorCode } from '@feldera-sync/errors';
-import { afterEach, describe, expect, it } from 'vitest';
-import { StorageBuilder, removeDir, snapshotTree, tempDir } from '../test/support/storage-builder.js';
+import { describe, expect, it } from 'vitest';
+import type { StorageBuilder } from '../test/support/storage-builder.js';
+import { removeDir, snapshotTree, storagePerTest } from '../test/support/storage-builder.js';
 import type { Clock } from './clock.js';
 import { SyncErrorCodes } from './errors.js';
 import type { SynchronizerOptions } from './synchronizer.js';
@@ -14,15 +15,7 @@ const A = { systemName: 'pipeline-00000000-0000-4000-8000-00000000000a', givenNa
 const B = { systemName: 'pipeline-00000000-0000-4000-8000-00000000000b', givenName: 'beta' };
 const KiB = 1024;
 
-const dirs: string[] = [];
-async function storage(): Promise<StorageBuilder> {
-  const dir = await tempDir();
-  dirs.push(dir);
-  return new StorageBuilder(dir);
-}
-afterEach(async () => {
-  for (const d of dirs.splice(0)) await removeDir(d);
-});
+const storage = storagePerTest();
 
 const sync = (dir: string, store: ObjectStore, extra: Partial<SynchronizerOptions> = {}) =>
   createSynchronizer({ storageDir: dir, store, pipeline: A, retention: { minCount: 10, minAgeDays: 30 }, ...extra });

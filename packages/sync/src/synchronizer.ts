@@ -16,10 +16,10 @@ import { installCheckpoint, pointRootStateAt } from './pull.js';
 import type { PushReport } from './push.js';
 import { pushCheckpoint } from './push.js';
 import { decidePushRequest } from './push-queue.js';
+import { readBucketOwner } from './ownership.js';
 import { ManifestCache } from './remote/manifest-cache.js';
-import { readOwner } from './remote/remote-layout.js';
 import type { CheckpointSpec } from './resolve.js';
-import { resolveCheckpoint, resolveLocal } from './resolve.js';
+import { locateCheckpoint, resolveLocal } from './resolve.js';
 import type { RetentionPolicy } from './retention-plan.js';
 import type { StatusEvent, SyncStatus } from './status.js';
 import { initialStatus, reduceStatus } from './status.js';
@@ -183,7 +183,7 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
   const push = async (spec: CheckpointSpec, opts: PushRequestOptions = {}): Promise<PushReport> => {
     checkOpen();
     throwIfAborted(opts.signal, 'push');
-    const uuid = spec === 'latest' ? await resolveLocal(ctx.storageDir, 'latest') : spec;
+    const uuid = spec === 'latest' ? await resolveLocal(ctx.storageDir, 'latest', opts.signal) : spec.toLowerCase();
     if (uuid === null) {
       throw new SyncError(SyncErrorCodes.checkpointNotFound, `checkpoint 'latest' not found in local storage`, {
         hint: 'make a checkpoint first',
@@ -215,11 +215,12 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
     const spec = opts.spec ?? 'latest';
     return runExclusive(lane, async () => {
       const started = clock.now();
-      const resolution = await resolveCheckpoint(ctx, spec, { includeLocal, signal: opts.signal });
+      const resolution = await locateCheckpoint(ctx, spec, { includeLocal, signal: opts.signal });
       switch (resolution.source) {
         case 'none':
           if (opts.failIfNoCheckpoint) {
-            throw new SyncError(SyncErrorCodes.noCheckpoint, `checkpoint '${spec}' not found in ${resolution.searched.join(', ')}`, {
+            const where = resolution.searched.length > 0 ? `not found in ${resolution.searched.join(', ')}` : `not found: ${resolution.reason}`;
+            throw new SyncError(SyncErrorCodes.noCheckpoint, `checkpoint '${spec}' ${where}`, {
               hint: 'set fail_if_no_checkpoint to false to start from empty state, or point start_from_checkpoint at an existing checkpoint',
               details: { spec, searched: resolution.searched },
             });
@@ -231,10 +232,10 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
         case 'bucket':
         case 'read_bucket': {
           if (resolution.source === 'bucket') {
-            const owner = await readOwner(resolution.store, opts.signal ? { signal: opts.signal } : {});
+            const owner = await readBucketOwner(resolution.store, opts.signal);
             if (owner && owner.pipeline_name !== ctx.pipeline.systemName && !warnedOwners.has(owner.pipeline_name)) {
               warnedOwners.add(owner.pipeline_name);
-              logger.warn(`pulling from a bucket owned by ${owner.given_name ?? owner.pipeline_name} (id: ${owner.pipeline_name})`, {
+              logger.warn(`pulling from a bucket owned by ${owner.given_name} (id: ${owner.pipeline_name})`, {
                 owner: owner.pipeline_name,
               });
             }

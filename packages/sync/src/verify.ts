@@ -1,13 +1,12 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectStore } from '@feldera-sync/checkpoint';
+import { findInCatalog, hashFile, readRemoteCatalog, remoteKeys } from '@feldera-sync/checkpoint';
 import { SyncError, throwIfAborted } from '@feldera-sync/errors';
 import type { SyncContext } from './context.js';
 import { SyncErrorCodes } from './errors.js';
-import { hashFile } from './hash.js';
-import { readRemoteCatalog, remoteKeys } from './remote/remote-layout.js';
+import { readingRemote } from './layout-errors.js';
 import type { CheckpointSpec } from './resolve.js';
-import { pickFromCatalog } from './resolve.js';
 import { removeStaging, stagingPath } from './staging.js';
 
 /** One problem found by verify. */
@@ -39,8 +38,8 @@ export async function verifyCheckpoint(
   signal?: AbortSignal,
 ): Promise<VerifyReport> {
   const opts = signal ? { signal } : {};
-  const catalog = await readRemoteCatalog(store, opts);
-  const entry = pickFromCatalog(catalog, spec);
+  const catalog = await readingRemote(readRemoteCatalog(store, opts));
+  const entry = findInCatalog(spec, catalog);
   if (!entry) {
     throw new SyncError(SyncErrorCodes.checkpointNotFound, `checkpoint '${spec}' not found in ${store.description}${remoteKeys.catalog}`, {
       details: { spec },
@@ -76,7 +75,7 @@ export async function verifyCheckpoint(
       }
       await store.downloadFiles('', [o.key], staging, opts);
       const path = join(staging, o.key);
-      const d = await hashFile(path, signal);
+      const d = await hashFile(path, { signal });
       bytes += d.size;
       await removeStaging(path);
       if (d.size !== o.size) problems.push({ key: o.key, problem: 'size', expected: o.size, actual: d.size });

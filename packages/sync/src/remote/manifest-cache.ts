@@ -1,6 +1,6 @@
-import type { ObjectStore, StoreCallOptions } from '@feldera-sync/checkpoint';
-import type { Manifest } from './remote-layout.js';
-import { readManifest } from './remote-layout.js';
+import type { Manifest, ManifestLookup, ObjectStore, StoreCallOptions } from '@feldera-sync/checkpoint';
+import { readManifest, readManifests } from '@feldera-sync/checkpoint';
+import { readingRemote } from '../layout-errors.js';
 
 /**
  * Manifests are written once per checkpoint and never changed, so a manifest read once is
@@ -9,33 +9,43 @@ import { readManifest } from './remote-layout.js';
 export class ManifestCache {
   readonly #byStore = new WeakMap<ObjectStore, Map<string, Manifest>>();
 
-  /** The manifest of `uuid`, or null when it does not exist (misses are not cached). */
-  async get(store: ObjectStore, uuid: string, options?: StoreCallOptions): Promise<Manifest | null> {
+  #map(store: ObjectStore): Map<string, Manifest> {
     let map = this.#byStore.get(store);
     if (!map) {
       map = new Map();
       this.#byStore.set(store, map);
     }
-    const hit = map.get(uuid);
+    return map;
+  }
+
+  /** The manifest of `uuid`, or null when it does not exist (misses are not cached); damage is `ERR_SYNC_INVALID_REMOTE`. */
+  async get(store: ObjectStore, uuid: string, options?: StoreCallOptions): Promise<Manifest | null> {
+    const map = this.#map(store);
+    const id = uuid.toLowerCase();
+    const hit = map.get(id);
     if (hit) return hit;
-    const manifest = await readManifest(store, uuid, options);
-    if (manifest) map.set(uuid, manifest);
+    const manifest = await readingRemote(readManifest(store, id, options));
+    if (manifest) map.set(id, manifest);
     return manifest;
+  }
+
+  /** The manifests of `uuids`, read `concurrency` at a time through the cache; failures are per uuid. */
+  lookup(
+    store: ObjectStore,
+    uuids: Iterable<string>,
+    options: StoreCallOptions & { concurrency: number },
+  ): Promise<Map<string, ManifestLookup>> {
+    return readManifests(store, uuids, { ...options, read: (uuid, o) => this.get(store, uuid, o) });
   }
 
   /** Records a manifest this process just wrote. */
   put(store: ObjectStore, manifest: Manifest): void {
-    let map = this.#byStore.get(store);
-    if (!map) {
-      map = new Map();
-      this.#byStore.set(store, map);
-    }
-    map.set(manifest.uuid, manifest);
+    this.#map(store).set(manifest.uuid, manifest);
   }
 
   /** Forgets a deleted checkpoint's manifest. */
   forget(store: ObjectStore, uuid: string): void {
-    this.#byStore.get(store)?.delete(uuid);
+    this.#byStore.get(store)?.delete(uuid.toLowerCase());
   }
 }
 

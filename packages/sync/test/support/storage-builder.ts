@@ -4,6 +4,7 @@ import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { createHash } from 'node:crypto';
+import { afterEach } from 'vitest';
 
 let lastMs = 0;
 /** A UUIDv7 for `ms` (default now), strictly increasing across calls. */
@@ -75,4 +76,17 @@ export async function snapshotTree(dir: string, root = dir): Promise<Record<stri
 /** Removes a directory tree. */
 export async function removeDir(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
+}
+
+/** For a test file: a function making a fresh storage directory per call, all removed after each test. */
+export function storagePerTest(): () => Promise<StorageBuilder> {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    for (const d of dirs.splice(0)) await removeDir(d);
+  });
+  return async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    return new StorageBuilder(dir);
+  };
 }
