@@ -1,23 +1,9 @@
+import type { ServerOptions } from '@feldera-sync/server';
 import type { StoreFactory } from './stores.js';
 import { rcloneStoreFactory } from './stores.js';
 
-/** The package `serve` loads lazily. */
-export const SERVER_PACKAGE = '@feldera-sync/server';
-
-/** Options `serve` passes to the server app (mirrors `@feldera-sync/server`'s `ServerOptions`). */
-export interface ServeOptions {
-  host: string;
-  port: number;
-  dataDir: string;
-  apiKeyFile?: string | undefined;
-  embeddedS3?: boolean | undefined;
-  embeddedS3Port?: number | undefined;
-  demo?: boolean | undefined;
-  shutdownGraceMs?: number | undefined;
-  rcloneBinary?: string | undefined;
-  logLevel?: string | undefined;
-  print?: ((text: string) => void) | undefined;
-}
+/** Options `serve` passes to the server app. */
+export type ServeOptions = ServerOptions;
 
 /** A running server as `serve` needs it. */
 export interface ServerHandle {
@@ -37,10 +23,8 @@ export interface CliDeps {
 export const defaultDeps: CliDeps = {
   createStore: rcloneStoreFactory,
   runServer: async (options) => {
-    // A non-literal specifier keeps the server's sources (and their ambient module declarations)
-    // out of this package's type-check; `ServeOptions` mirrors its `runServer` signature.
-    const specifier: string = SERVER_PACKAGE;
-    const server = (await import(specifier)) as { runServer: (options: ServeOptions) => Promise<ServerHandle> };
+    // Loaded on demand so that commands other than `serve` never load fastify and pino.
+    const server = await import('@feldera-sync/server');
     return server.runServer(options);
   },
 };
