@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { readActivationMarker, latestCompleteCheckpoint, writeActivationMarker } from '@feldera-sync/checkpoint';
+import { ROOT_STATE_FILE, readActivationMarker, latestCompleteCheckpoint, writeActivationMarker } from '@feldera-sync/checkpoint';
 import type { ObjectStore } from '@feldera-sync/checkpoint';
 import type { SyncConfig } from '@feldera-sync/config';
 import { periodicCheckpointIntervalSecs } from '@feldera-sync/config';
@@ -143,12 +145,23 @@ export class PipelineRuntime {
             pins: () => synchronizer?.pins() ?? [],
             onBackgroundError: (error) => logger.warn({ pipeline: deps.name(), code: error.code, err: error.message }, 'engine background work failed'),
           });
+          if (request.checkpointUuid === null && sync?.start_from_checkpoint) {
+            // start_from_checkpoint resolved to nothing (and fail_if_no_checkpoint is off): SPEC
+            // section 5 says start from empty state. The engine resumes from the root state.json,
+            // which may name some other local checkpoint; move it out of the way. The checkpoints
+            // themselves stay, so a later start from "latest" still finds them.
+            await rm(join(deps.storageDir, ROOT_STATE_FILE), { force: true });
+          }
           await engine.open(deps.storageDir, { signal });
           this.engine = engine;
           if (request.checkpointUuid && !this.restoredFrom) {
             const pulled = this.pulledFrom?.uuid === request.checkpointUuid ? this.pulledFrom : null;
             this.restoredFrom = pulled ?? { uuid: request.checkpointUuid, source: 'local' };
           }
+          // Without start_from_checkpoint the engine still resumes from the storage directory's
+          // root state.json: say so rather than reporting a fresh start.
+          const resumed = engine.status().lastCheckpoint;
+          if (!this.restoredFrom && resumed) this.restoredFrom = { uuid: resumed.uuid, source: 'local' };
           if (sync?.push_interval) synchronizer?.startPeriodic({ intervalMs: sync.push_interval * 1000 });
         },
         writeMarker: async (signal) => {

@@ -12,6 +12,7 @@ import {
   snapshot,
   startAndWait,
   startExpectFailure,
+  stop,
   stopAndClear,
   useSuite,
 } from './support.js';
@@ -107,6 +108,9 @@ describe('acceptance: failing starts and pushes', () => {
   // | 1    | bucket holds a good checkpoint                                             |
   // | 2    | stop, clear; start_from_checkpoint = a UUID that exists nowhere, fail=false |
   // | 3    | start: Running from empty state; ingest works from zero                    |
+  // | 4    | checkpoint; stop keeping storage; start again (same missing UUID)          |
+  // | 5    | empty again: the local checkpoint is not the one asked for                 |
+  // | 6    | stop; start_from_checkpoint = latest: the local checkpoint of step 4       |
   it('scenario 12: the same with fail_if_no_checkpoint=false -> starts empty', async () => {
     const { c } = s;
     const bucket = await s.bucket();
@@ -131,6 +135,20 @@ describe('acceptance: failing starts and pushes', () => {
     const snap = await snapshot(c, 's12');
     expect(snap.orders?.count).toBe(3);
     expect(snap.users?.count).toBe(3);
+
+    // Storage kept: a local checkpoint that is not the one asked for must not be resumed either.
+    const local = await checkpoint(c, 's12');
+    await stop(c, 's12');
+    const again = await startAndWait(c, 's12', 'running', ['Running', 'Failed']);
+    expect(again.runtime_status, JSON.stringify(again)).toBe('Running');
+    expect(again.restored_from?.uuid ?? null).toBeNull();
+    expect((await snapshot(c, 's12')).orders?.count).toBe(0);
+    // The local checkpoint is still there for a start from latest.
+    await stop(c, 's12');
+    await s.put('s12', runtimeConfig(`${bucket}/s12`));
+    const latest = await startAndWait(c, 's12', 'running', 'Running');
+    expect(latest.restored_from).toEqual({ uuid: local, source: 'local' });
+    expect(await snapshot(c, 's12')).toEqual(snap);
   });
 
   // Scenario 15
