@@ -232,10 +232,10 @@ describe('push / pull / ls --remote / verify / gc against an in-memory store', (
 
     const gc = await runCli(['gc', '--config', runtimeConfig, '--dry-run'], { deps, env });
     expect(gc.code).toBe(0);
-    expect(gc.stdout).toMatch(/retention \(min 10 checkpoints, min age 30 days\): keep 2, next push removes 0/);
+    expect(gc.stdout).toMatch(/retention \(min 10 checkpoints, min age 30 days\): keep 2, would remove 0/);
     expect(gc.stdout).toContain('would delete 0 objects');
     const gcJson = await runCli(['gc', '--config', runtimeConfig, '--json'], { deps, env });
-    expect(JSON.parse(gcJson.stdout)).toMatchObject({ operation: 'gc', dry_run: false, orphans: [] });
+    expect(JSON.parse(gcJson.stdout)).toMatchObject({ operation: 'gc', dry_run: false, orphans: [], retention: { remove: [], refused: null } });
     for (const r of [push, older, ls, pull, verify, gc]) expect(r.stdout + r.stderr).not.toContain(SECRET);
 
     // Damage one object: verify reports it and exits 6.

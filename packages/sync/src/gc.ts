@@ -1,5 +1,7 @@
-import { readRemoteCatalog, remoteKeys, uuidv7TimeMs } from '@feldera-sync/checkpoint';
+import { readRemoteCatalog, remoteKeys, selectRetained, uuidv7TimeMs } from '@feldera-sync/checkpoint';
 import type { SyncContext } from './context.js';
+import { applyRetention } from './retention.js';
+import type { RetentionReport } from './retention.js';
 import { SyncErrorCodes } from './errors.js';
 import { readingRemote } from './layout-errors.js';
 
@@ -11,6 +13,11 @@ export interface GcReport {
   /** Unreferenced objects kept because they are younger than the window (maybe a push in flight). */
   young: string[];
   refused: { code: string; message: string } | null;
+  /**
+   * Remote retention (SPEC section 4) run first: in a dry run `removed` lists what it would drop
+   * from the catalog and nothing is deleted.
+   */
+  retention: RetentionReport;
 }
 
 const HOUR_MS = 3_600_000;
@@ -23,7 +30,15 @@ const UUID_IN_KEY = /([0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{
  */
 export async function collectRemoteGarbage(ctx: SyncContext, dryRun: boolean, signal?: AbortSignal): Promise<GcReport> {
   const opts = signal ? { signal } : {};
-  const catalog = await readingRemote(readRemoteCatalog(ctx.store, opts));
+  const before = await readingRemote(readRemoteCatalog(ctx.store, opts));
+  const newest = before.at(-1)?.uuid;
+  let retention: RetentionReport = { removed: [], deletedObjects: 0, refused: null };
+  if (newest !== undefined) {
+    retention = dryRun
+      ? { removed: selectRetained(before, ctx.clock.now(), { ...ctx.retention, justPushed: newest }).drop.map((e) => e.uuid), deletedObjects: 0, refused: null }
+      : await applyRetention(ctx, newest, before, signal);
+  }
+  const catalog = dryRun || retention.removed.length === 0 ? before : await readingRemote(readRemoteCatalog(ctx.store, opts));
   const referenced = new Set<string>([remoteKeys.owner, remoteKeys.catalog, `${remoteKeys.catalog}.mut`]);
   const lookups = await ctx.manifests.lookup(
     ctx.store,
@@ -33,7 +48,7 @@ export async function collectRemoteGarbage(ctx: SyncContext, dryRun: boolean, si
   const bad = catalog.find((e) => lookups.get(e.uuid)?.status !== 'ok');
   if (bad) {
     const message = `gc deleted nothing: the manifest of catalogued checkpoint ${bad.uuid} could not be read`;
-    return { dryRun, orphans: [], young: [], refused: { code: SyncErrorCodes.retentionRefused, message } };
+    return { dryRun, orphans: [], young: [], refused: { code: SyncErrorCodes.retentionRefused, message }, retention };
   }
   for (const e of catalog) {
     referenced.add(remoteKeys.zip(e.uuid));
@@ -56,5 +71,5 @@ export async function collectRemoteGarbage(ctx: SyncContext, dryRun: boolean, si
     await ctx.store.delete(orphans, opts);
     ctx.logger.info('remote gc deleted orphaned objects', { count: orphans.length });
   }
-  return { dryRun, orphans, young, refused: null };
+  return { dryRun, orphans, young, refused: null, retention };
 }

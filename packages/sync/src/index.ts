@@ -10,10 +10,9 @@ export { initialStatus, reduceStatus } from './status.js';
 export type { SyncProgress, SyncPhase, ProgressListener } from './progress.js';
 export type { CheckpointSpec, CheckpointSource } from './resolve.js';
 export type { PipelineIdentity } from './ownership.js';
-export type { RetentionPolicy, RetentionPlan } from './retention-plan.js';
+export type { RetentionPolicy } from './retention-plan.js';
 // The catalog-only retention choice under this package's long-standing name and shape (the CLI's gc
 // prints it); the full plan is @feldera-sync/checkpoint's planRetention.
-export { planRetention } from './retention-plan.js';
 export { nextPeriodicDelay } from './backoff.js';
 export type { PeriodicSchedule } from './backoff.js';
 export { decidePushRequest } from './push-queue.js';

@@ -1,9 +1,8 @@
-import { parseJsonLossless, stringifyJsonLossless, uuidv7TimeMs } from '@feldera-sync/checkpoint';
+import { parseJsonLossless, selectRetained, stringifyJsonLossless, uuidv7TimeMs } from '@feldera-sync/checkpoint';
 import { describe, expect, it } from 'vitest';
 import { nextPeriodicDelay } from './backoff.js';
 import { planPushUploads } from './index.js';
 import { decidePushRequest } from './push-queue.js';
-import { planRetention } from './retention-plan.js';
 import { initialStatus, reduceStatus } from './status.js';
 
 const DAY = 86_400_000;
@@ -12,7 +11,13 @@ const uuidAt = (ms: number, tail = '0000'): string => {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-7000-8000-00000000${tail}`;
 };
 
-describe('planRetention', () => {
+// The retention split the synchroniser relies on (push and gc), from the checkpoint package.
+const planRetention = <E extends { uuid: string }>(catalog: E[], now: number, policy: { minCount: number; minAgeDays: number }, justPushed?: string) => {
+  const { keep, drop } = selectRetained(catalog, now, { ...policy, justPushed });
+  return { keep, remove: drop };
+};
+
+describe('retention selection', () => {
   const now = 100 * DAY;
   const catalog = [1, 2, 3, 4, 5, 95, 99].map((d, i) => ({ uuid: uuidAt(d * DAY, String(i).padStart(4, '0')) }));
 

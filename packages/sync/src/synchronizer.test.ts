@@ -303,4 +303,36 @@ describe('crash resume and retention (memory store)', () => {
     expect(r.retention.refused?.code).toBe(SyncErrorCodes.retentionRefused);
     expect(store.objects.has(`${ids[0]}.zip`)).toBe(true);
   });
+
+  it('gc applies retention (plan only in a dry run), then deletes orphans no manifest names', async () => {
+    const a = await storage();
+    const store = createMemoryObjectStore();
+    let now = Date.now();
+    const clock: Clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined };
+    const keepAll = sync(a.dir, store, { retention: { minCount: 10, minAgeDays: 0 }, clock });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      ids.push(await a.checkpoint([await a.batch(KiB)]));
+      now += 1000;
+      await keepAll.push(ids[i]!);
+    }
+    store.objects.set('w0-01000000-0000-7000-8000-000000000000.feldera', new Uint8Array(10));
+    const before = [...store.objects.keys()].sort();
+    const strict = sync(a.dir, store, { retention: { minCount: 1, minAgeDays: 0 }, clock });
+
+    const dry = await strict.gc({ dryRun: true });
+    expect(dry.retention.removed).toEqual(ids.slice(0, 2));
+    expect(dry.orphans).toEqual(['w0-01000000-0000-7000-8000-000000000000.feldera']);
+    expect([...store.objects.keys()].sort()).toEqual(before);
+
+    const done = await strict.gc();
+    expect(done.retention.removed).toEqual(ids.slice(0, 2));
+    expect(done.refused).toBeNull();
+    const catalog = JSON.parse(new TextDecoder().decode(store.objects.get('checkpoints.feldera'))) as { uuid: string }[];
+    expect(catalog.map((e) => e.uuid)).toEqual([ids[2]]);
+    const deps = JSON.parse(await readFile(join(a.dir, ids[2]!, 'dependencies.json'), 'utf8')) as { batches: string[] };
+    expect([...store.objects.keys()].sort()).toEqual(
+      ['owner.json', 'checkpoints.feldera', `${ids[2]}.zip`, `dependencies/${ids[2]}.json`, ...deps.batches].sort(),
+    );
+  });
 });

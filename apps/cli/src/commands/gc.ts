@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { readRemoteCatalog } from '@feldera-sync/checkpoint';
-import { planRetention } from '@feldera-sync/sync';
 import type { CommandContext } from '../context.js';
 import type { CliDeps } from '../deps.js';
 import { formatJson } from '../format.js';
@@ -18,16 +17,17 @@ interface GcCommandOptions {
 export function registerGcCommand(program: Command, ctx: CommandContext, deps: CliDeps): void {
   program
     .command('gc')
-    .description('show the remote retention plan and delete objects no catalogued checkpoint needs (left by interrupted pushes)')
+    .description('apply remote retention and delete objects no catalogued checkpoint needs (left by interrupted pushes)')
     .requiredOption('--config <file>', 'runtime config or bare sync object (retention_min_count, retention_min_age)')
     .option('--dry-run', 'print what would be deleted, delete nothing')
     .option('--json', 'print the plan and result as one JSON object')
     .addHelpText(
       'after',
       `
-Retention (keep the newest retention_min_count checkpoints and every one younger than
-retention_min_age days) is applied by every push; gc prints that plan and removes orphaned
-objects older than the retention window. read_bucket is never modified.
+Applies remote retention (keep the newest retention_min_count checkpoints and every one younger
+than retention_min_age days; every push applies it too), then removes orphaned objects older than
+the retention window. --dry-run prints both plans and deletes nothing. read_bucket is never
+modified.
 
 Examples:
   $ feldera-sync gc --config pipeline.json --dry-run
@@ -43,14 +43,21 @@ Examples:
         try {
           const catalog = await readRemoteCatalog(bucket.store, { signal: session.signal });
           const policy = { minCount: bucket.file.sync.retention_min_count, minAgeDays: bucket.file.sync.retention_min_age };
-          const plan = planRetention(catalog, ctx.now(), policy);
           const report = await sync.gc({ dryRun, signal: session.signal });
+          const removed = new Set(report.retention.removed);
+          const keep = catalog.filter((e) => !removed.has(e.uuid));
           if (options.json) {
             ctx.out(
               formatJson({
                 operation: 'gc',
                 dry_run: dryRun,
-                retention: { policy: { min_count: policy.minCount, min_age_days: policy.minAgeDays }, keep: plan.keep.map((e) => e.uuid), remove: plan.remove.map((e) => e.uuid) },
+                retention: {
+                  policy: { min_count: policy.minCount, min_age_days: policy.minAgeDays },
+                  keep: keep.map((e) => e.uuid),
+                  remove: report.retention.removed,
+                  deleted_objects: report.retention.deletedObjects,
+                  refused: report.retention.refused,
+                },
                 orphans: report.orphans,
                 young: report.young,
                 refused: report.refused,
@@ -58,13 +65,17 @@ Examples:
             );
             return;
           }
-          ctx.out(`retention (min ${policy.minCount} checkpoints, min age ${policy.minAgeDays} days): keep ${plan.keep.length}, next push removes ${plan.remove.length}\n`);
-          for (const e of plan.remove) ctx.out(`  expired: ${e.uuid}\n`);
+          const verb = dryRun ? 'would delete' : 'deleted';
+          ctx.out(
+            `retention (min ${policy.minCount} checkpoints, min age ${policy.minAgeDays} days): keep ${keep.length}, ${dryRun ? 'would remove' : 'removed'} ${removed.size}` +
+              (dryRun ? '\n' : ` (${report.retention.deletedObjects} objects deleted)\n`),
+          );
+          for (const uuid of report.retention.removed) ctx.out(`  expired: ${uuid}\n`);
+          if (report.retention.refused) ctx.out(`retention: deleted nothing: ${report.retention.refused.message}\n`);
           if (report.refused) {
             ctx.out(`orphans: deleted nothing: ${report.refused.message}\n`);
             return;
           }
-          const verb = dryRun ? 'would delete' : 'deleted';
           ctx.out(`orphans: ${verb} ${report.orphans.length} object${report.orphans.length === 1 ? '' : 's'}; kept ${report.young.length} recent unreferenced object${report.young.length === 1 ? '' : 's'}\n`);
           for (const key of report.orphans) ctx.out(`  ${verb}: ${key}\n`);
         } finally {
