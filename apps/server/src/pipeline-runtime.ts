@@ -291,8 +291,17 @@ export class PipelineRuntime {
   /** The status answer's runtime part. */
   status(base: { name: string; system_name: string }, now: number): PipelineStatus {
     const snap = this.runner.snapshot();
-    const failure = snap.failure ?? (this.startError ? { code: this.startError.code, message: this.startError.message } : null);
-    const runtime = this.startError && snap.state !== 'running' ? 'Failed' : runtimeStatusOf(snap.machine);
+    // Stopped on request: Stopped, whatever the start did before (a failed start used to stay
+    // Failed after POST /stop, so waiting for Stopped never ended).
+    const stoppedOnRequest = this.desired === 'Stopped' && snap.state === 'stopped';
+    const failure = stoppedOnRequest
+      ? null
+      : (snap.failure ?? (this.startError ? { code: this.startError.code, message: this.startError.message } : null));
+    const runtime = stoppedOnRequest
+      ? 'Stopped'
+      : this.startError && snap.state !== 'running'
+        ? 'Failed'
+        : runtimeStatusOf(snap.machine);
     const engineStatus = this.engine?.status();
     const standbyLike = snap.state === 'standby' || snap.state === 'activating' || snap.totalPulls > 0;
     return {

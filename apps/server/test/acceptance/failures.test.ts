@@ -16,19 +16,20 @@ import {
   stopAndClear,
   useSuite,
 } from './support.js';
-import type { Client } from './support.js';
+import type { Client, Snapshot } from './support.js';
 
 /** A UUIDv7 that no pipeline ever wrote. */
 const NOWHERE = '01890000-0000-7000-8000-000000000000';
 
 /** Syncs one checkpoint of fresh data so the bucket holds a good checkpoint. */
-async function seedGoodSync(c: Client, name: string): Promise<string> {
+async function seedGoodSync(c: Client, name: string): Promise<{ uuid: string; state: Snapshot }> {
   await startAndWait(c, name, 'running', 'Running');
   await ingest(c, name, 'good', 0, 15);
   const uuid = await checkpoint(c, name);
+  const state = await snapshot(c, name);
   await c.syncAndWait(name);
   expect(await remoteUuids(c, name)).toEqual([uuid]);
-  return uuid;
+  return { uuid, state };
 }
 
 describe('acceptance: failing starts and pushes', () => {
@@ -39,11 +40,12 @@ describe('acceptance: failing starts and pushes', () => {
   // | 1    | start, ingest, checkpoint, sync (good credentials)                    |
   // | 2    | stop, clear; config: wrong secret_key, fail_if_no_checkpoint = true   |
   // | 3    | start from latest: Failed, error names SignatureDoesNotMatch          |
+  // | 4    | stop: Stopped; good secret again; start: the good checkpoint, identical |
   it('scenario 7: after a good sync, restart with a wrong secret and fail_if_no_checkpoint=true -> start fails with SignatureDoesNotMatch', async () => {
     const { c } = s;
     const bucket = await s.bucket();
     await s.put('s07', runtimeConfig(`${bucket}/s07`));
-    await seedGoodSync(c, 's07');
+    const good = await seedGoodSync(c, 's07');
     await stopAndClear(c, 's07');
     await s.put(
       's07',
@@ -56,6 +58,14 @@ describe('acceptance: failing starts and pushes', () => {
     expect(message).not.toContain(WRONG_SECRET);
     const table = await c.table('s07', 'orders');
     expect(table.status).toBeGreaterThanOrEqual(400);
+
+    // A failed start stops like any other, and the good checkpoint is still there.
+    await stopAndClear(c, 's07');
+    expect((await c.status('s07')).body).toMatchObject({ runtime_status: 'Stopped', error: null });
+    await s.put('s07', runtimeConfig(`${bucket}/s07`, { sync: { fail_if_no_checkpoint: true } }));
+    const status = await startAndWait(c, 's07', 'running', 'Running');
+    expect(status.restored_from).toEqual({ uuid: good.uuid, source: 'bucket' });
+    expect(await snapshot(c, 's07')).toEqual(good.state);
   });
 
   // Scenario 8
