@@ -1,6 +1,5 @@
 // Shared fixtures of the acceptance suite: a server child process per file, fresh Ceph RGW
 // buckets per scenario, runtime configs, and data helpers that compare table hashes.
-import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { createRcloneStore } from '@feldera-sync/rclone';
 import type { RcloneStore } from '@feldera-sync/rclone';
@@ -77,19 +76,6 @@ export function inspect(location: string): RcloneStore {
 export async function listing(location: string): Promise<string[]> {
   const objects = await inspect(location).list('', { signal: AbortSignal.timeout(30_000) });
   return objects.map((o) => `${o.key} ${o.size} ${o.modTime ?? ''}`).sort();
-}
-
-/** A free loopback port (for a server that must come back on the same address). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
