@@ -11,6 +11,7 @@ export type { SyncProgress, SyncPhase, ProgressListener } from './progress.js';
 export type { CheckpointSpec, CheckpointSource } from './resolve.js';
 export type { PipelineIdentity } from './ownership.js';
 export type { RetentionPolicy } from './retention-plan.js';
+export type { HashCacheOptions } from './hash.js';
 // The catalog-only retention choice under this package's long-standing name and shape (the CLI's gc
 // prints it); the full plan is @feldera-sync/checkpoint's planRetention.
 export { nextPeriodicDelay } from './backoff.js';

@@ -7,6 +7,7 @@ import { SyncErrorCodes } from './errors.js';
 import type { GcReport } from './gc.js';
 import { collectRemoteGarbage } from './gc.js';
 import { HashCache } from './hash.js';
+import type { HashCacheOptions } from './hash.js';
 import type { SyncLogger } from './logger.js';
 import { silentLogger } from './logger.js';
 import type { PipelineIdentity } from './ownership.js';
@@ -43,6 +44,11 @@ export interface SynchronizerOptions {
   checkers?: number | undefined;
   clock?: Clock | undefined;
   logger?: SyncLogger | undefined;
+  /**
+   * The hash cache of immutable files: `maxEntries` bounds it (LRU, default 200,000); `onHashed` is
+   * called for every file actually read and hashed (a cache miss), for metrics and tests.
+   */
+  hashCache?: HashCacheOptions | undefined;
 }
 
 /** Options of a push request. */
@@ -101,7 +107,7 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
     retention: { minCount: options.retention?.minCount ?? 10, minAgeDays: options.retention?.minAgeDays ?? 30 },
     clock,
     logger,
-    hashes: new HashCache(),
+    hashes: new HashCache(options.hashCache),
     manifests: new ManifestCache(),
     pins: new Set(),
     checkers: Math.max(1, options.checkers ?? 8),
