@@ -9,11 +9,10 @@ export type { SyncStatus, SyncFailure, StatusEvent } from './status.js';
 export { initialStatus, reduceStatus } from './status.js';
 export type { SyncProgress, SyncPhase, ProgressListener } from './progress.js';
 export type { CheckpointSpec, CheckpointSource } from './resolve.js';
-export type { PipelineIdentity } from './ownership.js';
+export type { PipelineIdentity, TakeoverReport } from './ownership.js';
+export { takeOverOwnership } from './ownership.js';
 export type { RetentionPolicy } from './retention-plan.js';
 export type { HashCacheOptions } from './hash.js';
-// The catalog-only retention choice under this package's long-standing name and shape (the CLI's gc
-// prints it); the full plan is @feldera-sync/checkpoint's planRetention.
 export { nextPeriodicDelay } from './backoff.js';
 export type { PeriodicSchedule } from './backoff.js';
 export { decidePushRequest } from './push-queue.js';

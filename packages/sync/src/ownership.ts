@@ -111,3 +111,47 @@ export async function assertStillOwner(store: ObjectStore, me: PipelineIdentity,
     );
   }
 }
+
+/** What a takeover found and did. */
+export interface TakeoverReport {
+  /** The owner before the takeover; null when the bucket had none. */
+  previous: OwnerInfo | null;
+  /** False when this pipeline already owned the bucket (or it had no owner): nothing was written. */
+  tookOver: boolean;
+}
+
+/**
+ * Failover: makes `owner.json` name this pipeline when an activated standby takes over the bucket
+ * its primary owned. The old primary is fenced: its next push re-reads `owner.json` and refuses.
+ * A bucket without an owner is left alone (the first push creates the record).
+ */
+export async function takeOverOwnership(
+  store: ObjectStore,
+  me: PipelineIdentity,
+  clock: Clock,
+  logger: SyncLogger,
+  signal?: AbortSignal,
+): Promise<TakeoverReport> {
+  const opts = signal ? { signal } : {};
+  const previous = await readOwnerDuringCreate(store, clock, signal);
+  if (!previous || previous.pipeline_name === me.systemName) return { previous, tookOver: false };
+  const record: OwnerInfo = {
+    ...asOwner(me),
+    format_version: previous.format_version,
+    created_at: new Date(clock.now()).toISOString(),
+    previous_owner: { pipeline_name: previous.pipeline_name, given_name: previous.given_name },
+  };
+  await writeOwner(store, record, opts);
+  const after = await readBucketOwner(store, signal);
+  if (!after || after.pipeline_name !== me.systemName) {
+    throw new SyncError(
+      SyncErrorCodes.ownerChanged,
+      `taking over ${store.description}${remoteKeys.owner} from ${previous.given_name} (id: ${previous.pipeline_name}) lost to ${after ? `${after.given_name} (id: ${after.pipeline_name})` : 'a delete'}`,
+      { hint: 'another pipeline is writing owner.json at the same time; make sure only one standby is activated' },
+    );
+  }
+  logger.warn(`took over ${store.description} from ${previous.given_name} (id: ${previous.pipeline_name}); its pushes are now refused`, {
+    previous: previous.pipeline_name,
+  });
+  return { previous, tookOver: true };
+}
