@@ -72,3 +72,57 @@ describe('hash cache', () => {
     expect(hashed).toEqual([20 * KiB]);
   });
 });
+
+describe('push cost does not grow with the catalog', () => {
+  /** Pushes `old` checkpoints, then measures a fresh process's push of one more sharing their files. */
+  async function pushAfter(old: number) {
+    const a = await storage();
+    const common = [await a.batch(30 * KiB), await a.batch(30 * KiB)];
+    // Referenced only by the oldest checkpoint, and again by the new one: found by `head`, not re-sent.
+    const ancient = await a.batch(10 * KiB);
+    const store = createMemoryObjectStore();
+    const first = createSynchronizer({ storageDir: a.dir, store, pipeline: A, retention: { minCount: 1000, minAgeDays: 30 } });
+    let last: string[] = [];
+    for (let i = 0; i < old; i++) {
+      last = [...common, ...(i === 0 ? [ancient] : []), await a.batch(2 * KiB)];
+      await first.push(await a.checkpoint(last, { operatorBytes: 1 * KiB, step: i + 1 }));
+    }
+    const fresh = await a.batch(5 * KiB);
+    const uuid = await a.checkpoint([...last, ancient, fresh], { operatorBytes: 1 * KiB, step: old + 1 });
+    for (const k of Object.keys(store.calls)) store.calls[k as keyof typeof store.calls] = 0;
+    const second = createSynchronizer({ storageDir: a.dir, store, pipeline: A, retention: { minCount: 1000, minAgeDays: 30 } });
+    const report = await second.push(uuid);
+    return { report, calls: { ...store.calls } };
+  }
+
+  it('makes the same store calls with 3 or 25 old checkpoints, and sends only what the remote lacks', async () => {
+    const few = await pushAfter(3);
+    const many = await pushAfter(25);
+    expect(many.calls).toEqual(few.calls);
+    expect(many.calls.list).toBe(0);
+    // Only the file no read manifest records and older than the newest checkpoint is looked at.
+    expect(many.calls.head).toBe(1);
+    // owner, catalog, own manifest, 2 newest manifests, owner again, catalog again.
+    expect(many.calls.getSmall).toBeLessThanOrEqual(8);
+    for (const r of [few.report, many.report]) {
+      expect(r.objects).toBe(4); // the new batch file, the zip, the manifest, the catalog
+      expect(r.skippedObjects).toBe(4); // 2 common + the previous one's own + the ancient one
+      expect(r.skippedBytes).toBe(72 * KiB);
+      expect(r.bytes).toBeLessThan(5 * KiB + 12 * KiB); // + zip, manifest and a catalog of up to 26 entries
+    }
+  });
+
+  it('re-sends a file an old manifest records but the bucket lost (head finds it missing)', async () => {
+    const a = await storage();
+    const gone = await a.batch(12 * KiB);
+    const store = createMemoryObjectStore();
+    const s = createSynchronizer({ storageDir: a.dir, store, pipeline: A, retention: { minCount: 1000, minAgeDays: 30 } });
+    await s.push(await a.checkpoint([gone], { operatorBytes: 1 * KiB }));
+    for (let i = 0; i < 3; i++) await s.push(await a.checkpoint([await a.batch(1 * KiB)], { operatorBytes: 1 * KiB, step: i + 2 }));
+    store.objects.delete(gone);
+    const uuid = await a.checkpoint([gone], { operatorBytes: 1 * KiB, step: 9 });
+    const report = await createSynchronizer({ storageDir: a.dir, store, pipeline: A, retention: { minCount: 1000, minAgeDays: 30 } }).push(uuid);
+    expect(report.objects).toBe(4);
+    expect(store.objects.has(gone)).toBe(true);
+  });
+});

@@ -38,6 +38,18 @@ export class ManifestCache {
     return readManifests(store, uuids, { ...options, read: (uuid, o) => this.get(store, uuid, o) });
   }
 
+  /** The manifests of `uuids` this cache already holds (no store request). */
+  cached(store: ObjectStore, uuids: Iterable<string>): Manifest[] {
+    const map = this.#byStore.get(store);
+    if (!map) return [];
+    const out: Manifest[] = [];
+    for (const uuid of uuids) {
+      const hit = map.get(uuid.toLowerCase());
+      if (hit) out.push(hit);
+    }
+    return out;
+  }
+
   /** Records a manifest this process just wrote. */
   put(store: ObjectStore, manifest: Manifest): void {
     this.#map(store).set(manifest.uuid, manifest);
