@@ -213,6 +213,7 @@ export class PipelineManager implements PipelineService {
         error: null,
         standby: null,
         restored_from: null,
+        took_over_from: null,
         processed_records: null,
         steps: null,
       };

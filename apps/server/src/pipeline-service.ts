@@ -28,6 +28,8 @@ export interface PipelineStatus {
     last_pull_error: string | null;
   } | null;
   restored_from: { uuid: string | null; source: string } | null;
+  /** System name of the primary whose bucket this pipeline took over when activated. */
+  took_over_from: string | null;
   processed_records: number | null;
   steps: number | null;
 }

@@ -61,14 +61,12 @@ describe('acceptance: failover across two servers', () => {
     const a = client(serverA.url);
     const b = client(serverB.url);
     const location = `${bucket.bucket}/failover`;
-    expect(
-      (
-        await a.put(
-          'orders',
-          runtimeConfig(location, { sync: { start_from_checkpoint: undefined } }),
-        )
-      ).status,
-    ).toBe(201);
+    const putA = await a.put(
+      'orders',
+      runtimeConfig(location, { sync: { start_from_checkpoint: undefined } }),
+    );
+    expect(putA.status).toBe(201);
+    const systemA = String(putA.body.system_name);
     expect(
       (
         await b.put(
@@ -128,5 +126,27 @@ describe('acceptance: failover across two servers', () => {
     expect(after.users?.count).toBe((state2.users?.count ?? 0) + 10);
     const uuid3 = await checkpoint(b, 'orders');
     expect(uuid3 > uuid2).toBe(true);
-  }, 120000);
+    // B took the bucket over on activation: it syncs there, and the old primary is fenced.
+    expect(running.took_over_from).toBe(systemA);
+    expect((await b.syncAndWait('orders')).uuid).toBe(uuid3);
+    const remote = (await b.remoteCheckpoints('orders')).body as { uuid: string }[];
+    expect(remote.map((e) => e.uuid)).toEqual([uuid1, uuid2, uuid3]);
+    const revived = await startServerProcess({ dataDir: dirA.path });
+    cleanups.push(() => revived.stop());
+    const a2 = client(revived.url);
+    await a2.waitForStatus('orders', 'Running', 30_000);
+    await ingest(a2, 'orders', 'zombie', 2000, 2005);
+    await checkpoint(a2, 'orders');
+    const refused = await a2.sync('orders');
+    expect(refused.status).toBe(202);
+    let failure: { error?: string } | null = null;
+    for (let i = 0; i < 200 && !failure; i++) {
+      failure = (await a2.syncStatus('orders')).body.failure;
+      if (!failure) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(failure?.error).toContain('S3 checkpoint bucket is already owned by orders');
+    expect(
+      ((await b.remoteCheckpoints('orders')).body as { uuid: string }[]).map((e) => e.uuid),
+    ).toEqual([uuid1, uuid2, uuid3]);
+  }, 180000);
 });
