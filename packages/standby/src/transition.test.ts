@@ -219,7 +219,11 @@ describe('rules', () => {
     expect(strict.failure?.code).toBe(ERR_STANDBY_NO_CHECKPOINT);
     const lax = transition(fixture('restoring/plain'), { type: 'restoreSucceeded', result: ok(null), at })[1];
     expect(lax).toContainEqual({ type: 'startEngine', mode: 'running', checkpointUuid: null });
-    expect(run([{ type: 'restoreFailed', error: boom, at }], fixture('restoring/plain')).failure?.code).toBe(ERR_STANDBY_RESTORE_FAILED);
+    expect(run([{ type: 'restoreFailed', error: boom, at }], fixture('restoring/plain')).failure?.code).toBe(boom.code);
+    expect(run([{ type: 'restoreFailed', error: { message: 'disk on fire' }, at }], fixture('restoring/plain')).failure).toMatchObject({
+      code: ERR_STANDBY_RESTORE_FAILED,
+      message: 'restoring the start checkpoint failed: disk on fire',
+    });
   });
 
   it('failure codes name the step that failed', () => {

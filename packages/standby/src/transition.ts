@@ -334,7 +334,8 @@ function onRestoreSucceeded(state: StandbyState, event: EventOf<'restoreSucceede
 
 function onRestoreFailed(state: StandbyState, event: EventOf<'restoreFailed'>): TransitionResult {
   if (state.name !== 'restoring' || state.pullInFlight !== 'restore') return ignored(state, 'restore result ignored: no restore in flight');
-  return fail(state, ERR_STANDBY_RESTORE_FAILED, `restoring the start checkpoint failed: ${event.error.message}`, event.at);
+  // Keep the cause's code (an auth or network failure, say) so callers can tell failures apart.
+  return fail(state, event.error.code ?? ERR_STANDBY_RESTORE_FAILED, `restoring the start checkpoint failed: ${event.error.message}`, event.at);
 }
 
 function onMarkerWritten(state: StandbyState): TransitionResult {

@@ -56,6 +56,7 @@ describe('acceptance: failing starts and pushes', () => {
     const message = await startExpectFailure(c, 's07');
     expect(message).toMatch(/SignatureDoesNotMatch/);
     expect(message).not.toContain(WRONG_SECRET);
+    expect((await c.status('s07')).body.error).toMatchObject({ error_code: 'ERR_STORE_AUTH' });
     const table = await c.table('s07', 'orders');
     expect(table.status).toBeGreaterThanOrEqual(400);
 
