@@ -21,10 +21,18 @@ describeObjectStoreConformance('memory fake', () =>
 
 const providers = await s3Providers();
 
-for (const provider of providers) {
-  describe.skipIf(provider.skipReason)(`rclone store on ${provider.name}`, () => {
+// Every provider with direct small-object requests (the default), and the first one once more
+// with every request through rclone.
+const runs = [
+  ...providers.map((provider) => ({ provider, direct: true })),
+  ...providers.slice(0, 1).map((provider) => ({ provider, direct: false })),
+];
+
+for (const { provider, direct } of runs) {
+  const label = direct ? provider.name : `${provider.name}, directSmallObjects off`;
+  describe.skipIf(provider.skipReason)(`rclone store on ${label}`, () => {
     let server: S3Server | undefined;
-    describeObjectStoreConformance(`rclone on ${provider.name}`, async () => {
+    describeObjectStoreConformance(`rclone on ${label}`, async () => {
       server ??= await provider.start();
       const bucket = await server.createBucket();
       const store = createRcloneStore({
@@ -38,6 +46,7 @@ for (const provider of providers) {
         },
         tuning,
         conditionalPut: bucket.conditionalPut,
+        directSmallObjects: direct,
         timeouts: { requestMs: 30_000, transferMs: 120_000 },
       });
       return { store, dispose: () => bucket.remove() };

@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { ObjectStore, PutOptions, RemoteObject } from '@feldera-sync/checkpoint';
+import type {
+  ObjectStore,
+  PutOptions,
+  RemoteObject,
+  StoreCallOptions,
+} from '@feldera-sync/checkpoint';
 import { putIfAbsent } from './conditional-put.js';
 import type { DirectS3Target } from './conditional-put.js';
 import { rcloneError, RcloneErrorCodes } from './errors.js';
 import { createRclone } from './rclone.js';
 import type { Rclone, RcloneOptions } from './rclone.js';
+import { createDirectS3, directFlagSettings } from './direct-s3.js';
+import type { DirectS3 } from './direct-s3.js';
 import { createRedactor } from './redact.js';
+import type { Redactor } from './redact.js';
 import { hasExplicitKeys, normaliseBucketLocation } from './remote.js';
 import type { RcloneRemote } from './remote.js';
 
@@ -16,11 +24,21 @@ export interface RcloneStoreOptions extends RcloneOptions {
    * only with explicit keys; see `probeConditionalPut`. Default false: check-then-put.
    */
   conditionalPut?: boolean | undefined;
+  /**
+   * Send small-object requests (`getSmall`, `putSmall`, `head`, `delete` of up to 32 keys) as
+   * direct SigV4-signed HTTP requests (path-style, keep-alive) instead of one rclone process each.
+   * Default true; honoured only with explicit keys and an endpoint (or provider `AWS`), and only when
+   * every extra rclone `flags` entry is one the direct path understands (timeouts, retries,
+   * `--s3-server-side-encryption`, transfer tuning). Otherwise everything stays on rclone.
+   */
+  directSmallObjects?: boolean | undefined;
 }
 
 /** The ObjectStore port implemented with rclone, plus the underlying adapter. */
 export interface RcloneStore extends ObjectStore {
   readonly rclone: Rclone;
+  /** True when small objects go through direct signed requests rather than rclone. */
+  readonly directSmallObjects: boolean;
 }
 
 /** Direct-request target for create-only PUTs, or null when there are no explicit keys. */
@@ -51,6 +69,7 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
   const redact = createRedactor([options.remote.accessKey, options.remote.secretKey]);
   const requestMs = options.timeouts?.requestMs ?? 120_000;
   const description = rclone.description;
+  const small = directSmallObjects(options, direct, redact, description);
 
   const preconditionFailed = (key: string): never => {
     throw rcloneError(
@@ -63,28 +82,37 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
     );
   };
 
+  const headKey = async (key: string, call?: StoreCallOptions): Promise<RemoteObject | null> => {
+    if (small) {
+      const found = await small.head(key, call?.signal);
+      return found ? { key, ...found } : null;
+    }
+    const entry = await rclone.stat(key, call);
+    return entry ? { key, size: entry.size, modTime: entry.modTime } : null;
+  };
+
   return {
     description,
     capabilities: { conditionalPut },
     rclone,
+    directSmallObjects: small !== null,
 
     async list(prefix, call) {
       const entries = await rclone.list(prefix, call);
       return entries.map((e): RemoteObject => ({ key: e.key, size: e.size, modTime: e.modTime }));
     },
 
-    async head(key, call) {
-      const entry = await rclone.stat(key, call);
-      return entry ? { key, size: entry.size, modTime: entry.modTime } : null;
-    },
+    head: headKey,
 
     getSmall(key, call) {
+      if (small) return small.get(key, call?.signal);
       return rclone.cat(key, call);
     },
 
     async putSmall(key, body, call?: PutOptions) {
       const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
-      if (!call?.ifNoneMatch) return rclone.rcat(key, bytes, call);
+      if (!call?.ifNoneMatch)
+        return small ? small.put(key, bytes, call?.signal) : rclone.rcat(key, bytes, call);
       if (conditionalPut && direct) {
         const outcome = await putIfAbsent(direct, direct.keyPrefix + key, bytes, {
           signal: call.signal,
@@ -94,7 +122,7 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
         if (outcome === 'created') return;
         if (outcome === 'exists') return preconditionFailed(key);
         // A 5xx: Ceph's answer to a losing race. If the key exists now, we lost.
-        if ((await rclone.stat(key, call)) !== null) return preconditionFailed(key);
+        if ((await headKey(key, call)) !== null) return preconditionFailed(key);
         throw rcloneError(
           RcloneErrorCodes.other,
           `create-only write of ${description} '${key}' failed with a server error`,
@@ -105,8 +133,8 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
         );
       }
       // Not atomic: check, then write.
-      if ((await rclone.stat(key, call)) !== null) return preconditionFailed(key);
-      return rclone.rcat(key, bytes, call);
+      if ((await headKey(key, call)) !== null) return preconditionFailed(key);
+      return small ? small.put(key, bytes, call.signal) : rclone.rcat(key, bytes, call);
     },
 
     uploadFiles(localDir, files, remotePrefix, call) {
@@ -118,9 +146,46 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
     },
 
     delete(keys, call) {
+      if (small && keys.length <= DIRECT_DELETE_MAX) return small.delete(keys, call?.signal);
       return rclone.delete(keys, call);
     },
   };
+}
+
+/** Deletes of more keys than this go through one rclone process rather than one request per key. */
+const DIRECT_DELETE_MAX = 32;
+
+/** The direct small-object client for this store, or null when it stays on rclone (and why is logged). */
+function directSmallObjects(
+  options: RcloneStoreOptions,
+  direct: (DirectS3Target & { keyPrefix: string }) | null,
+  redact: Redactor,
+  description: string,
+): DirectS3 | null {
+  if (options.directSmallObjects === false || direct === null) return null;
+  const flags = directFlagSettings(options.tuning?.flags ?? []);
+  if (flags.unsupported !== null) {
+    options.logger?.info?.(
+      'small objects go through rclone: extra flag not understood by the direct path',
+      {
+        flag: flags.unsupported,
+      },
+    );
+    return null;
+  }
+  const requestMs = options.timeouts?.requestMs ?? 120_000;
+  // rclone's defaults: --contimeout 1m, --timeout 5m, --low-level-retries 10.
+  const responseMs = (flags.connectMs ?? 60_000) + (flags.responseMs ?? 300_000);
+  return createDirectS3({
+    ...direct,
+    putHeaders: flags.putHeaders,
+    requestMs,
+    responseMs,
+    attempts: Math.max(1, Math.min(3, flags.lowLevelRetries ?? 3)),
+    redact,
+    description,
+    logger: options.logger,
+  });
 }
 
 /**

@@ -1,0 +1,252 @@
+import { createServer } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { hasErrorCode, isSyncError } from '@feldera-sync/errors';
+import { s3Providers } from '@feldera-sync/test-utils';
+import type { S3Server, TestBucket } from '@feldera-sync/test-utils';
+import { directFlagSettings, parseRcloneDuration } from './direct-s3.js';
+import { createRcloneStore, RcloneErrorCodes } from './index.js';
+import type { RcloneLogger, RcloneStoreOptions } from './index.js';
+
+function errorText(error: unknown): string {
+  return isSyncError(error)
+    ? `${error.message} ${error.hint ?? ''} ${JSON.stringify(error.toJSON())} ${String(error.stack)}`
+    : String(error);
+}
+
+function collectingLogger(): RcloneLogger & { lines: string[] } {
+  const lines: string[] = [];
+  const push = (m: string, f?: Record<string, unknown>): void =>
+    void lines.push(`${m} ${JSON.stringify(f ?? {})}`);
+  return { lines, debug: push, info: push, warn: push, error: push };
+}
+
+describe('direct small-object settings from rclone flags', () => {
+  it('parses rclone durations', () => {
+    expect(parseRcloneDuration('1s')).toBe(1000);
+    expect(parseRcloneDuration('500ms')).toBe(500);
+    expect(parseRcloneDuration('1m30s')).toBe(90_000);
+    expect(parseRcloneDuration('2')).toBe(2000);
+    expect(parseRcloneDuration('soon')).toBeNull();
+  });
+
+  it('honours timeouts, retries and server-side encryption, ignores tuning, refuses the unknown', () => {
+    expect(
+      directFlagSettings([
+        '--s3-upload-cutoff',
+        '5M',
+        '--fast-list',
+        '--contimeout=2s',
+        '--timeout',
+        '3s',
+        '--low-level-retries',
+        '1',
+        '--s3-server-side-encryption',
+        'AES256',
+      ]),
+    ).toEqual({
+      unsupported: null,
+      putHeaders: { 'x-amz-server-side-encryption': 'AES256' },
+      connectMs: 2000,
+      responseMs: 3000,
+      lowLevelRetries: 1,
+    });
+    expect(directFlagSettings(['--s3-sse-kms-key-id', 'k']).unsupported).toBe(
+      '--s3-sse-kms-key-id',
+    );
+    expect(directFlagSettings(['--header-upload', 'x: y']).unsupported).toBe('--header-upload');
+  });
+
+  it('is on by default with explicit keys and an endpoint, off for env-auth, when disabled, or with a flag it cannot honour', () => {
+    const remote = {
+      provider: 'Ceph',
+      endpoint: 'http://127.0.0.1:1',
+      accessKey: 'AK',
+      secretKey: 'SK-xyz',
+      bucket: 'b/p',
+    };
+    expect(createRcloneStore({ remote }).directSmallObjects).toBe(true);
+    expect(createRcloneStore({ remote, directSmallObjects: false }).directSmallObjects).toBe(false);
+    expect(
+      createRcloneStore({
+        remote: { provider: 'Ceph', endpoint: 'http://127.0.0.1:1', bucket: 'b' },
+      }).directSmallObjects,
+    ).toBe(false);
+    const logger = collectingLogger();
+    expect(
+      createRcloneStore({ remote, logger, tuning: { flags: ['--no-such-flag'] } })
+        .directSmallObjects,
+    ).toBe(false);
+    expect(logger.lines.join('\n')).toContain('--no-such-flag');
+  });
+});
+
+describe('direct small objects without a store', () => {
+  it('fails with the network code, in bounded time and without secrets, when nothing listens', async () => {
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    await new Promise<void>((r) => server.close(() => r()));
+    const store = createRcloneStore({
+      remote: {
+        provider: 'Other',
+        endpoint: `http://127.0.0.1:${port}`,
+        accessKey: 'AK-refused',
+        secretKey: 'unreachable-secret',
+        bucket: 'b',
+      },
+    });
+    expect(store.directSmallObjects).toBe(true);
+    for (const op of [
+      () => store.getSmall('k'),
+      () => store.head('k'),
+      () => store.putSmall('k', 'v'),
+      () => store.delete(['k']),
+    ]) {
+      const started = Date.now();
+      const error: unknown = await op().catch((e: unknown) => e);
+      expect(hasErrorCode(error, RcloneErrorCodes.network), errorText(error)).toBe(true);
+      expect(errorText(error)).toMatch(/ECONNREFUSED/);
+      expect(errorText(error)).not.toContain('unreachable-secret');
+      expect(Date.now() - started).toBeLessThan(5000);
+    }
+  });
+
+  describe('an endpoint that accepts connections and never answers', () => {
+    let server: Server;
+    const sockets = new Set<Socket>();
+    beforeAll(async () => {
+      server = createServer((socket) => {
+        sockets.add(socket);
+        socket.on('close', () => sockets.delete(socket));
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    });
+    afterAll(async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    });
+    const remote = (): RcloneStoreOptions['remote'] => ({
+      provider: 'Other',
+      endpoint: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+      accessKey: 'AK',
+      secretKey: 'SK-blackhole',
+      bucket: 'b',
+    });
+
+    it('fails with the timeout code within the request timeout', async () => {
+      const store = createRcloneStore({ remote: remote(), timeouts: { requestMs: 800 } });
+      const started = Date.now();
+      const error: unknown = await store.getSmall('k').catch((e: unknown) => e);
+      expect(hasErrorCode(error, RcloneErrorCodes.timeout), errorText(error)).toBe(true);
+      expect(Date.now() - started).toBeLessThan(3000);
+    });
+
+    it('is cancelled through its AbortSignal', async () => {
+      const store = createRcloneStore({ remote: remote() });
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(), 200);
+      const error: unknown = await store
+        .head('k', { signal: controller.signal })
+        .catch((e: unknown) => e);
+      expect(hasErrorCode(error, RcloneErrorCodes.aborted), errorText(error)).toBe(true);
+    });
+  });
+});
+
+const providers = await s3Providers();
+
+describe.each(providers)('direct small objects on $name', (provider) => {
+  let server: S3Server;
+  let bucket: TestBucket;
+  const remoteOf = (
+    overrides: Partial<RcloneStoreOptions['remote']> = {},
+  ): RcloneStoreOptions['remote'] => ({
+    provider: bucket.provider,
+    endpoint: bucket.endpoint,
+    region: bucket.region,
+    accessKey: bucket.accessKey,
+    secretKey: bucket.secretKey,
+    bucket: `${bucket.bucket}/pipe line/p1`,
+    ...overrides,
+  });
+
+  beforeAll(async () => {
+    if (!provider.skipReason) server = await provider.start();
+  });
+  afterAll(async () => {
+    if (!provider.skipReason) await server.close();
+  });
+  beforeEach(async ({ skip }) => {
+    if (provider.skipReason) skip(provider.skipReason);
+    bucket = await server.createBucket();
+  });
+  afterEach(async () => {
+    if (!provider.skipReason) await bucket.remove();
+  });
+
+  it('writes what rclone reads and reads what rclone writes (same keys, prefix with a space)', async () => {
+    const direct = createRcloneStore({ remote: remoteOf() });
+    const viaRclone = createRcloneStore({ remote: remoteOf(), directSmallObjects: false });
+    expect(direct.directSmallObjects).toBe(true);
+    await direct.putSmall('dependencies/a b+c.json', '{"x":1}');
+    expect(new TextDecoder().decode(await viaRclone.getSmall('dependencies/a b+c.json'))).toBe(
+      '{"x":1}',
+    );
+    await viaRclone.putSmall('owner.json', 'owner');
+    expect(new TextDecoder().decode(await direct.getSmall('owner.json'))).toBe('owner');
+    expect(await direct.head('owner.json')).toMatchObject({
+      key: 'owner.json',
+      size: 5,
+      modTime: expect.any(String),
+    });
+    await direct.putSmall('empty', '');
+    expect(await direct.getSmall('empty')).toEqual(new Uint8Array());
+    await direct.delete(['owner.json', 'never-existed']);
+    expect(await viaRclone.head('owner.json')).toBeNull();
+    expect((await viaRclone.list('')).map((o) => o.key).sort()).toEqual([
+      'dependencies/a b+c.json',
+      'empty',
+    ]);
+  });
+
+  it('reports a missing bucket with the bucket code', async () => {
+    const store = createRcloneStore({ remote: remoteOf({ bucket: `${bucket.bucket}-absent` }) });
+    for (const op of [() => store.getSmall('k'), () => store.putSmall('k', 'v')]) {
+      const error: unknown = await op().catch((e: unknown) => e);
+      expect(hasErrorCode(error, RcloneErrorCodes.bucketNotFound), errorText(error)).toBe(true);
+    }
+  });
+
+  it.skipIf(provider.name !== 'ceph')(
+    'fails with the auth code and the store text for a wrong secret or key, never showing them',
+    async () => {
+      for (const [field, value] of [
+        ['secretKey', 'wrong-secret-0123456789'],
+        ['accessKey', 'WRONGACCESSKEY0123'],
+      ] as const) {
+        const logger = collectingLogger();
+        const store = createRcloneStore({ remote: remoteOf({ [field]: value }), logger });
+        expect(store.directSmallObjects).toBe(true);
+        for (const op of [
+          () => store.getSmall('k'),
+          () => store.putSmall('k', 'v'),
+          () => store.head('k'),
+          () => store.delete(['k']),
+        ]) {
+          const error: unknown = await op().catch((e: unknown) => e);
+          expect(hasErrorCode(error, RcloneErrorCodes.auth), `${field}: ${errorText(error)}`).toBe(
+            true,
+          );
+          // HEAD answers carry no body: the status code is the store's whole answer.
+          expect(errorText(error)).toMatch(
+            /SignatureDoesNotMatch|InvalidAccessKeyId|AccessDenied|status code: 403/,
+          );
+          expect(errorText(error)).not.toContain(value);
+          expect(errorText(error)).not.toContain(bucket.secretKey);
+        }
+        expect(logger.lines.join('\n')).not.toContain(value);
+      }
+    },
+  );
+});
