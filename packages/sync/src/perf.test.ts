@@ -1,9 +1,11 @@
-import { link, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { link, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryObjectStore } from '@feldera-sync/checkpoint';
+import { hasErrorCode } from '@feldera-sync/errors';
 import { describe, expect, it } from 'vitest';
 import { storagePerTest } from '../test/support/storage-builder.js';
+import { SyncErrorCodes } from './errors.js';
 import { HashCache } from './hash.js';
 import { createSynchronizer } from './synchronizer.js';
 
@@ -124,5 +126,32 @@ describe('push cost does not grow with the catalog', () => {
     const report = await createSynchronizer({ storageDir: a.dir, store, pipeline: A, retention: { minCount: 1000, minAgeDays: 30 } }).push(uuid);
     expect(report.objects).toBe(4);
     expect(store.objects.has(gone)).toBe(true);
+  });
+});
+
+describe('pull verifies in one pass', () => {
+  it('checks the zip contents against the manifest while extracting, and refuses a mismatch before installing', async () => {
+    const a = await storage();
+    const c1 = await a.checkpoint([await a.batch(40 * KiB)], { operatorBytes: 3 * KiB });
+    const store = createMemoryObjectStore();
+    await createSynchronizer({ storageDir: a.dir, store, pipeline: A }).push(c1);
+
+    const ok = await storage();
+    await expect(createSynchronizer({ storageDir: ok.dir, store, pipeline: A }).restore({ spec: 'latest' })).resolves.toMatchObject({ uuid: c1 });
+
+    // A manifest whose zip_files disagree with the (hash-verified) zip: caught from the extraction pass.
+    const key = `dependencies/${c1}.json`;
+    const text = new TextDecoder().decode(store.objects.get(key));
+    const { zip_files } = JSON.parse(text) as { zip_files: { sha256: string }[] };
+    const at = text.indexOf('"zip_files"');
+    const damaged = text.slice(0, at) + text.slice(at).replace(zip_files[0]!.sha256, '0'.repeat(64));
+    store.objects.set(key, new TextEncoder().encode(damaged));
+    const bad = await storage();
+    const error: unknown = await createSynchronizer({ storageDir: bad.dir, store, pipeline: A })
+      .restore({ spec: 'latest' })
+      .catch((e: unknown) => e);
+    expect(hasErrorCode(error, SyncErrorCodes.integrity), String(error)).toBe(true);
+    expect((error as Error).message).toMatch(/does not match its manifest/);
+    await expect(readdir(join(bad.dir))).resolves.not.toContain(c1);
   });
 });

@@ -25,8 +25,14 @@ import { readingLocal } from './layout-errors.js';
 import type { ProgressListener } from './progress.js';
 import { ProgressTracker } from './progress.js';
 import type { CheckpointSource } from './resolve.js';
+import { mapLimit } from './remote/manifest-cache.js';
 import { listStaging, removeStaging, stagingPath } from './staging.js';
 import { unzipTo } from './zip.js';
+
+/** Objects hashed at once while verifying a download (the reads overlap the hashing). */
+const HASH_CONCURRENCY = 2;
+/** fsyncs in flight at once (they wait on the disk, not the CPU). */
+const FSYNC_CONCURRENCY = 8;
 
 /** Options of one pull. */
 export interface InstallOptions {
@@ -184,19 +190,23 @@ export async function installCheckpoint(
           transferred = await store.downloadFiles('', step.keys, staging, { ...opts, onProgress: progress.transfer() });
           progress.done(transferred.bytes, transferred.objects);
           break;
-        case 'verify':
-          // Everything is checked, the zip's contents included, before anything is installed.
+        case 'verify': {
+          // Everything is checked, the zip's contents included, before anything is installed. Objects
+          // are hashed two at a time (reads overlap hashing) and fsynced FSYNC_CONCURRENCY at a time.
           progress.phase('verifying');
-          for (const o of step.objects) {
+          await mapLimit(step.objects, HASH_CONCURRENCY, async (o) => {
             const path = join(staging, o.key);
             const size = await sizeOf(path);
             if (size !== o.size) throw integrityError(store, o, { size: size ?? 0 });
             const d = await hashFile(path, { signal });
             if (d.sha256 !== o.sha256) throw integrityError(store, o, d);
-            await fsyncFile(path);
-          }
-          if (step.objects.some((o) => o.key === zipKey)) await unzipAndVerify(store, manifest, join(staging, zipKey), unzipDir, signal);
+          });
+          await Promise.all([
+            mapLimit(step.objects, FSYNC_CONCURRENCY, (o) => fsyncFile(join(staging, o.key))),
+            step.objects.some((o) => o.key === zipKey) ? unzipAndVerify(store, manifest, join(staging, zipKey), unzipDir, signal) : null,
+          ]);
           break;
+        }
         case 'install-shared':
           // Shared files are immutable and unreferenced until the catalog names the checkpoint, so a
           // kill between these steps leaves nothing the layout would read.
@@ -240,22 +250,23 @@ export async function installCheckpoint(
   }
 }
 
-/** Extracts a verified zip into staging and checks every file against the manifest's `zip_files`. */
+/** Extracts a verified zip into staging, checking every file against the manifest's `zip_files` as it is written. */
 async function unzipAndVerify(store: ObjectStore, manifest: Manifest, zipPath: string, unzipDir: string, signal?: AbortSignal): Promise<void> {
   const zipKey = remoteKeys.zip(manifest.uuid);
-  await unzipTo(zipPath, unzipDir, signal);
+  // One pass: each entry is hashed while it is extracted, not read back afterwards.
+  const written = await unzipTo(zipPath, unzipDir, signal);
   for (const f of [CHECKPOINT_MARKER, CHECKPOINT_STATE_FILE]) {
-    if ((await sizeOf(join(unzipDir, manifest.uuid, f))) === null) {
+    if (!written.has(`${manifest.uuid}/${f}`)) {
       throw new SyncError(SyncErrorCodes.integrity, `${store.description}${zipKey} has no ${manifest.uuid}/${f}`, { details: { key: zipKey } });
     }
   }
   for (const f of manifest.zip_files) {
-    const d = await hashFile(join(unzipDir, f.path), { signal }).catch(() => ({ size: -1, sha256: '' }));
-    if (d.size !== f.size || d.sha256 !== f.sha256) {
+    const d = written.get(f.path);
+    if (!d || d.size !== f.size || d.sha256 !== f.sha256) {
       throw new SyncError(SyncErrorCodes.integrity, `${store.description}${zipKey}: ${f.path} does not match its manifest`, {
         details: { key: zipKey, path: f.path },
       });
     }
-    await fsyncFile(join(unzipDir, f.path));
   }
+  await mapLimit(manifest.zip_files, FSYNC_CONCURRENCY, (f) => fsyncFile(join(unzipDir, f.path)));
 }

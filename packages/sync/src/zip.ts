@@ -62,11 +62,14 @@ function openZip(path: string): Promise<yauzl.ZipFile> {
   });
 }
 
-/** Extracts `zipPath` into `targetDir`, refusing entries that would escape it. Returns the file count. */
-export async function unzipTo(zipPath: string, targetDir: string, signal?: AbortSignal): Promise<number> {
+/**
+ * Extracts `zipPath` into `targetDir`, refusing entries that would escape it, and hashes every file
+ * while it is written. Returns each file's size and SHA-256 by its (normalised) entry name.
+ */
+export async function unzipTo(zipPath: string, targetDir: string, signal?: AbortSignal): Promise<Map<string, FileDigest>> {
   throwIfAborted(signal, 'unzipping');
   const zip = await openZip(zipPath);
-  let count = 0;
+  const written = new Map<string, FileDigest>();
   await new Promise<void>((resolve, reject) => {
     const fail = (e: unknown): void => {
       zip.close();
@@ -86,22 +89,31 @@ export async function unzipTo(zipPath: string, targetDir: string, signal?: Abort
         return;
       }
       const target = join(targetDir, normal);
+      const hash = createHash('sha256');
+      let size = 0;
+      const tap = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          hash.update(chunk);
+          size += chunk.byteLength;
+          cb(null, chunk);
+        },
+      });
       mkdir(dirname(target), { recursive: true })
         .then(
           () =>
             new Promise<void>((res, rej) => {
               zip.openReadStream(entry, (err, stream) => {
                 if (err) return rej(err);
-                pipeline(stream, createWriteStream(target), ...(signal ? [{ signal }] : [])).then(res, rej);
+                pipeline(stream, tap, createWriteStream(target), ...(signal ? [{ signal }] : [])).then(res, rej);
               });
             }),
         )
         .then(() => {
-          count++;
+          written.set(normal, { size, sha256: hash.digest('hex') });
           zip.readEntry();
         }, fail);
     });
     zip.readEntry();
   });
-  return count;
+  return written;
 }
