@@ -1,10 +1,11 @@
 import type { ObjectStore, OwnerInfo } from '@feldera-sync/checkpoint';
 import {
-  StoreErrorCodes,
   decideOwnership,
   ownershipMismatchMessage,
   readOwner,
   remoteKeys,
+  remoteObjectName,
+  StoreErrorCodes,
   writeOwner,
 } from '@feldera-sync/checkpoint';
 import { SyncError, hasErrorCode, isSyncError } from '@feldera-sync/errors';
@@ -27,7 +28,10 @@ function asOwner(me: PipelineIdentity): { pipeline_name: string; given_name: str
 }
 
 /** The bucket's `owner.json`, or null; a damaged one is `ERR_SYNC_INVALID_REMOTE`. */
-export function readBucketOwner(store: ObjectStore, signal?: AbortSignal): Promise<OwnerInfo | null> {
+export function readBucketOwner(
+  store: ObjectStore,
+  signal?: AbortSignal,
+): Promise<OwnerInfo | null> {
   return readingRemote(readOwner(store, signal ? { signal } : {}));
 }
 
@@ -36,7 +40,11 @@ export function readBucketOwner(store: ObjectStore, signal?: AbortSignal): Promi
  * the creating PUT with an empty body, so an unreadable record is read again a few times before it
  * counts as damage.
  */
-async function readOwnerDuringCreate(store: ObjectStore, clock: Clock, signal?: AbortSignal): Promise<OwnerInfo | null> {
+async function readOwnerDuringCreate(
+  store: ObjectStore,
+  clock: Clock,
+  signal?: AbortSignal,
+): Promise<OwnerInfo | null> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await readBucketOwner(store, signal);
@@ -48,9 +56,13 @@ async function readOwnerDuringCreate(store: ObjectStore, clock: Clock, signal?: 
 }
 
 /** The exact SPEC section 3 refusal. */
-export function ownerMismatchError(owner: OwnerInfo, me: PipelineIdentity, where: string): SyncError {
+export function ownerMismatchError(
+  owner: OwnerInfo,
+  me: PipelineIdentity,
+  where: string,
+): SyncError {
   return new SyncError(SyncErrorCodes.ownerMismatch, ownershipMismatchMessage(owner, asOwner(me)), {
-    hint: `use a different \`bucket\` for this pipeline, or remove ${where}${remoteKeys.owner} if the owner no longer exists`,
+    hint: `use a different \`bucket\` for this pipeline, or remove ${remoteKeys.owner} from ${where} if the owner no longer exists`,
     details: { owner: owner.pipeline_name, current: me.systemName },
   });
 }
@@ -87,21 +99,32 @@ export async function ensureOwner(
     await writeOwner(store, decision.owner, { ...opts, ifNoneMatch: true });
   } catch (e) {
     // Lost the race (412), or a store that answers a lost race with 500: whoever won decides.
-    if (!isSyncError(e) || hasErrorCode(e, StoreErrorCodes.auth) || hasErrorCode(e, StoreErrorCodes.aborted)) throw e;
+    if (
+      !isSyncError(e) ||
+      hasErrorCode(e, StoreErrorCodes.auth) ||
+      hasErrorCode(e, StoreErrorCodes.aborted)
+    )
+      throw e;
     const winner = await readOwnerDuringCreate(store, clock, signal);
     if (!winner) throw e;
-    if (winner.pipeline_name !== me.systemName) throw ownerMismatchError(winner, me, store.description);
+    if (winner.pipeline_name !== me.systemName)
+      throw ownerMismatchError(winner, me, store.description);
     return winner;
   }
   if (store.capabilities.conditionalPut) return decision.owner;
   // Read back: on stores without conditional PUT this narrows the race to the write itself.
   const after = await readOwnerDuringCreate(store, clock, signal);
-  if (after && after.pipeline_name !== me.systemName) throw ownerMismatchError(after, me, store.description);
+  if (after && after.pipeline_name !== me.systemName)
+    throw ownerMismatchError(after, me, store.description);
   return after ?? decision.owner;
 }
 
 /** Re-reads `owner.json` just before the commit; throws when it no longer names this pipeline. */
-export async function assertStillOwner(store: ObjectStore, me: PipelineIdentity, signal?: AbortSignal): Promise<void> {
+export async function assertStillOwner(
+  store: ObjectStore,
+  me: PipelineIdentity,
+  signal?: AbortSignal,
+): Promise<void> {
   const owner = await readBucketOwner(store, signal);
   if (!owner || owner.pipeline_name !== me.systemName) {
     throw new SyncError(
@@ -146,12 +169,17 @@ export async function takeOverOwnership(
   if (!after || after.pipeline_name !== me.systemName) {
     throw new SyncError(
       SyncErrorCodes.ownerChanged,
-      `taking over ${store.description}${remoteKeys.owner} from ${previous.given_name} (id: ${previous.pipeline_name}) lost to ${after ? `${after.given_name} (id: ${after.pipeline_name})` : 'a delete'}`,
-      { hint: 'another pipeline is writing owner.json at the same time; make sure only one standby is activated' },
+      `taking over ${remoteObjectName(store, remoteKeys.owner)} from ${previous.given_name} (id: ${previous.pipeline_name}) lost to ${after ? `${after.given_name} (id: ${after.pipeline_name})` : 'a delete'}`,
+      {
+        hint: 'another pipeline is writing owner.json at the same time; make sure only one standby is activated',
+      },
     );
   }
-  logger.warn(`took over ${store.description} from ${previous.given_name} (id: ${previous.pipeline_name}); its pushes are now refused`, {
-    previous: previous.pipeline_name,
-  });
+  logger.warn(
+    `took over ${store.description} from ${previous.given_name} (id: ${previous.pipeline_name}); its pushes are now refused`,
+    {
+      previous: previous.pipeline_name,
+    },
+  );
   return { previous, tookOver: true };
 }

@@ -2,11 +2,10 @@ import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { CatalogEntry, ManifestObject, ObjectStore, PullPlan } from '@feldera-sync/checkpoint';
 import {
+  appendToLocalCatalog,
   CATALOG_FILE,
   CHECKPOINT_MARKER,
   CHECKPOINT_STATE_FILE,
-  ROOT_STATE_FILE,
-  appendToLocalCatalog,
   checkpointPaths,
   fsyncDir,
   hashFile,
@@ -14,6 +13,8 @@ import {
   planPull,
   readLocalCatalog,
   remoteKeys,
+  remoteObjectName,
+  ROOT_STATE_FILE,
   writeLocalCatalog,
   writeRootState,
 } from '@feldera-sync/checkpoint';
@@ -57,12 +58,29 @@ export interface PullReport {
   durationMs: number;
 }
 
-function integrityError(store: ObjectStore, o: ManifestObject, actual: { size: number; sha256?: string }): SyncError {
-  const what = actual.size !== o.size ? `size ${actual.size}, manifest says ${o.size}` : `SHA-256 ${actual.sha256}, manifest says ${o.sha256}`;
-  return new SyncError(SyncErrorCodes.integrity, `object ${store.description}${o.key} failed verification: ${what}`, {
-    hint: 'the remote copy is damaged; push the checkpoint again from a healthy pipeline or restore another checkpoint',
-    details: { key: o.key, expectedSize: o.size, actualSize: actual.size, expectedSha256: o.sha256, actualSha256: actual.sha256 },
-  });
+function integrityError(
+  store: ObjectStore,
+  o: ManifestObject,
+  actual: { size: number; sha256?: string },
+): SyncError {
+  const what =
+    actual.size !== o.size
+      ? `size ${actual.size}, manifest says ${o.size}`
+      : `SHA-256 ${actual.sha256}, manifest says ${o.sha256}`;
+  return new SyncError(
+    SyncErrorCodes.integrity,
+    `object ${remoteObjectName(store, o.key)} failed verification: ${what}`,
+    {
+      hint: 'the remote copy is damaged; push the checkpoint again from a healthy pipeline or restore another checkpoint',
+      details: {
+        key: o.key,
+        expectedSize: o.size,
+        actualSize: actual.size,
+        expectedSha256: o.sha256,
+        actualSha256: actual.sha256,
+      },
+    },
+  );
 }
 
 async function sizeOf(path: string): Promise<number | null> {
@@ -94,7 +112,8 @@ export async function pointRootStateAt(storageDir: string, uuid: string): Promis
 
 /** Removes staging directories left by a killed pull. */
 export async function cleanPullLeftovers(storageDir: string): Promise<void> {
-  for (const uuid of (await listStaging(storageDir)).pull) await removeStaging(stagingPath(storageDir, 'pull', uuid));
+  for (const uuid of (await listStaging(storageDir)).pull)
+    await removeStaging(stagingPath(storageDir, 'pull', uuid));
 }
 
 /**
@@ -103,7 +122,12 @@ export async function cleanPullLeftovers(storageDir: string): Promise<void> {
  * the bucket disagree, and nothing is touched). The zip is skipped only when every file it expands to
  * is present with the recorded SHA-256 (a pull killed after moving the directory into place).
  */
-async function planFromLocal(ctx: SyncContext, store: ObjectStore, manifest: Manifest, signal?: AbortSignal): Promise<PullPlan> {
+async function planFromLocal(
+  ctx: SyncContext,
+  store: ObjectStore,
+  manifest: Manifest,
+  signal?: AbortSignal,
+): Promise<PullPlan> {
   const zipKey = remoteKeys.zip(manifest.uuid);
   const shared = new Map<string, number>();
   for (const o of manifest.objects) {
@@ -112,10 +136,14 @@ async function planFromLocal(ctx: SyncContext, store: ObjectStore, manifest: Man
     if ((await sizeOf(localPath)) === null) continue;
     const d = await ctx.hashes.digest(localPath, signal);
     if (d.size !== o.size || d.sha256 !== o.sha256) {
-      throw new SyncError(SyncErrorCodes.integrity, `local file ${o.key} differs from ${store.description}${o.key} as its manifest records`, {
-        hint: 'batch files are immutable: the storage directory and the bucket hold different data under one name; clear the storage directory',
-        details: { key: o.key },
-      });
+      throw new SyncError(
+        SyncErrorCodes.integrity,
+        `local file ${o.key} differs from ${remoteObjectName(store, o.key)} as its manifest records`,
+        {
+          hint: 'batch files are immutable: the storage directory and the bucket hold different data under one name; clear the storage directory',
+          details: { key: o.key },
+        },
+      );
     }
     shared.set(o.key, d.size);
   }
@@ -153,16 +181,32 @@ export async function installCheckpoint(
   throwIfAborted(signal, 'pull');
 
   const catalog = await readingLocal(readLocalCatalog(ctx.storageDir, { signal }));
-  if (catalog.some((e) => e.uuid === uuid) && (await readingLocal(inspectLocalCheckpoint(ctx.storageDir, uuid, { signal }))).complete) {
+  if (
+    catalog.some((e) => e.uuid === uuid) &&
+    (await readingLocal(inspectLocalCheckpoint(ctx.storageDir, uuid, { signal }))).complete
+  ) {
     await pointRootStateAt(ctx.storageDir, uuid);
-    return { uuid, source, bytes: 0, objects: 0, reused: 0, reusedBytes: 0, alreadyInstalled: true, durationMs: ctx.clock.now() - started };
+    return {
+      uuid,
+      source,
+      bytes: 0,
+      objects: 0,
+      reused: 0,
+      reusedBytes: 0,
+      alreadyInstalled: true,
+      durationMs: ctx.clock.now() - started,
+    };
   }
 
   const manifest = await ctx.manifests.get(store, uuid, opts);
   if (!manifest) {
-    throw new SyncError(SyncErrorCodes.invalidRemote, `${store.description}${remoteKeys.manifest(uuid)} is missing though the catalog names ${uuid}`, {
-      hint: 'the remote checkpoint is incomplete; run verify, or push it again',
-    });
+    throw new SyncError(
+      SyncErrorCodes.invalidRemote,
+      `${remoteObjectName(store, remoteKeys.manifest(uuid))} is missing though the catalog names ${uuid}`,
+      {
+        hint: 'the remote checkpoint is incomplete; run verify, or push it again',
+      },
+    );
   }
   const zipKey = remoteKeys.zip(uuid);
 
@@ -171,7 +215,13 @@ export async function installCheckpoint(
   await mkdir(staging, { recursive: true });
   try {
     const plan = await planFromLocal(ctx, store, manifest, signal);
-    const progress = new ProgressTracker('pull', uuid, plan.bytes, plan.download.length, options.onProgress ?? (() => {}));
+    const progress = new ProgressTracker(
+      'pull',
+      uuid,
+      plan.bytes,
+      plan.download.length,
+      options.onProgress ?? (() => {}),
+    );
     const unzipDir = join(staging, '.unzip');
     let transferred = { bytes: 0, objects: 0 };
     // A storage directory without a catalog gets an empty one before anything moves in, so a kill
@@ -179,7 +229,8 @@ export async function installCheckpoint(
     let catalogReady = false;
     const ensureCatalogFile = async (): Promise<void> => {
       if (catalogReady) return;
-      if ((await sizeOf(join(ctx.storageDir, CATALOG_FILE))) === null) await writeLocalCatalog(ctx.storageDir, []);
+      if ((await sizeOf(join(ctx.storageDir, CATALOG_FILE))) === null)
+        await writeLocalCatalog(ctx.storageDir, []);
       catalogReady = true;
     };
 
@@ -187,7 +238,10 @@ export async function installCheckpoint(
       switch (step.type) {
         case 'download':
           progress.phase('downloading');
-          transferred = await store.downloadFiles('', step.keys, staging, { ...opts, onProgress: progress.transfer() });
+          transferred = await store.downloadFiles('', step.keys, staging, {
+            ...opts,
+            onProgress: progress.transfer(),
+          });
           progress.done(transferred.bytes, transferred.objects);
           break;
         case 'verify': {
@@ -203,7 +257,9 @@ export async function installCheckpoint(
           });
           await Promise.all([
             mapLimit(step.objects, FSYNC_CONCURRENCY, (o) => fsyncFile(join(staging, o.key))),
-            step.objects.some((o) => o.key === zipKey) ? unzipAndVerify(store, manifest, join(staging, zipKey), unzipDir, signal) : null,
+            step.objects.some((o) => o.key === zipKey)
+              ? unzipAndVerify(store, manifest, join(staging, zipKey), unzipDir, signal)
+              : null,
           ]);
           break;
         }
@@ -244,28 +300,51 @@ export async function installCheckpoint(
     const reused = plan.present.length;
     const reusedBytes = plan.present.reduce((s, o) => s + o.size, 0);
     const durationMs = ctx.clock.now() - started;
-    return { uuid, source, bytes: transferred.bytes, objects: transferred.objects, reused, reusedBytes, alreadyInstalled: false, durationMs };
+    return {
+      uuid,
+      source,
+      bytes: transferred.bytes,
+      objects: transferred.objects,
+      reused,
+      reusedBytes,
+      alreadyInstalled: false,
+      durationMs,
+    };
   } finally {
     await removeStaging(staging);
   }
 }
 
 /** Extracts a verified zip into staging, checking every file against the manifest's `zip_files` as it is written. */
-async function unzipAndVerify(store: ObjectStore, manifest: Manifest, zipPath: string, unzipDir: string, signal?: AbortSignal): Promise<void> {
+async function unzipAndVerify(
+  store: ObjectStore,
+  manifest: Manifest,
+  zipPath: string,
+  unzipDir: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const zipKey = remoteKeys.zip(manifest.uuid);
   // One pass: each entry is hashed while it is extracted, not read back afterwards.
   const written = await unzipTo(zipPath, unzipDir, signal);
   for (const f of [CHECKPOINT_MARKER, CHECKPOINT_STATE_FILE]) {
     if (!written.has(`${manifest.uuid}/${f}`)) {
-      throw new SyncError(SyncErrorCodes.integrity, `${store.description}${zipKey} has no ${manifest.uuid}/${f}`, { details: { key: zipKey } });
+      throw new SyncError(
+        SyncErrorCodes.integrity,
+        `${remoteObjectName(store, zipKey)} has no ${manifest.uuid}/${f}`,
+        { details: { key: zipKey } },
+      );
     }
   }
   for (const f of manifest.zip_files) {
     const d = written.get(f.path);
     if (!d || d.size !== f.size || d.sha256 !== f.sha256) {
-      throw new SyncError(SyncErrorCodes.integrity, `${store.description}${zipKey}: ${f.path} does not match its manifest`, {
-        details: { key: zipKey, path: f.path },
-      });
+      throw new SyncError(
+        SyncErrorCodes.integrity,
+        `${remoteObjectName(store, zipKey)}: ${f.path} does not match its manifest`,
+        {
+          details: { key: zipKey, path: f.path },
+        },
+      );
     }
   }
   await mapLimit(manifest.zip_files, FSYNC_CONCURRENCY, (f) => fsyncFile(join(unzipDir, f.path)));

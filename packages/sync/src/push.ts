@@ -1,10 +1,16 @@
 import { mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CatalogEntry, CheckpointDependencies, ManifestObject, SharedFile, ZipFile } from '@feldera-sync/checkpoint';
+import type {
+  CatalogEntry,
+  CheckpointDependencies,
+  ManifestObject,
+  SharedFile,
+  ZipFile,
+} from '@feldera-sync/checkpoint';
 import {
+  buildManifest,
   CATALOG_FILE,
   ERR_CHECKPOINT_CATALOG_MISSING,
-  buildManifest,
   hashFile,
   insertCatalogEntry,
   inspectLocalCheckpoint,
@@ -13,10 +19,11 @@ import {
   readLocalCatalog,
   readRemoteCatalog,
   remoteKeys,
+  remoteObjectName,
   serializeCatalog,
   serializeManifest,
-  writeManifest,
   uuidv7TimeMs,
+  writeManifest,
   writeRemoteCatalog,
 } from '@feldera-sync/checkpoint';
 import { SyncError, hasErrorCode, throwIfAborted } from '@feldera-sync/errors';
@@ -69,10 +76,14 @@ export interface PushReport {
 }
 
 function notFound(uuid: string, missing: readonly string[]): SyncError {
-  return new SyncError(SyncErrorCodes.checkpointNotFound, `checkpoint '${uuid}' not found in local storage`, {
-    hint: 'push only checkpoints listed by `checkpoints.feldera` whose files are complete',
-    details: { uuid, missing: missing.slice(0, 20) },
-  });
+  return new SyncError(
+    SyncErrorCodes.checkpointNotFound,
+    `checkpoint '${uuid}' not found in local storage`,
+    {
+      hint: 'push only checkpoints listed by `checkpoints.feldera` whose files are complete',
+      details: { uuid, missing: missing.slice(0, 20) },
+    },
+  );
 }
 
 /** A catalogued, complete local checkpoint, or `ERR_SYNC_CHECKPOINT_NOT_FOUND` naming what is missing. */
@@ -92,12 +103,17 @@ async function completeLocal(
   }
   const entry = catalog.find((e) => e.uuid === uuid);
   const found = await readingLocal(inspectLocalCheckpoint(ctx.storageDir, uuid, { signal }));
-  if (!entry || !found.complete || !found.deps) throw notFound(uuid, [...(entry ? [] : [`${CATALOG_FILE} entry`]), ...found.missing]);
+  if (!entry || !found.complete || !found.deps)
+    throw notFound(uuid, [...(entry ? [] : [`${CATALOG_FILE} entry`]), ...found.missing]);
   return { entry, deps: found.deps, shared: found.shared };
 }
 
 /** Pushes one complete local checkpoint by executing the checkpoint package's plan; the caller serialises pushes per storage directory. */
-export async function pushCheckpoint(ctx: SyncContext, uuid: string, options: PushOptions = {}): Promise<PushReport> {
+export async function pushCheckpoint(
+  ctx: SyncContext,
+  uuid: string,
+  options: PushOptions = {},
+): Promise<PushReport> {
   const { signal } = options;
   const opts = signal ? { signal } : {};
   const started = ctx.clock.now();
@@ -118,10 +134,12 @@ export async function pushCheckpoint(ctx: SyncContext, uuid: string, options: Pu
     const ckptDir = join(staging, 'ckpt');
     try {
       await mkdir(rootDir, { recursive: true });
-      for (const f of local.shared) await linkOrCopy(join(ctx.storageDir, f.path), join(rootDir, f.path));
+      for (const f of local.shared)
+        await linkOrCopy(join(ctx.storageDir, f.path), join(rootDir, f.path));
       await linkTree(join(ctx.storageDir, uuid), ckptDir);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw notFound(uuid, [String((e as Error).message)]);
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT')
+        throw notFound(uuid, [String((e as Error).message)]);
       throw e;
     }
 
@@ -138,7 +156,8 @@ export async function pushCheckpoint(ctx: SyncContext, uuid: string, options: Pu
     const zipped = await zipDirectory(ckptDir, join(staging, zipKey), `${uuid}/`, signal);
     const zip: ManifestObject = { key: zipKey, size: zipped.size, sha256: zipped.sha256 };
     const zipFiles: ZipFile[] = [];
-    for (const f of zipped.entries) zipFiles.push({ path: f.name, ...(await hashFile(f.path, { signal })) });
+    for (const f of zipped.entries)
+      zipFiles.push({ path: f.name, ...(await hashFile(f.path, { signal })) });
 
     // 5. What the remote already has, at a cost that does not grow with the catalog: the manifests of
     //    the newest few catalog entries (a new checkpoint shares its batch files mostly with them),
@@ -149,10 +168,18 @@ export async function pushCheckpoint(ctx: SyncContext, uuid: string, options: Pu
     const ownManifest = await ctx.manifests.get(ctx.store, uuid, opts);
     const others = catalog.map((e) => e.uuid).filter((u) => u !== uuid);
     const newest = others.slice(-RECENT_MANIFESTS);
-    const lookups = await ctx.manifests.lookup(ctx.store, newest, { ...opts, concurrency: ctx.checkers });
+    const lookups = await ctx.manifests.lookup(ctx.store, newest, {
+      ...opts,
+      concurrency: ctx.checkers,
+    });
     const manifests = [...lookups.values()].flatMap((l) => (l.status === 'ok' ? [l.manifest] : []));
     const newestSet = new Set(newest);
-    manifests.push(...ctx.manifests.cached(ctx.store, others.filter((u) => !newestSet.has(u))));
+    manifests.push(
+      ...ctx.manifests.cached(
+        ctx.store,
+        others.filter((u) => !newestSet.has(u)),
+      ),
+    );
     if (ownManifest) manifests.push(ownManifest);
 
     // Objects no manifest at hand records may still be there: referenced by an older checkpoint whose
@@ -182,14 +209,20 @@ export async function pushCheckpoint(ctx: SyncContext, uuid: string, options: Pu
       const c = plan.conflicts[0]!;
       throw new SyncError(
         SyncErrorCodes.integrity,
-        `remote object ${ctx.store.description}${c.key} differs from the local file (remote ${c.remoteSize} bytes, local ${c.localSize} bytes); batch files are immutable`,
+        `remote object ${remoteObjectName(ctx.store, c.key)} differs from the local file (remote ${c.remoteSize} bytes, local ${c.localSize} bytes); batch files are immutable`,
         { details: { conflicts: plan.conflicts.map((x) => x.key) } },
       );
     }
     const sending = new Set([...plan.upload, ...(plan.uploadZip ? [zipKey] : [])]);
     const toUpload = [...shared, zip].filter((o) => sending.has(o.key));
     const bytesTotal = toUpload.reduce((s, o) => s + o.size, 0);
-    const progress = new ProgressTracker('push', uuid, bytesTotal, toUpload.length, options.onProgress ?? (() => {}));
+    const progress = new ProgressTracker(
+      'push',
+      uuid,
+      bytesTotal,
+      toUpload.length,
+      options.onProgress ?? (() => {}),
+    );
 
     let bytes = 0;
     let objects = 0;
@@ -200,7 +233,10 @@ export async function pushCheckpoint(ctx: SyncContext, uuid: string, options: Pu
     const uploads: string[] = [];
     const flushUploads = async (): Promise<void> => {
       if (uploads.length === 0) return;
-      const r = await ctx.store.uploadFiles(rootDir, uploads.splice(0), '', { ...opts, onProgress: progress.transfer() });
+      const r = await ctx.store.uploadFiles(rootDir, uploads.splice(0), '', {
+        ...opts,
+        onProgress: progress.transfer(),
+      });
       progress.done(r.bytes, r.objects);
       bytes += r.bytes;
       objects += r.objects;

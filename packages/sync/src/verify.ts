@@ -1,7 +1,13 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ObjectStore } from '@feldera-sync/checkpoint';
-import { findInCatalog, hashFile, readRemoteCatalog, remoteKeys } from '@feldera-sync/checkpoint';
+import {
+  findInCatalog,
+  hashFile,
+  readRemoteCatalog,
+  remoteKeys,
+  remoteObjectName,
+} from '@feldera-sync/checkpoint';
 import { SyncError, throwIfAborted } from '@feldera-sync/errors';
 import type { SyncContext } from './context.js';
 import { SyncErrorCodes } from './errors.js';
@@ -41,9 +47,13 @@ export async function verifyCheckpoint(
   const catalog = await readingRemote(readRemoteCatalog(store, opts));
   const entry = findInCatalog(spec, catalog);
   if (!entry) {
-    throw new SyncError(SyncErrorCodes.checkpointNotFound, `checkpoint '${spec}' not found in ${store.description}${remoteKeys.catalog}`, {
-      details: { spec },
-    });
+    throw new SyncError(
+      SyncErrorCodes.checkpointNotFound,
+      `checkpoint '${spec}' not found in ${remoteObjectName(store, remoteKeys.catalog)}`,
+      {
+        details: { spec },
+      },
+    );
   }
   const uuid = entry.uuid;
   const problems: VerifyProblem[] = [];
@@ -52,11 +62,24 @@ export async function verifyCheckpoint(
     manifest = await ctx.manifests.get(store, uuid, opts);
   } catch (e) {
     if (e instanceof SyncError && e.code === SyncErrorCodes.invalidRemote) {
-      return { uuid, ok: false, objects: 0, bytes: 0, problems: [{ key: remoteKeys.manifest(uuid), problem: 'manifest', actual: e.message }] };
+      return {
+        uuid,
+        ok: false,
+        objects: 0,
+        bytes: 0,
+        problems: [{ key: remoteKeys.manifest(uuid), problem: 'manifest', actual: e.message }],
+      };
     }
     throw e;
   }
-  if (!manifest) return { uuid, ok: false, objects: 0, bytes: 0, problems: [{ key: remoteKeys.manifest(uuid), problem: 'missing' }] };
+  if (!manifest)
+    return {
+      uuid,
+      ok: false,
+      objects: 0,
+      bytes: 0,
+      problems: [{ key: remoteKeys.manifest(uuid), problem: 'missing' }],
+    };
 
   const staging = stagingPath(ctx.storageDir, 'verify', uuid);
   let bytes = 0;
@@ -78,8 +101,10 @@ export async function verifyCheckpoint(
       const d = await hashFile(path, { signal });
       bytes += d.size;
       await removeStaging(path);
-      if (d.size !== o.size) problems.push({ key: o.key, problem: 'size', expected: o.size, actual: d.size });
-      else if (d.sha256 !== o.sha256) problems.push({ key: o.key, problem: 'sha256', expected: o.sha256, actual: d.sha256 });
+      if (d.size !== o.size)
+        problems.push({ key: o.key, problem: 'size', expected: o.size, actual: d.size });
+      else if (d.sha256 !== o.sha256)
+        problems.push({ key: o.key, problem: 'sha256', expected: o.sha256, actual: d.sha256 });
     }
   } finally {
     await removeStaging(staging);
