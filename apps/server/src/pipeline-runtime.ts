@@ -293,7 +293,7 @@ export class PipelineRuntime {
     timer.unref();
     try {
       await this.runner.stop();
-      await this.synchronizer?.close();
+      await this.synchronizer?.close({ cancelAfterMs: graceMs });
     } finally {
       clearTimeout(timer);
     }

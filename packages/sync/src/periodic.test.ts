@@ -100,4 +100,31 @@ describe('periodic push', () => {
     expect(clock.pending()).toEqual([]);
     await s.close();
   });
+
+  it('close cancels a periodic push still running after cancelAfterMs', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const b = new StorageBuilder(dir);
+    const memory = createMemoryObjectStore();
+    let uploadStarted = false;
+    // An upload that only ends when its signal fires, like a transfer to a store that stopped answering.
+    const store: ObjectStore = {
+      ...memory,
+      uploadFiles: (_dir, _files, _prefix, o) =>
+        new Promise((_resolve, reject) => {
+          uploadStarted = true;
+          o?.signal?.addEventListener('abort', () => reject(new Error('upload cancelled')), { once: true });
+        }),
+    };
+    const s = createSynchronizer({ storageDir: dir, store, pipeline: { systemName: 'pipeline-x', givenName: 'x' } });
+    await b.checkpoint([await b.batch(1024)]);
+    s.startPeriodic({ intervalMs: 10 });
+    await until(() => uploadStarted);
+    expect(uploadStarted).toBe(true);
+    const started = Date.now();
+    await s.close({ cancelAfterMs: 50 });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(s.status().periodic).toBeNull();
+    expect(memory.objects.has('checkpoints.feldera')).toBe(false);
+  });
 });

@@ -161,6 +161,32 @@ describe('pull, integrity and resolution (memory store)', () => {
     await expect(standby.pull()).resolves.toMatchObject({ uuid: c2, alreadyInstalled: true, bytes: 0 });
   });
 
+  it('keeps a standby storage bounded: the newest two pulled checkpoints and their files', async () => {
+    const a = await storage();
+    const store = createMemoryObjectStore();
+    const primary = sync(a.dir, store);
+    const b = await storage();
+    const standby = sync(b.dir, store, { pipeline: B });
+    const base = await a.batch(4 * KiB);
+    const ids: string[] = [];
+    const own: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      own.push(await a.batch(KiB));
+      ids.push(await a.checkpoint([base, own[i]!], { step: i + 1 }));
+      await primary.push(ids[i]!);
+      await expect(standby.pull()).resolves.toMatchObject({ uuid: ids[i] });
+    }
+    const catalog = JSON.parse(await readFile(join(b.dir, 'checkpoints.feldera'), 'utf8')) as { uuid: string }[];
+    expect(catalog.map((e) => e.uuid)).toEqual(ids.slice(3));
+    const names = await readdir(b.dir);
+    for (const gone of ids.slice(0, 3)) expect(names).not.toContain(gone);
+    for (const file of own.slice(0, 3)) expect(names).not.toContain(file);
+    for (const kept of [base, ...own.slice(3), ...ids.slice(3)]) expect(names).toContain(kept);
+    // What is left restores: the newest checkpoint is intact locally.
+    const again = sync(b.dir, store, { pipeline: B });
+    await expect(again.restore()).resolves.toMatchObject({ uuid: ids[4], source: 'local' });
+  });
+
   it('fails on one flipped byte, naming the object, and leaves storage unchanged', async () => {
     const a = await storage();
     const { c1, c2, fresh } = await twoCheckpoints(a);

@@ -13,6 +13,7 @@ import { silentLogger } from './logger.js';
 import type { PipelineIdentity } from './ownership.js';
 import type { ProgressListener, SyncProgress } from './progress.js';
 import type { InstallOptions, PullReport } from './pull.js';
+import { collectLocalGarbage } from './local-gc.js';
 import { installCheckpoint, pointRootStateAt } from './pull.js';
 import type { PushReport } from './push.js';
 import { pushCheckpoint } from './push.js';
@@ -86,8 +87,11 @@ export interface Synchronizer {
   /** Starts pushing the newest unsynced local checkpoint every `intervalMs` after the last success. */
   startPeriodic(options: { intervalMs: number; retryBaseMs?: number; retryCapMs?: number }): void;
   stopPeriodic(): void;
-  /** Stops the periodic pusher and waits for running work; later calls fail with ERR_SYNC_CLOSED. */
-  close(): Promise<void>;
+  /**
+   * Stops the periodic pusher and waits for running work; a periodic push still running after
+   * `cancelAfterMs` is cancelled. Later calls fail with ERR_SYNC_CLOSED.
+   */
+  close(options?: { cancelAfterMs?: number | undefined }): Promise<void>;
 }
 
 function describeError(e: unknown): { error: string; code?: string } {
@@ -135,6 +139,8 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
   let scheduled = false;
   let failures = 0;
   let ticking = false;
+  // Cancels a periodic push when the synchroniser closes (manual pushes carry the caller's signal).
+  const periodicAbort = new AbortController();
 
   const schedule = (delayMs: number): void => {
     if (scheduled) clock.clearTimeout(timer);
@@ -152,7 +158,7 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
       if (uuid === null || uuid === state.lastSynced) {
         failures = 0;
       } else {
-        await push(uuid, { periodic: true });
+        await push(uuid, { periodic: true, signal: periodicAbort.signal });
         failures = 0;
       }
     } catch (e) {
@@ -252,10 +258,17 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
             progress: { operation: 'pull', uuid, phase: 'preparing', bytesDone: 0, bytesTotal: 0, objectsDone: 0, objectsTotal: 0, speed: 0 },
           });
           try {
-            return await installCheckpoint(ctx, resolution.store, resolution.source, resolution.entry, {
+            const report = await installCheckpoint(ctx, resolution.store, resolution.source, resolution.entry, {
               signal: opts.signal,
               onProgress: tracking(opts.onProgress),
             });
+            // A standby installs a checkpoint per primary push and takes none itself: without this
+            // its storage would grow for as long as it stands by.
+            if (!includeLocal) {
+              const gc = await collectLocalGarbage(ctx.storageDir, [uuid, ...ctx.pins], opts.signal);
+              if (gc.removed.length > 0) logger.debug('standby removed older local checkpoints', { ...gc });
+            }
+            return report;
           } finally {
             dispatch({ type: 'finished' });
           }
@@ -292,12 +305,19 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
       if (scheduled) clock.clearTimeout(timer);
       scheduled = false;
     },
-    close: async () => {
+    close: async (closeOptions = {}) => {
       periodic = null;
       if (scheduled) clock.clearTimeout(timer);
       scheduled = false;
       closed = true;
-      await lane.tail;
+      const { cancelAfterMs } = closeOptions;
+      const cancel =
+        cancelAfterMs === undefined ? null : clock.setTimeout(() => periodicAbort.abort(new Error('synchroniser closing')), cancelAfterMs);
+      try {
+        await lane.tail;
+      } finally {
+        if (cancel !== null) clock.clearTimeout(cancel);
+      }
     },
   };
 }
