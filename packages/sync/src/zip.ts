@@ -14,6 +14,20 @@ import type { FileDigest } from './hash.js';
 // so a resumed push recognises the zip it uploaded before the kill.
 const FIXED_MTIME = new Date(Date.UTC(2000, 0, 1));
 
+/** A pass-through stream that hashes (SHA-256) and counts what flows through it. */
+function hashingTap(): { tap: Transform; digest: () => FileDigest } {
+  const hash = createHash('sha256');
+  let size = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      hash.update(chunk);
+      size += chunk.byteLength;
+      cb(null, chunk);
+    },
+  });
+  return { tap, digest: () => ({ size, sha256: hash.digest('hex') }) };
+}
+
 async function walk(dir: string): Promise<string[]> {
   const out: string[] = [];
   for (const d of await readdir(dir, { withFileTypes: true })) {
@@ -43,22 +57,21 @@ export async function zipDirectory(
     zip.addFile(path, name, { compress: false, mtime: FIXED_MTIME, mode: 0o100644 });
   }
   zip.end();
-  const hash = createHash('sha256');
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      size += chunk.byteLength;
-      cb(null, chunk);
-    },
-  });
-  await pipeline(zip.outputStream, tap, createWriteStream(zipPath), ...(signal ? [{ signal }] : []));
-  return { size, sha256: hash.digest('hex'), entries };
+  const { tap, digest } = hashingTap();
+  await pipeline(
+    zip.outputStream,
+    tap,
+    createWriteStream(zipPath),
+    ...(signal ? [{ signal }] : []),
+  );
+  return { ...digest(), entries };
 }
 
 function openZip(path: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
-    yauzl.open(path, { lazyEntries: true, autoClose: true }, (err, zip) => (err ? reject(err) : resolve(zip)));
+    yauzl.open(path, { lazyEntries: true, autoClose: true }, (err, zip) =>
+      err ? reject(err) : resolve(zip),
+    );
   });
 }
 
@@ -66,7 +79,11 @@ function openZip(path: string): Promise<yauzl.ZipFile> {
  * Extracts `zipPath` into `targetDir`, refusing entries that would escape it, and hashes every file
  * while it is written. Returns each file's size and SHA-256 by its (normalised) entry name.
  */
-export async function unzipTo(zipPath: string, targetDir: string, signal?: AbortSignal): Promise<Map<string, FileDigest>> {
+export async function unzipTo(
+  zipPath: string,
+  targetDir: string,
+  signal?: AbortSignal,
+): Promise<Map<string, FileDigest>> {
   throwIfAborted(signal, 'unzipping');
   const zip = await openZip(zipPath);
   const written = new Map<string, FileDigest>();
@@ -81,7 +98,12 @@ export async function unzipTo(zipPath: string, targetDir: string, signal?: Abort
       const name = entry.fileName;
       const normal = posix.normalize(name);
       if (name.startsWith('/') || normal.startsWith('..') || name.includes('\\')) {
-        fail(new SyncError(SyncErrorCodes.integrity, `zip entry ${JSON.stringify(name)} escapes the checkpoint directory`));
+        fail(
+          new SyncError(
+            SyncErrorCodes.integrity,
+            `zip entry ${JSON.stringify(name)} escapes the checkpoint directory`,
+          ),
+        );
         return;
       }
       if (name.endsWith('/')) {
@@ -89,27 +111,24 @@ export async function unzipTo(zipPath: string, targetDir: string, signal?: Abort
         return;
       }
       const target = join(targetDir, normal);
-      const hash = createHash('sha256');
-      let size = 0;
-      const tap = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          hash.update(chunk);
-          size += chunk.byteLength;
-          cb(null, chunk);
-        },
-      });
+      const { tap, digest } = hashingTap();
       mkdir(dirname(target), { recursive: true })
         .then(
           () =>
             new Promise<void>((res, rej) => {
               zip.openReadStream(entry, (err, stream) => {
                 if (err) return rej(err);
-                pipeline(stream, tap, createWriteStream(target), ...(signal ? [{ signal }] : [])).then(res, rej);
+                pipeline(
+                  stream,
+                  tap,
+                  createWriteStream(target),
+                  ...(signal ? [{ signal }] : []),
+                ).then(res, rej);
               });
             }),
         )
         .then(() => {
-          written.set(normal, { size, sha256: hash.digest('hex') });
+          written.set(normal, digest());
           zip.readEntry();
         }, fail);
     });
