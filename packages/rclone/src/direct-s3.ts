@@ -204,6 +204,18 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
       const headersTimer = new AbortController();
       const timer = setTimeout(() => headersTimer.abort(), config.responseMs);
       const signals = [whole, headersTimer.signal, ...(signal ? [signal] : [])];
+      // The caller's cancel and this request's overall timeout end the attempts; anything else retries.
+      const throwIfCancelled = (): void => {
+        if (signal?.aborted)
+          throw rcloneError(RcloneErrorCodes.aborted, `${what} was cancelled`, details);
+        if (whole.aborted) {
+          throw rcloneError(
+            RcloneErrorCodes.timeout,
+            `${what} did not finish within ${config.requestMs} ms`,
+            details,
+          );
+        }
+      };
       const started = Date.now();
       try {
         let response: Response;
@@ -216,14 +228,7 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
             keepalive: true,
           });
         } catch (error) {
-          if (signal?.aborted)
-            throw rcloneError(RcloneErrorCodes.aborted, `${what} was cancelled`, details);
-          if (whole.aborted)
-            throw rcloneError(
-              RcloneErrorCodes.timeout,
-              `${what} did not finish within ${config.requestMs} ms`,
-              details,
-            );
+          throwIfCancelled();
           const cause = headersTimer.signal.aborted
             ? `timeout awaiting response headers (no answer within ${config.responseMs} ms)`
             : error instanceof Error && error.cause instanceof Error
@@ -249,14 +254,7 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
         return Object.assign(response, { bytes });
       } catch (error) {
         if (!(error instanceof RetryableError)) {
-          if (signal?.aborted)
-            throw rcloneError(RcloneErrorCodes.aborted, `${what} was cancelled`, details);
-          if (whole.aborted)
-            throw rcloneError(
-              RcloneErrorCodes.timeout,
-              `${what} did not finish within ${config.requestMs} ms`,
-              details,
-            );
+          throwIfCancelled();
           if (isSyncError(error)) throw error;
           // The connection broke while the body was read: like any network error, tried again.
           lastProblem = config.redact(error instanceof Error ? error.message : String(error));
