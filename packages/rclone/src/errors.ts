@@ -1,7 +1,10 @@
 import { SyncError } from '@feldera-sync/errors';
-import type { StoreErrorCode } from '@feldera-sync/checkpoint';
+import type { StoreErrorCode, StoreErrorCodes } from '@feldera-sync/checkpoint';
 
-/** Error codes of the rclone adapter: the ObjectStore port's codes plus the adapter's own. */
+/**
+ * Error codes of the rclone adapter: the ObjectStore port's codes plus the adapter's own. The port's
+ * are restated so the adapter imports only types from the port; `satisfies` makes a drift a compile error.
+ */
 export const RcloneErrorCodes = {
   auth: 'ERR_STORE_AUTH',
   bucketNotFound: 'ERR_STORE_BUCKET_NOT_FOUND',
@@ -17,7 +20,7 @@ export const RcloneErrorCodes = {
   binaryNotFound: 'ERR_RCLONE_NOT_FOUND',
   /** A local file to upload does not exist. */
   localNotFound: 'ERR_RCLONE_LOCAL_NOT_FOUND',
-} as const satisfies Record<string, string>;
+} as const satisfies Record<string, string> & typeof StoreErrorCodes;
 
 /** Any code the adapter throws. */
 export type RcloneErrorCode =
