@@ -3,7 +3,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '**/.test-results/**', '**/coverage/**', 'scripts/**', '.ci/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      '**/node_modules/**',
+      '**/.test-results/**',
+      '**/coverage/**',
+      'scripts/**',
+      '.ci/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -14,13 +23,22 @@ export default tseslint.config(
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['@feldera-sync/*/src/*', '@feldera-sync/*/src'], message: 'Import a package by its name, never its src/.' },
-            { group: ['../../*/src/*', '../../../packages/*', '../../../apps/*'], message: 'Packages never reach into each other with ../' },
+            {
+              group: ['@feldera-sync/*/src/*', '@feldera-sync/*/src'],
+              message: 'Import a package by its name, never its src/.',
+            },
+            {
+              group: ['../../*/src/*', '../../../packages/*', '../../../apps/*'],
+              message: 'Packages never reach into each other with ../',
+            },
           ],
         },
       ],
@@ -32,7 +50,10 @@ export default tseslint.config(
     ignores: ['packages/*/src/**/*.test.ts', 'packages/test-utils/**'],
     rules: {
       'no-console': 'error',
-      'no-restricted-properties': ['error', { object: 'process', property: 'exit', message: 'Libraries never exit.' }],
+      'no-restricted-properties': [
+        'error',
+        { object: 'process', property: 'exit', message: 'Libraries never exit.' },
+      ],
     },
   },
   {

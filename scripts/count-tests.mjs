@@ -4,7 +4,10 @@ import { readdirSync, readFileSync, existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-let passed = 0, failed = 0, skipped = 0, reports = 0;
+let passed = 0,
+  failed = 0,
+  skipped = 0,
+  reports = 0;
 const problems = [];
 for (const group of ['packages', 'apps']) {
   const groupDir = join(root, group);
@@ -16,13 +19,15 @@ for (const group of ['packages', 'apps']) {
       reports++;
       const r = JSON.parse(readFileSync(join(dir, file), 'utf8'));
       passed += r.numPassedTests ?? 0;
-      failed += (r.numFailedTests ?? 0);
+      failed += r.numFailedTests ?? 0;
       skipped += (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
       // A suite that failed to load counts as a failure even when it reported no test.
       for (const suite of r.testResults ?? []) {
         if (suite.status === 'failed' && (suite.assertionResults ?? []).length === 0) {
           failed++;
-          problems.push(`${group}/${pkg}: ${suite.name} failed to run: ${String(suite.message ?? '').split('\n')[0]}`);
+          problems.push(
+            `${group}/${pkg}: ${suite.name} failed to run: ${String(suite.message ?? '').split('\n')[0]}`,
+          );
         }
       }
     }

@@ -11,7 +11,13 @@ export function formatCatalogTable(entries: readonly CatalogEntry[]): string {
   if (entries.length === 0) return '(no checkpoints)\n';
   return formatTable(
     ['UUID', 'TIME (UTC)', 'SIZE', 'STEPS', 'PROCESSED RECORDS'],
-    entries.map((e) => [e.uuid, formatTimestamp(uuidv7TimeMs(e.uuid)), e.size === null ? '-' : formatBytes(e.size), count(e.steps), count(e.processed_records)]),
+    entries.map((e) => [
+      e.uuid,
+      formatTimestamp(uuidv7TimeMs(e.uuid)),
+      e.size === null ? '-' : formatBytes(e.size),
+      count(e.steps),
+      count(e.processed_records),
+    ]),
     ['left', 'left', 'right', 'right', 'right'],
   );
 }

@@ -21,17 +21,22 @@ export interface LoadedConfigFile {
 
 /** The outcome of checking a config file without throwing on invalid content. */
 export type ConfigFileCheck =
-  | { ok: true; file: LoadedConfigFile }
-  | { ok: false; path: string; error: ConfigError };
+  { ok: true; file: LoadedConfigFile } | { ok: false; path: string; error: ConfigError };
 
 /** Reads and JSON-parses a config file; unreadable files and invalid JSON throw coded errors. */
-export async function readConfigJson(file: string, cwd: string): Promise<{ path: string; json: unknown }> {
+export async function readConfigJson(
+  file: string,
+  cwd: string,
+): Promise<{ path: string; json: unknown }> {
   const path = resolve(cwd, file);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(err as Error).message})`;
+    const reason =
+      (err as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'does not exist'
+        : `cannot be read (${(err as Error).message})`;
     throw new SyncError('ERR_CLI_CONFIG_READ', `config file ${path} ${reason}`, {
       cause: err,
       hint: 'pass --config FILE with a runtime config or a bare sync object (JSON)',
@@ -40,9 +45,19 @@ export async function readConfigJson(file: string, cwd: string): Promise<{ path:
   try {
     return { path, json: JSON.parse(text) as unknown };
   } catch (err) {
-    throw new ConfigError([{ path: '$', rule: 'json', message: `is not valid JSON: ${(err as Error).message}`, value: undefined }], {
-      what: `config file ${path}`,
-    });
+    throw new ConfigError(
+      [
+        {
+          path: '$',
+          rule: 'json',
+          message: `is not valid JSON: ${(err as Error).message}`,
+          value: undefined,
+        },
+      ],
+      {
+        what: `config file ${path}`,
+      },
+    );
   }
 }
 
@@ -75,13 +90,23 @@ export async function checkConfigFile(file: string, cwd: string): Promise<Config
 }
 
 /** Reads a config file that must configure sync; throws ConfigError otherwise. */
-export async function loadSyncConfigFile(file: string, cwd: string): Promise<LoadedConfigFile & { sync: SyncConfig }> {
+export async function loadSyncConfigFile(
+  file: string,
+  cwd: string,
+): Promise<LoadedConfigFile & { sync: SyncConfig }> {
   const check = await checkConfigFile(file, cwd);
   if (!check.ok) throw check.error;
   const sync = check.file.parsed.sync;
   if (sync === null) {
     throw new ConfigError(
-      [{ path: '$.storage.backend.config.sync', rule: 'required', message: 'is required: this command needs checkpoint sync settings', value: undefined }],
+      [
+        {
+          path: '$.storage.backend.config.sync',
+          rule: 'required',
+          message: 'is required: this command needs checkpoint sync settings',
+          value: undefined,
+        },
+      ],
       { what: `config file ${check.file.path}` },
     );
   }

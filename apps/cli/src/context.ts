@@ -38,7 +38,8 @@ export function realSleep(ms: number, signal?: AbortSignal): Promise<void> {
 /** Creates the context of one CLI run. */
 export function createContext(io: CliIo): CommandContext {
   const secrets = new Set<string>();
-  const mask = (text: string): string => (secrets.size === 0 ? text : redactSecrets(text, [...secrets]));
+  const mask = (text: string): string =>
+    secrets.size === 0 ? text : redactSecrets(text, [...secrets]);
   return {
     io,
     exitCode: 0,

@@ -6,7 +6,8 @@ export const ACCESS_KEY_ENV = 'FELDERA_SYNC_ACCESS_KEY';
 export const SECRET_KEY_ENV = 'FELDERA_SYNC_SECRET_KEY';
 
 /** Static S3 credentials, or none (the store's environment credentials apply). */
-export type Credentials = { accessKey: string; secretKey: string } | { accessKey?: undefined; secretKey?: undefined };
+export type Credentials =
+  { accessKey: string; secretKey: string } | { accessKey?: undefined; secretKey?: undefined };
 
 /**
  * The credentials to use: each key from its environment variable when set, else from the config.
@@ -23,10 +24,23 @@ export function resolveCredentials(
   const missing = accessKey === undefined ? 'access key' : 'secret key';
   const variable = accessKey === undefined ? ACCESS_KEY_ENV : SECRET_KEY_ENV;
   const field = accessKey === undefined ? 'access_key' : 'secret_key';
-  throw new SyncError('ERR_CONFIG_INVALID', `the ${missing} is missing: access_key and secret_key go together (both or neither)`, {
-    hint: `set ${variable} or \`${field}\` in the config file, or remove the other one to use environment credentials`,
-    details: { issues: [{ path: `$.${field}`, rule: 'credentials-pair', message: `${missing} missing`, value: undefined }] },
-  });
+  throw new SyncError(
+    'ERR_CONFIG_INVALID',
+    `the ${missing} is missing: access_key and secret_key go together (both or neither)`,
+    {
+      hint: `set ${variable} or \`${field}\` in the config file, or remove the other one to use environment credentials`,
+      details: {
+        issues: [
+          {
+            path: `$.${field}`,
+            rule: 'credentials-pair',
+            message: `${missing} missing`,
+            value: undefined,
+          },
+        ],
+      },
+    },
+  );
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -16,7 +16,18 @@ import {
 
 describe('exit-code table', () => {
   it('has the documented codes', () => {
-    expect(ExitCode).toEqual({ ok: 0, internal: 1, usage: 2, config: 3, auth: 4, notFound: 5, integrity: 6, network: 7, conflict: 8, interrupted: 130 });
+    expect(ExitCode).toEqual({
+      ok: 0,
+      internal: 1,
+      usage: 2,
+      config: 3,
+      auth: 4,
+      notFound: 5,
+      integrity: 6,
+      network: 7,
+      conflict: 8,
+      interrupted: 130,
+    });
   });
   it('names every code the libraries throw', () => {
     const library = [
@@ -24,7 +35,9 @@ describe('exit-code table', () => {
       ...Object.values(StoreErrorCodes),
       ...Object.values(RcloneErrorCodes),
       ...Object.values(SyncErrorCodes),
-      ...Object.entries(standby).filter(([k]) => k.startsWith('ERR_')).map(([, v]) => v as string),
+      ...Object.entries(standby)
+        .filter(([k]) => k.startsWith('ERR_'))
+        .map(([, v]) => v as string),
     ];
     expect(library.filter((code) => !isKnownErrorCode(code))).toEqual([]);
   });
@@ -45,18 +58,28 @@ describe('exit-code table', () => {
     ['ERR_SOMETHING_NEW', 1],
   ])('%s -> %d', (code, exit) => expect(exitCodeForErrorCode(code)).toBe(exit));
   it('maps every table entry to a documented exit code', () => {
-    for (const category of Object.values(ERROR_EXIT_CATEGORIES)) expect(ExitCode[category]).toBeTypeOf('number');
+    for (const category of Object.values(ERROR_EXIT_CATEGORIES))
+      expect(ExitCode[category]).toBeTypeOf('number');
   });
   it('takes the exit code of a wrapped cause', () => {
     const cause = new SyncError('ERR_STORE_AUTH', 'SignatureDoesNotMatch');
-    expect(exitCategoryForError(new SyncError('ERR_STANDBY_FINAL_PULL_FAILED', 'final pull failed', { cause }))).toBe('auth');
-    expect(exitCategoryForError(new SyncError('ERR_STANDBY_FINAL_PULL_FAILED', 'final pull failed'))).toBe('network');
-    expect(exitCategoryForError(new SyncError('ERR_SYNC_INTEGRITY', 'x', { cause }))).toBe('integrity');
+    expect(
+      exitCategoryForError(
+        new SyncError('ERR_STANDBY_FINAL_PULL_FAILED', 'final pull failed', { cause }),
+      ),
+    ).toBe('auth');
+    expect(
+      exitCategoryForError(new SyncError('ERR_STANDBY_FINAL_PULL_FAILED', 'final pull failed')),
+    ).toBe('network');
+    expect(exitCategoryForError(new SyncError('ERR_SYNC_INTEGRITY', 'x', { cause }))).toBe(
+      'integrity',
+    );
     expect(exitCategoryForError(new Error('boom'))).toBe('internal');
     expect(exitCategoryForError('string')).toBe('internal');
   });
   it('documents every code in the help text', () => {
     const help = formatExitCodeHelp();
-    for (const code of Object.values(ExitCode)) expect(help).toMatch(new RegExp(`^\\s+${code}\\s`, 'm'));
+    for (const code of Object.values(ExitCode))
+      expect(help).toMatch(new RegExp(`^\\s+${code}\\s`, 'm'));
   });
 });

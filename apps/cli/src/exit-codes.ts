@@ -175,7 +175,8 @@ function codeOf(value: unknown): string | undefined {
 /** The exit-code table as text, for the `--help` epilogue. */
 export function formatExitCodeHelp(): string {
   const lines = (Object.keys(ExitCode) as ExitCategory[]).map(
-    (name) => `  ${String(ExitCode[name]).padStart(3)}  ${name.padEnd(11)} ${EXIT_CODE_DESCRIPTIONS[name]}`,
+    (name) =>
+      `  ${String(ExitCode[name]).padStart(3)}  ${name.padEnd(11)} ${EXIT_CODE_DESCRIPTIONS[name]}`,
   );
   return ['Exit codes:', ...lines].join('\n');
 }

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatJson, formatSpeed, formatTable, formatTimestamp } from './format.js';
+import {
+  formatBytes,
+  formatDuration,
+  formatJson,
+  formatSpeed,
+  formatTable,
+  formatTimestamp,
+} from './format.js';
 import { formatCatalogTable } from './catalog-table.js';
 
 describe('formatBytes', () => {
@@ -29,29 +36,53 @@ describe('formatDuration', () => {
 });
 
 describe('formatTimestamp', () => {
-  it('prints UTC to the second', () => expect(formatTimestamp(Date.UTC(2025, 0, 2, 3, 4, 5, 678))).toBe('2025-01-02 03:04:05Z'));
+  it('prints UTC to the second', () =>
+    expect(formatTimestamp(Date.UTC(2025, 0, 2, 3, 4, 5, 678))).toBe('2025-01-02 03:04:05Z'));
   it('prints - when unknown', () => expect(formatTimestamp(null)).toBe('-'));
 });
 
 describe('formatTable', () => {
   it('pads columns and aligns right where asked', () => {
-    expect(formatTable(['A', 'NUM'], [['x', '1'], ['long', '100']], ['left', 'right'])).toBe(
-      'A     NUM\n----  ---\nx       1\nlong  100\n',
-    );
+    expect(
+      formatTable(
+        ['A', 'NUM'],
+        [
+          ['x', '1'],
+          ['long', '100'],
+        ],
+        ['left', 'right'],
+      ),
+    ).toBe('A     NUM\n----  ---\nx       1\nlong  100\n');
   });
 });
 
 describe('formatJson', () => {
   it('prints bigints as exact integers', () => {
-    expect(formatJson({ fingerprint: 18446744073709551615n, name: 'x' })).toBe('{\n  "fingerprint": 18446744073709551615,\n  "name": "x"\n}\n');
+    expect(formatJson({ fingerprint: 18446744073709551615n, name: 'x' })).toBe(
+      '{\n  "fingerprint": 18446744073709551615,\n  "name": "x"\n}\n',
+    );
   });
 });
 
 describe('formatCatalogTable', () => {
   it('shows uuid, time from the UUIDv7, size, steps and processed records', () => {
     const text = formatCatalogTable([
-      { uuid: '01941f29-7c00-7000-8000-000000000001', identifier: null, fingerprint: 1n, size: 4096, steps: 1234, processed_records: 1_000_000 },
-      { uuid: '01941f29-7c00-7000-8000-000000000002', identifier: null, fingerprint: 1n, size: null, steps: null, processed_records: null },
+      {
+        uuid: '01941f29-7c00-7000-8000-000000000001',
+        identifier: null,
+        fingerprint: 1n,
+        size: 4096,
+        steps: 1234,
+        processed_records: 1_000_000,
+      },
+      {
+        uuid: '01941f29-7c00-7000-8000-000000000002',
+        identifier: null,
+        fingerprint: 1n,
+        size: null,
+        steps: null,
+        processed_records: null,
+      },
     ]);
     const lines = text.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^UUID\s+TIME \(UTC\)\s+SIZE\s+STEPS\s+PROCESSED RECORDS$/);

@@ -35,14 +35,21 @@ export function formatDuration(seconds: number | null): string {
 /** A UTC time as `YYYY-MM-DD HH:MM:SSZ`, or `-` when unknown. */
 export function formatTimestamp(ms: number | null): string {
   if (ms === null || !Number.isFinite(ms)) return '-';
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Column alignment for `formatTable`. */
 export type Align = 'left' | 'right';
 
 /** A plain-text table: header row, dashed rule, rows; columns padded to their widest cell. */
-export function formatTable(headers: readonly string[], rows: readonly (readonly string[])[], align: readonly Align[] = []): string {
+export function formatTable(
+  headers: readonly string[],
+  rows: readonly (readonly string[])[],
+  align: readonly Align[] = [],
+): string {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string =>
     widths
@@ -52,12 +59,19 @@ export function formatTable(headers: readonly string[], rows: readonly (readonly
       })
       .join('  ')
       .trimEnd();
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') + '\n';
+  return (
+    [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n') +
+    '\n'
+  );
 }
 
 /** JSON for stdout: two-space indent, bigints as exact integers, trailing newline. */
 export function formatJson(value: unknown): string {
   const BIG = '__bigint__';
-  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? `${BIG}${v.toString()}${BIG}` : v), 2);
+  const text = JSON.stringify(
+    value,
+    (_key, v: unknown) => (typeof v === 'bigint' ? `${BIG}${v.toString()}${BIG}` : v),
+    2,
+  );
   return text.replace(new RegExp(`"${BIG}(-?\\d+)${BIG}"`, 'g'), '$1') + '\n';
 }

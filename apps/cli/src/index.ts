@@ -12,7 +12,12 @@ export {
   formatExitCodeHelp,
 } from './exit-codes.js';
 export type { ExitCategory, KnownErrorCode } from './exit-codes.js';
-export { derivePipelineSystemName, resolvePipelineIdentity, uuidv5, PIPELINE_ID_NAMESPACE } from './pipeline-identity.js';
+export {
+  derivePipelineSystemName,
+  resolvePipelineIdentity,
+  uuidv5,
+  PIPELINE_ID_NAMESPACE,
+} from './pipeline-identity.js';
 export type { PipelineIdentity } from './pipeline-identity.js';
 export { ACCESS_KEY_ENV, SECRET_KEY_ENV, resolveCredentials } from './credentials.js';
 export type { StoreFactory, StoreRequest } from './stores.js';

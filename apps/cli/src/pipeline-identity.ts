@@ -55,15 +55,24 @@ export function resolvePipelineIdentity(sources: IdentitySources): PipelineIdent
   const givenName = nonEmpty(sources.pipelineFlag) ?? nonEmpty(sources.configName);
   const explicitId = nonEmpty(sources.pipelineIdFlag) ?? nonEmpty(sources.configSystemName);
   if (explicitId !== undefined && !isPipelineSystemName(explicitId)) {
-    const origin = nonEmpty(sources.pipelineIdFlag) !== undefined ? '--pipeline-id' : "the config's system_name";
-    throw new SyncError('ERR_CLI_USAGE', `${origin} must look like pipeline-<uuid> (lowercase), got '${explicitId}'`, {
-      hint: "copy the id from the bucket's owner.json or from `feldera-sync remote status <pipeline>` (system_name)",
-    });
+    const origin =
+      nonEmpty(sources.pipelineIdFlag) !== undefined ? '--pipeline-id' : "the config's system_name";
+    throw new SyncError(
+      'ERR_CLI_USAGE',
+      `${origin} must look like pipeline-<uuid> (lowercase), got '${explicitId}'`,
+      {
+        hint: "copy the id from the bucket's owner.json or from `feldera-sync remote status <pipeline>` (system_name)",
+      },
+    );
   }
   if (givenName === undefined && explicitId === undefined) {
-    throw new SyncError('ERR_CLI_NO_PIPELINE_IDENTITY', 'refusing to push: no pipeline identity to own the bucket with', {
-      hint: "pass --pipeline NAME (or --pipeline-id pipeline-<uuid> to act as a server's pipeline), or set `name` in the config file",
-    });
+    throw new SyncError(
+      'ERR_CLI_NO_PIPELINE_IDENTITY',
+      'refusing to push: no pipeline identity to own the bucket with',
+      {
+        hint: "pass --pipeline NAME (or --pipeline-id pipeline-<uuid> to act as a server's pipeline), or set `name` in the config file",
+      },
+    );
   }
   const systemName = explicitId ?? derivePipelineSystemName(givenName!);
   return { systemName, givenName: givenName ?? systemName };

@@ -35,7 +35,11 @@ ${formatExitCodeHelp()}
 `;
 
 /** Creates the commander program wired to `io`; it never exits the process (exitOverride). */
-export function createProgram(io: CliIo, deps: Partial<CliDeps> = {}, ctx: CommandContext = createContext(io)): Command {
+export function createProgram(
+  io: CliIo,
+  deps: Partial<CliDeps> = {},
+  ctx: CommandContext = createContext(io),
+): Command {
   const program = new Command(BIN_NAME);
   const allDeps: CliDeps = { ...defaultDeps, ...deps };
   program
@@ -88,14 +92,20 @@ export function reportError(err: unknown, ctx: CommandContext): number {
   } else {
     const message = err instanceof Error ? err.message : String(err);
     ctx.err(`${BIN_NAME}: internal error: ${message}\n`);
-    ctx.err('hint: this is a bug; rerun with FELDERA_SYNC_DEBUG=1 for a stack trace and report it\n');
+    ctx.err(
+      'hint: this is a bug; rerun with FELDERA_SYNC_DEBUG=1 for a stack trace and report it\n',
+    );
   }
   if (ctx.io.env.FELDERA_SYNC_DEBUG && err instanceof Error && err.stack) ctx.err(`${err.stack}\n`);
   return ExitCode[category];
 }
 
 /** Runs the CLI on `argv` (as in `process.argv`: node, script, args...) and resolves to the exit code. */
-export async function main(argv: readonly string[], io: CliIo, deps: Partial<CliDeps> = {}): Promise<number> {
+export async function main(
+  argv: readonly string[],
+  io: CliIo,
+  deps: Partial<CliDeps> = {},
+): Promise<number> {
   const ctx = createContext(io);
   try {
     const program = createProgram(io, deps, ctx);

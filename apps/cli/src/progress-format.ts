@@ -47,7 +47,10 @@ export function formatProgressBar(label: string, p: ProgressSnapshot, columns = 
   const tail = `${percent(p).padStart(4)} ${details(p).join('  ')}`;
   const room = columns - label.length - tail.length - 4;
   const width = Math.max(0, Math.min(40, room));
-  const bar = width >= 5 ? `[${'#'.repeat(Math.round(progressFraction(p) * width)).padEnd(width, '-')}] ` : '';
+  const bar =
+    width >= 5
+      ? `[${'#'.repeat(Math.round(progressFraction(p) * width)).padEnd(width, '-')}] `
+      : '';
   const line = `${label} ${bar}${tail}`;
   return line.length > columns ? line.slice(0, Math.max(0, columns - 1)) : line;
 }

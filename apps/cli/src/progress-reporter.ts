@@ -21,7 +21,10 @@ export interface ProgressReporterOptions {
 }
 
 /** The display mode for a stream: a bar on a TTY, else lines unless `quiet`. */
-export function progressModeFor(stream: OutputStream, quiet: boolean): ProgressReporterOptions['mode'] {
+export function progressModeFor(
+  stream: OutputStream,
+  quiet: boolean,
+): ProgressReporterOptions['mode'] {
   if (stream.isTTY) return 'bar';
   return quiet ? 'none' : 'lines';
 }

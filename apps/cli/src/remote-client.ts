@@ -64,8 +64,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 export function errorCodeForAnswer(status: number, body: unknown): string {
   if (isRecord(body)) {
     const details = body.details;
-    if (isRecord(details) && typeof details.code === 'string' && isKnownErrorCode(details.code)) return details.code;
-    if (typeof body.error_code === 'string' && isKnownErrorCode(body.error_code)) return body.error_code;
+    if (isRecord(details) && typeof details.code === 'string' && isKnownErrorCode(details.code))
+      return details.code;
+    if (typeof body.error_code === 'string' && isKnownErrorCode(body.error_code))
+      return body.error_code;
   }
   if (status === 401 || status === 403) return 'Unauthorized';
   if (status === 404) return 'NotFound';
@@ -76,10 +78,23 @@ export function errorCodeForAnswer(status: number, body: unknown): string {
 }
 
 /** Builds the error for a non-2xx answer. */
-export function remoteApiError(method: string, url: string, status: number, body: unknown): RemoteApiError {
-  const message = isRecord(body) && typeof body.message === 'string' ? body.message : `HTTP ${status}`;
-  const errorCode = isRecord(body) && typeof body.error_code === 'string' ? body.error_code : `HTTP${status}`;
-  return new RemoteApiError(status, errorCode, `${method} ${url} failed (${status} ${errorCode}): ${message}`, body, errorCodeForAnswer(status, body));
+export function remoteApiError(
+  method: string,
+  url: string,
+  status: number,
+  body: unknown,
+): RemoteApiError {
+  const message =
+    isRecord(body) && typeof body.message === 'string' ? body.message : `HTTP ${status}`;
+  const errorCode =
+    isRecord(body) && typeof body.error_code === 'string' ? body.error_code : `HTTP${status}`;
+  return new RemoteApiError(
+    status,
+    errorCode,
+    `${method} ${url} failed (${status} ${errorCode}): ${message}`,
+    body,
+    errorCodeForAnswer(status, body),
+  );
 }
 
 /** True when `err` is the server's `IncarnationUuidMismatch` answer. */
@@ -97,13 +112,19 @@ export class RemoteClient {
 
   /** `POST /v0/pipelines/{name}/checkpoint/sync`. */
   requestSync(pipeline: string): Promise<SyncRequestAnswer> {
-    return this.#call('POST', `${this.#pipelinePath(pipeline)}/checkpoint/sync`) as Promise<SyncRequestAnswer>;
+    return this.#call(
+      'POST',
+      `${this.#pipelinePath(pipeline)}/checkpoint/sync`,
+    ) as Promise<SyncRequestAnswer>;
   }
 
   /** `GET .../checkpoint/sync_status[?incarnation_uuid=]`. */
   syncStatus(pipeline: string, incarnationUuid?: string): Promise<SyncStatusAnswer> {
     const query = incarnationUuid ? `?incarnation_uuid=${encodeURIComponent(incarnationUuid)}` : '';
-    return this.#call('GET', `${this.#pipelinePath(pipeline)}/checkpoint/sync_status${query}`) as Promise<SyncStatusAnswer>;
+    return this.#call(
+      'GET',
+      `${this.#pipelinePath(pipeline)}/checkpoint/sync_status${query}`,
+    ) as Promise<SyncStatusAnswer>;
   }
 
   /** `POST .../activate`. */
@@ -113,7 +134,10 @@ export class RemoteClient {
 
   /** `GET .../status`. */
   status(pipeline: string): Promise<PipelineStatusAnswer> {
-    return this.#call('GET', `${this.#pipelinePath(pipeline)}/status`) as Promise<PipelineStatusAnswer>;
+    return this.#call(
+      'GET',
+      `${this.#pipelinePath(pipeline)}/status`,
+    ) as Promise<PipelineStatusAnswer>;
   }
 
   #pipelinePath(pipeline: string): string {
@@ -126,10 +150,16 @@ export class RemoteClient {
     if (this.#options.apiKey) headers.authorization = `Bearer ${this.#options.apiKey}`;
     let response: Response;
     try {
-      response = await this.#options.fetch(url, { method, headers, signal: this.#options.signal ?? null });
+      response = await this.#options.fetch(url, {
+        method,
+        headers,
+        signal: this.#options.signal ?? null,
+      });
     } catch (err) {
-      if (this.#options.signal?.aborted) throw new SyncError('ERR_ABORTED', `${method} ${url} was cancelled`, { cause: err });
-      const reason = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+      if (this.#options.signal?.aborted)
+        throw new SyncError('ERR_ABORTED', `${method} ${url} was cancelled`, { cause: err });
+      const reason =
+        err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
       throw new SyncError('ERR_CLI_HTTP_NETWORK', `cannot reach ${url}: ${reason}`, {
         cause: err,
         hint: 'check that the server is running and --url (or FELDERA_SYNC_URL) points at it',

@@ -29,7 +29,8 @@ export interface SyncWaitResult {
 
 /** True when the error means "the server is not ready yet": unreachable, shutting down or pipeline not running. */
 export function isTransientRemoteError(err: unknown): boolean {
-  if (err instanceof RemoteApiError) return ['ShuttingDown', 'PipelineNotRunning'].includes(err.errorCode) || err.status >= 502;
+  if (err instanceof RemoteApiError)
+    return ['ShuttingDown', 'PipelineNotRunning'].includes(err.errorCode) || err.status >= 502;
   return isSyncError(err) && err.code === 'ERR_CLI_HTTP_NETWORK';
 }
 
@@ -45,15 +46,23 @@ function detailsOf(err: RemoteApiError): { requested: string; expected: string |
  * newer one) is reported synced. A server restart (`IncarnationUuidMismatch`) re-issues the sync;
  * an unreachable or not-yet-running server is retried until the timeout.
  */
-export async function requestSyncAndWait(client: RemoteClient, pipeline: string, options: SyncWaitOptions): Promise<SyncWaitResult> {
+export async function requestSyncAndWait(
+  client: RemoteClient,
+  pipeline: string,
+  options: SyncWaitOptions,
+): Promise<SyncWaitResult> {
   const deadline = options.now() + options.timeoutMs;
   const emit = (event: SyncWaitEvent): void => options.onEvent?.(event);
   const pause = async (reason: unknown): Promise<void> => {
     if (options.now() >= deadline) {
-      throw new SyncError('ERR_CLI_WAIT_TIMEOUT', `the sync of '${pipeline}' did not finish within ${Math.round(options.timeoutMs / 1000)}s`, {
-        cause: reason,
-        hint: 'raise --timeout, or check the server with `feldera-sync remote sync-status`',
-      });
+      throw new SyncError(
+        'ERR_CLI_WAIT_TIMEOUT',
+        `the sync of '${pipeline}' did not finish within ${Math.round(options.timeoutMs / 1000)}s`,
+        {
+          cause: reason,
+          hint: 'raise --timeout, or check the server with `feldera-sync remote sync-status`',
+        },
+      );
     }
     await options.sleep(options.pollMs, options.signal);
   };
@@ -91,13 +100,21 @@ export async function requestSyncAndWait(client: RemoteClient, pipeline: string,
     }
     const target = answer.checkpoint_uuid.toLowerCase();
     if (status.success !== null && status.success.toLowerCase() >= target) {
-      return { checkpoint_uuid: answer.checkpoint_uuid, incarnation_uuid: answer.incarnation_uuid, reissued };
+      return {
+        checkpoint_uuid: answer.checkpoint_uuid,
+        incarnation_uuid: answer.incarnation_uuid,
+        reissued,
+      };
     }
     if (status.failure !== null && status.failure.uuid.toLowerCase() === target) {
-      throw new SyncError('ERR_CLI_SYNC_FAILED', `the server failed to sync checkpoint ${answer.checkpoint_uuid}: ${status.failure.error}`, {
-        details: { failure: status.failure },
-        hint: 'see the server log; fix the cause and run `feldera-sync remote sync` again',
-      });
+      throw new SyncError(
+        'ERR_CLI_SYNC_FAILED',
+        `the server failed to sync checkpoint ${answer.checkpoint_uuid}: ${status.failure.error}`,
+        {
+          details: { failure: status.failure },
+          hint: 'see the server log; fix the cause and run `feldera-sync remote sync` again',
+        },
+      );
     }
     emit({ type: 'progress', status });
     await pause(undefined);

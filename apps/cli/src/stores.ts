@@ -23,25 +23,44 @@ export const rcloneStoreFactory: StoreFactory = ({ remote, tuning, env }) =>
   createRcloneStore({ binary: env[RCLONE_BINARY_ENV] ?? 'rclone', remote, tuning, env });
 
 /** The remote description of `bucket` from the sync config with resolved credentials. */
-export function remoteFor(sync: SyncConfig, bucket: string, credentials: { accessKey?: string | undefined; secretKey?: string | undefined }): RcloneRemote {
+export function remoteFor(
+  sync: SyncConfig,
+  bucket: string,
+  credentials: { accessKey?: string | undefined; secretKey?: string | undefined },
+): RcloneRemote {
   return {
     provider: sync.provider,
     bucket,
     ...(sync.endpoint ? { endpoint: sync.endpoint } : {}),
     ...(sync.region ? { region: sync.region } : {}),
-    ...(credentials.accessKey !== undefined ? { accessKey: credentials.accessKey, secretKey: credentials.secretKey } : {}),
+    ...(credentials.accessKey !== undefined
+      ? { accessKey: credentials.accessKey, secretKey: credentials.secretKey }
+      : {}),
   };
 }
 
 /** Opens `bucket` (and `read_bucket` when set), resolving secrets from the environment and registering them for masking. */
-export function openStores(ctx: CommandContext, sync: SyncConfig, factory: StoreFactory): { store: ObjectStore; readStore: ObjectStore | undefined } {
-  const credentials = resolveCredentials({ access_key: sync.access_key ?? undefined, secret_key: sync.secret_key ?? undefined }, ctx.io.env);
+export function openStores(
+  ctx: CommandContext,
+  sync: SyncConfig,
+  factory: StoreFactory,
+): { store: ObjectStore; readStore: ObjectStore | undefined } {
+  const credentials = resolveCredentials(
+    { access_key: sync.access_key ?? undefined, secret_key: sync.secret_key ?? undefined },
+    ctx.io.env,
+  );
   if (credentials.accessKey !== undefined) {
     ctx.secrets.add(credentials.accessKey);
     ctx.secrets.add(credentials.secretKey);
   }
   const tuning = tuningFromSyncConfig(sync);
-  const store = factory({ remote: remoteFor(sync, sync.bucket, credentials), tuning, env: ctx.io.env });
-  const readStore = sync.read_bucket ? factory({ remote: remoteFor(sync, sync.read_bucket, credentials), tuning, env: ctx.io.env }) : undefined;
+  const store = factory({
+    remote: remoteFor(sync, sync.bucket, credentials),
+    tuning,
+    env: ctx.io.env,
+  });
+  const readStore = sync.read_bucket
+    ? factory({ remote: remoteFor(sync, sync.read_bucket, credentials), tuning, env: ctx.io.env })
+    : undefined;
   return { store, readStore };
 }

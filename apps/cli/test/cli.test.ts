@@ -14,7 +14,11 @@ let tmp: TempDir;
 let storage: GeneratedStorage;
 
 /** Memory stores by bucket location, shared by the CLI runs of one test. */
-function memoryStores(): { factory: StoreFactory; stores: Map<string, MemoryObjectStore>; requests: StoreRequest[] } {
+function memoryStores(): {
+  factory: StoreFactory;
+  stores: Map<string, MemoryObjectStore>;
+  requests: StoreRequest[];
+} {
   const stores = new Map<string, MemoryObjectStore>();
   const requests: StoreRequest[] = [];
   const factory: StoreFactory = (request) => {
@@ -68,11 +72,26 @@ let runtimeConfig: string;
 
 beforeAll(async () => {
   tmp = await makeTempDir('feldera-sync-cli-test-');
-  storage = await generateStorageDir(join(tmp.path, 'storage'), { seed: 7, checkpoints: 3, startMs: Date.now() - 3 * 60_000 });
-  syncConfig = await writeJson('sync.json', { bucket: 'bkt/prefix', endpoint: 'http://127.0.0.1:9', provider: 'Ceph', access_key: 'AK', secret_key: SECRET });
+  storage = await generateStorageDir(join(tmp.path, 'storage'), {
+    seed: 7,
+    checkpoints: 3,
+    startMs: Date.now() - 3 * 60_000,
+  });
+  syncConfig = await writeJson('sync.json', {
+    bucket: 'bkt/prefix',
+    endpoint: 'http://127.0.0.1:9',
+    provider: 'Ceph',
+    access_key: 'AK',
+    secret_key: SECRET,
+  });
   runtimeConfig = await writeJson('runtime.json', {
     name: 'orders',
-    storage: { backend: { name: 'file', config: { sync: { bucket: 'bkt', endpoint: 'http://127.0.0.1:9', provider: 'Ceph' } } } },
+    storage: {
+      backend: {
+        name: 'file',
+        config: { sync: { bucket: 'bkt', endpoint: 'http://127.0.0.1:9', provider: 'Ceph' } },
+      },
+    },
   });
 });
 
@@ -88,21 +107,23 @@ describe('program', () => {
     expect(r.stdout).toContain('Examples:');
     expect(r.stdout).toMatch(/Exit codes:[\s\S]*130\s+interrupted/);
   });
-  it.each([
-    ['config', 'check'],
-    ['config', 'schema'],
-    ['checkpoints', 'ls'],
-    ['push'],
-    ['pull'],
-    ['verify'],
-    ['gc'],
-    ['standby'],
-    ['serve'],
-    ['remote', 'sync'],
-    ['remote', 'sync-status'],
-    ['remote', 'activate'],
-    ['remote', 'status'],
-  ].map((c) => [c.join(' '), c] as const))('%s --help shows an example', async (_name, command) => {
+  it.each(
+    [
+      ['config', 'check'],
+      ['config', 'schema'],
+      ['checkpoints', 'ls'],
+      ['push'],
+      ['pull'],
+      ['verify'],
+      ['gc'],
+      ['standby'],
+      ['serve'],
+      ['remote', 'sync'],
+      ['remote', 'sync-status'],
+      ['remote', 'activate'],
+      ['remote', 'status'],
+    ].map((c) => [c.join(' '), c] as const),
+  )('%s --help shows an example', async (_name, command) => {
     const r = await runCli([...command, '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Examples?:\n\s+\$ feldera-sync /);
@@ -120,7 +141,15 @@ describe('program', () => {
     const missing = await runCli(['push', '--storage', 'x']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("required option '--config <file>' not specified");
-    const bad = await runCli(['pull', '--config', syncConfig, '--storage', 'x', '--checkpoint', 'newest']);
+    const bad = await runCli([
+      'pull',
+      '--config',
+      syncConfig,
+      '--storage',
+      'x',
+      '--checkpoint',
+      'newest',
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('expected "latest" or a checkpoint UUID');
     expect((await runCli([])).code).toBe(2);
@@ -142,7 +171,12 @@ describe('config check / schema', () => {
     expect(JSON.parse(json.stdout).config.storage.backend.config.sync.secret_key).toBe('***');
   });
   it('prints every problem with its path and exits 3', async () => {
-    const bad = await writeJson('bad.json', { bucket: '/abs', provider: 'ceph', transfers: 0, secret_key: SECRET });
+    const bad = await writeJson('bad.json', {
+      bucket: '/abs',
+      provider: 'ceph',
+      transfers: 0,
+      secret_key: SECRET,
+    });
     const r = await runCli(['config', 'check', bad]);
     expect(r.code).toBe(3);
     expect(r.stdout).toContain('$.bucket');
@@ -151,7 +185,9 @@ describe('config check / schema', () => {
     expect(r.stdout + r.stderr).not.toContain(SECRET);
     const json = await runCli(['config', 'check', bad, '--json']);
     expect(json.code).toBe(3);
-    expect((JSON.parse(json.stdout) as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual(expect.arrayContaining(['$.bucket', '$.provider', '$.transfers']));
+    expect(
+      (JSON.parse(json.stdout) as { issues: { path: string }[] }).issues.map((i) => i.path),
+    ).toEqual(expect.arrayContaining(['$.bucket', '$.provider', '$.transfers']));
   });
   it('exits 3 for a missing file or invalid JSON', async () => {
     const missing = await runCli(['config', 'check', join(tmp.path, 'nope.json')]);
@@ -165,8 +201,12 @@ describe('config check / schema', () => {
     const runtime = await runCli(['config', 'schema']);
     expect(runtime.code).toBe(0);
     expect(JSON.stringify(JSON.parse(runtime.stdout))).toContain('storage');
-    const sync = JSON.parse((await runCli(['config', 'schema', '--sync'])).stdout) as { properties: Record<string, unknown> };
-    expect(Object.keys(sync.properties)).toEqual(expect.arrayContaining(['bucket', 'endpoint', 'retention_min_count']));
+    const sync = JSON.parse((await runCli(['config', 'schema', '--sync'])).stdout) as {
+      properties: Record<string, unknown>;
+    };
+    expect(Object.keys(sync.properties)).toEqual(
+      expect.arrayContaining(['bucket', 'endpoint', 'retention_min_count']),
+    );
   });
 });
 
@@ -193,37 +233,71 @@ describe('push / pull / ls --remote / verify / gc against an in-memory store', (
     const deps = { createStore: mem.factory };
     const env = { FELDERA_SYNC_ACCESS_KEY: 'AK2', FELDERA_SYNC_SECRET_KEY: SECRET };
     const latest = storage.checkpoints.at(-1)!.uuid;
-    const push = await runCli(['push', '--config', runtimeConfig, '--storage', storage.dir, '--json'], { deps, env });
+    const push = await runCli(
+      ['push', '--config', runtimeConfig, '--storage', storage.dir, '--json'],
+      { deps, env },
+    );
     expect(push.stderr).toBe('');
     expect(push.code).toBe(0);
     const report = JSON.parse(push.stdout);
-    expect(report).toMatchObject({ operation: 'push', checkpoint_uuid: latest, owner: { given_name: 'orders', system_name: derivePipelineSystemName('orders') } });
+    expect(report).toMatchObject({
+      operation: 'push',
+      checkpoint_uuid: latest,
+      owner: { given_name: 'orders', system_name: derivePipelineSystemName('orders') },
+    });
     expect(report.bytes).toBeGreaterThan(0);
     expect(report.objects).toBeGreaterThan(0);
     expect(report.seconds).toBeTypeOf('number');
-    expect(mem.requests[0]!.remote).toMatchObject({ accessKey: 'AK2', secretKey: SECRET, bucket: 'bkt', provider: 'Ceph' });
+    expect(mem.requests[0]!.remote).toMatchObject({
+      accessKey: 'AK2',
+      secretKey: SECRET,
+      bucket: 'bkt',
+      provider: 'Ceph',
+    });
 
     const first = storage.checkpoints[0]!.uuid;
-    const older = await runCli(['push', '--config', runtimeConfig, '--storage', storage.dir, '--checkpoint', first], { deps, env });
+    const older = await runCli(
+      ['push', '--config', runtimeConfig, '--storage', storage.dir, '--checkpoint', first],
+      { deps, env },
+    );
     expect(older.code).toBe(0);
     expect(older.stdout).toMatch(new RegExp(`^pushed ${first}: `));
     expect(older.stderr).toMatch(/push .*100%/);
 
-    const ls = await runCli(['checkpoints', 'ls', '--remote', '--config', runtimeConfig, '--json'], { deps, env });
+    const ls = await runCli(
+      ['checkpoints', 'ls', '--remote', '--config', runtimeConfig, '--json'],
+      { deps, env },
+    );
     expect(ls.code).toBe(0);
-    expect((JSON.parse(ls.stdout) as { uuid: string }[]).map((e) => e.uuid)).toEqual([first, latest]);
-    const lsTable = await runCli(['checkpoints', 'ls', '--remote', '--config', runtimeConfig], { deps, env });
+    expect((JSON.parse(ls.stdout) as { uuid: string }[]).map((e) => e.uuid)).toEqual([
+      first,
+      latest,
+    ]);
+    const lsTable = await runCli(['checkpoints', 'ls', '--remote', '--config', runtimeConfig], {
+      deps,
+      env,
+    });
     expect(lsTable.stdout).toContain(latest);
 
     const target = join(tmp.path, 'restored');
-    const pull = await runCli(['pull', '--config', runtimeConfig, '--storage', target, '--json'], { deps, env });
+    const pull = await runCli(['pull', '--config', runtimeConfig, '--storage', target, '--json'], {
+      deps,
+      env,
+    });
     expect(pull.code).toBe(0);
-    expect(JSON.parse(pull.stdout)).toMatchObject({ operation: 'pull', checkpoint_uuid: latest, source: 'bucket' });
+    expect(JSON.parse(pull.stdout)).toMatchObject({
+      operation: 'pull',
+      checkpoint_uuid: latest,
+      source: 'bucket',
+    });
     const needed = storage.checkpoints.at(-1)!;
     for (const f of [...needed.files.map((x) => x.path), ...needed.batches]) {
       expect(await readFile(join(target, f))).toEqual(await readFile(join(storage.dir, f)));
     }
-    const again = await runCli(['pull', '--config', runtimeConfig, '--storage', target], { deps, env });
+    const again = await runCli(['pull', '--config', runtimeConfig, '--storage', target], {
+      deps,
+      env,
+    });
     expect(again.stdout).toContain('already installed');
 
     const verify = await runCli(['verify', '--config', runtimeConfig], { deps, env });
@@ -232,17 +306,28 @@ describe('push / pull / ls --remote / verify / gc against an in-memory store', (
 
     const gc = await runCli(['gc', '--config', runtimeConfig, '--dry-run'], { deps, env });
     expect(gc.code).toBe(0);
-    expect(gc.stdout).toMatch(/retention \(min 10 checkpoints, min age 30 days\): keep 2, would remove 0/);
+    expect(gc.stdout).toMatch(
+      /retention \(min 10 checkpoints, min age 30 days\): keep 2, would remove 0/,
+    );
     expect(gc.stdout).toContain('would delete 0 objects');
     const gcJson = await runCli(['gc', '--config', runtimeConfig, '--json'], { deps, env });
-    expect(JSON.parse(gcJson.stdout)).toMatchObject({ operation: 'gc', dry_run: false, orphans: [], retention: { remove: [], refused: null } });
-    for (const r of [push, older, ls, pull, verify, gc]) expect(r.stdout + r.stderr).not.toContain(SECRET);
+    expect(JSON.parse(gcJson.stdout)).toMatchObject({
+      operation: 'gc',
+      dry_run: false,
+      orphans: [],
+      retention: { remove: [], refused: null },
+    });
+    for (const r of [push, older, ls, pull, verify, gc])
+      expect(r.stdout + r.stderr).not.toContain(SECRET);
 
     // Damage one object: verify reports it and exits 6.
     const store = mem.stores.get('bkt')!;
     const zip = [...store.objects.keys()].find((k) => k.startsWith(latest) && k.endsWith('.zip'))!;
     store.objects.set(zip, new Uint8Array(store.objects.get(zip)!.byteLength));
-    const damaged = await runCli(['verify', '--config', runtimeConfig, '--checkpoint', latest], { deps, env });
+    const damaged = await runCli(['verify', '--config', runtimeConfig, '--checkpoint', latest], {
+      deps,
+      env,
+    });
     expect(damaged.code).toBe(6);
     expect(damaged.stdout).toContain(`sha256: ${zip}`);
     expect(damaged.stderr).toContain('[ERR_SYNC_INTEGRITY]');
@@ -257,43 +342,121 @@ describe('push / pull / ls --remote / verify / gc against an in-memory store', (
     expect(none.stderr).toContain('hint: pass --pipeline NAME');
     expect(mem.stores.get('bkt/prefix')?.objects.size ?? 0).toBe(0);
 
-    expect((await runCli(['push', '--config', syncConfig, '--storage', storage.dir, '--pipeline', 'a'], { deps })).code).toBe(0);
-    const other = await runCli(['push', '--config', syncConfig, '--storage', storage.dir, '--pipeline', 'b'], { deps });
+    expect(
+      (
+        await runCli(
+          ['push', '--config', syncConfig, '--storage', storage.dir, '--pipeline', 'a'],
+          { deps },
+        )
+      ).code,
+    ).toBe(0);
+    const other = await runCli(
+      ['push', '--config', syncConfig, '--storage', storage.dir, '--pipeline', 'b'],
+      { deps },
+    );
     expect(other.code).toBe(8);
     expect(other.stderr).toContain('[ERR_SYNC_OWNER_MISMATCH]');
     expect(other.stderr).toContain('already owned by a');
-    const owner = JSON.parse(new TextDecoder().decode(mem.stores.get('bkt/prefix')!.objects.get('owner.json'))) as { pipeline_name: string };
-    const asOwner = await runCli(['push', '--config', syncConfig, '--storage', storage.dir, '--pipeline-id', owner.pipeline_name], { deps });
+    const owner = JSON.parse(
+      new TextDecoder().decode(mem.stores.get('bkt/prefix')!.objects.get('owner.json')),
+    ) as { pipeline_name: string };
+    const asOwner = await runCli(
+      [
+        'push',
+        '--config',
+        syncConfig,
+        '--storage',
+        storage.dir,
+        '--pipeline-id',
+        owner.pipeline_name,
+      ],
+      { deps },
+    );
     expect(asOwner.code).toBe(0);
-    expect((await runCli(['push', '--config', syncConfig, '--storage', storage.dir, '--pipeline-id', 'nope'], { deps })).code).toBe(2);
+    expect(
+      (
+        await runCli(
+          ['push', '--config', syncConfig, '--storage', storage.dir, '--pipeline-id', 'nope'],
+          { deps },
+        )
+      ).code,
+    ).toBe(2);
 
     // The config may carry the owner: `system_name` beside `name`, without an unknown-key warning.
-    const owned = await writeJson('owned.json', { name: 'svc', system_name: owner.pipeline_name, storage: { backend: { name: 'file', config: { sync: { bucket: 'bkt/prefix', endpoint: 'http://127.0.0.1:9', provider: 'Ceph' } } } } });
+    const owned = await writeJson('owned.json', {
+      name: 'svc',
+      system_name: owner.pipeline_name,
+      storage: {
+        backend: {
+          name: 'file',
+          config: {
+            sync: { bucket: 'bkt/prefix', endpoint: 'http://127.0.0.1:9', provider: 'Ceph' },
+          },
+        },
+      },
+    });
     const check = await runCli(['config', 'check', owned]);
     expect(check.stdout).not.toContain('warning');
-    const byConfig = await runCli(['push', '--config', owned, '--storage', storage.dir, '--json'], { deps });
+    const byConfig = await runCli(['push', '--config', owned, '--storage', storage.dir, '--json'], {
+      deps,
+    });
     expect(byConfig.code, byConfig.stderr).toBe(0);
-    expect(JSON.parse(byConfig.stdout)).toMatchObject({ owner: { system_name: owner.pipeline_name, given_name: 'svc' } });
+    expect(JSON.parse(byConfig.stdout)).toMatchObject({
+      owner: { system_name: owner.pipeline_name, given_name: 'svc' },
+    });
   });
 
   it('maps store and sync errors to exit codes 4, 5, 7 and 1', async () => {
-    const run = (factory: StoreFactory, args: string[]): ReturnType<typeof runCli> => runCli(args, { deps: { createStore: factory } });
+    const run = (factory: StoreFactory, args: string[]): ReturnType<typeof runCli> =>
+      runCli(args, { deps: { createStore: factory } });
     const ls = ['checkpoints', 'ls', '--remote', '--config', syncConfig];
-    const auth = await run(failingStore(new SyncError('ERR_STORE_AUTH', `SignatureDoesNotMatch for ${SECRET}`, { hint: 'check the keys' })), ls);
+    const auth = await run(
+      failingStore(
+        new SyncError('ERR_STORE_AUTH', `SignatureDoesNotMatch for ${SECRET}`, {
+          hint: 'check the keys',
+        }),
+      ),
+      ls,
+    );
     expect(auth.code).toBe(4);
-    expect(auth.stderr).toMatch(/^feldera-sync: error: SignatureDoesNotMatch for \*\*\* \[ERR_STORE_AUTH\]\nhint: check the keys\n$/);
-    expect((await run(failingStore(new SyncError('ERR_STORE_NETWORK', 'connection refused')), ls)).code).toBe(7);
-    expect((await run(failingStore(new SyncError('ERR_STORE_TIMEOUT', 'timed out')), ls)).code).toBe(7);
-    expect((await run(failingStore(new SyncError('ERR_STORE_BUCKET_NOT_FOUND', 'NoSuchBucket')), ls)).code).toBe(5);
+    expect(auth.stderr).toMatch(
+      /^feldera-sync: error: SignatureDoesNotMatch for \*\*\* \[ERR_STORE_AUTH\]\nhint: check the keys\n$/,
+    );
+    expect(
+      (await run(failingStore(new SyncError('ERR_STORE_NETWORK', 'connection refused')), ls)).code,
+    ).toBe(7);
+    expect(
+      (await run(failingStore(new SyncError('ERR_STORE_TIMEOUT', 'timed out')), ls)).code,
+    ).toBe(7);
+    expect(
+      (await run(failingStore(new SyncError('ERR_STORE_BUCKET_NOT_FOUND', 'NoSuchBucket')), ls))
+        .code,
+    ).toBe(5);
     const internal = await run(failingStore(new TypeError('boom')), ls);
     expect(internal.code).toBe(1);
     expect(internal.stderr).toContain('internal error: boom');
 
     const empty = memoryStores();
-    const pull = await run(empty.factory, ['pull', '--config', syncConfig, '--storage', join(tmp.path, 'empty-pull')]);
+    const pull = await run(empty.factory, [
+      'pull',
+      '--config',
+      syncConfig,
+      '--storage',
+      join(tmp.path, 'empty-pull'),
+    ]);
     expect(pull.code).toBe(5);
     expect(pull.stderr).toContain('[ERR_SYNC_NO_CHECKPOINT]');
-    const missing = await run(empty.factory, ['push', '--config', syncConfig, '--storage', storage.dir, '--pipeline', 'a', '--checkpoint', '01941f29-7c00-7000-8000-000000000001']);
+    const missing = await run(empty.factory, [
+      'push',
+      '--config',
+      syncConfig,
+      '--storage',
+      storage.dir,
+      '--pipeline',
+      'a',
+      '--checkpoint',
+      '01941f29-7c00-7000-8000-000000000001',
+    ]);
     expect(missing.code).toBe(5);
     expect(missing.stderr).toContain('not found in local storage');
   });
@@ -313,7 +476,10 @@ describe('push / pull / ls --remote / verify / gc against an in-memory store', (
         },
       };
     };
-    const running = runCli(['push', '--config', syncConfig, '--storage', storage.dir, '--pipeline', 'a'], { deps: { createStore: slow }, signals });
+    const running = runCli(
+      ['push', '--config', syncConfig, '--storage', storage.dir, '--pipeline', 'a'],
+      { deps: { createStore: slow }, signals },
+    );
     await until(() => signals.listening('SIGINT'));
     await new Promise((r) => setTimeout(r, 50));
     signals.emit('SIGINT');
@@ -328,30 +494,50 @@ describe('serve', () => {
     const signals = new FakeSignals();
     const seen: unknown[] = [];
     let closed = false;
-    const running = runCli(['serve', '--port', '0', '--embedded-s3', '--demo', '--data-dir', 'data'], {
-      cwd: tmp.path,
-      signals,
-      deps: {
-        runServer: (options) => {
-          seen.push(options);
-          options.print?.('walk-through');
-          return Promise.resolve({ url: 'http://127.0.0.1:1234', close: () => Promise.resolve(void (closed = true)) });
+    const running = runCli(
+      ['serve', '--port', '0', '--embedded-s3', '--demo', '--data-dir', 'data'],
+      {
+        cwd: tmp.path,
+        signals,
+        deps: {
+          runServer: (options) => {
+            seen.push(options);
+            options.print?.('walk-through');
+            return Promise.resolve({
+              url: 'http://127.0.0.1:1234',
+              close: () => Promise.resolve(void (closed = true)),
+            });
+          },
         },
       },
-    });
+    );
     await until(() => seen.length > 0 && signals.listening('SIGTERM'));
     signals.emit('SIGTERM');
     const r = await running;
     expect(r.code).toBe(0);
     expect(closed).toBe(true);
-    expect(seen[0]).toMatchObject({ host: '127.0.0.1', port: 0, dataDir: join(tmp.path, 'data'), embeddedS3: true, demo: true });
+    expect(seen[0]).toMatchObject({
+      host: '127.0.0.1',
+      port: 0,
+      dataDir: join(tmp.path, 'data'),
+      embeddedS3: true,
+      demo: true,
+    });
     expect(r.stderr).toContain('walk-through');
     expect(r.stderr).toContain('listening on http://127.0.0.1:1234');
   });
   it('maps server start errors to exit codes (API key required -> 3) and bad ports to 2', async () => {
     const r = await runCli(['serve', '--host', '0.0.0.0'], {
       signals: new FakeSignals(),
-      deps: { runServer: () => Promise.reject(new SyncError('ERR_SERVER_API_KEY_REQUIRED', 'refusing to listen on 0.0.0.0 without an API key')) },
+      deps: {
+        runServer: () =>
+          Promise.reject(
+            new SyncError(
+              'ERR_SERVER_API_KEY_REQUIRED',
+              'refusing to listen on 0.0.0.0 without an API key',
+            ),
+          ),
+      },
     });
     expect(r.code).toBe(3);
     expect((await runCli(['serve', '--port', '70000'])).code).toBe(2);
@@ -362,19 +548,51 @@ describe('standby', () => {
   it('pulls until SIGUSR1, then does a final pull, writes the marker and exits 0', async () => {
     const mem = memoryStores();
     const deps = { createStore: mem.factory };
-    const cfg = await writeJson('standby.json', { bucket: 'sbb', endpoint: 'http://127.0.0.1:9', provider: 'Ceph', pull_interval: 1, start_from_checkpoint: 'latest' });
-    expect((await runCli(['push', '--config', cfg, '--storage', storage.dir, '--pipeline', 'a', '--checkpoint', storage.checkpoints[0]!.uuid], { deps })).code).toBe(0);
+    const cfg = await writeJson('standby.json', {
+      bucket: 'sbb',
+      endpoint: 'http://127.0.0.1:9',
+      provider: 'Ceph',
+      pull_interval: 1,
+      start_from_checkpoint: 'latest',
+    });
+    expect(
+      (
+        await runCli(
+          [
+            'push',
+            '--config',
+            cfg,
+            '--storage',
+            storage.dir,
+            '--pipeline',
+            'a',
+            '--checkpoint',
+            storage.checkpoints[0]!.uuid,
+          ],
+          { deps },
+        )
+      ).code,
+    ).toBe(0);
     const signals = new FakeSignals();
     const target = join(tmp.path, 'standby-storage');
     await mkdir(target, { recursive: true });
     let out = '';
-    const running = runCli(['standby', '--config', cfg, '--storage', target], { deps, signals }).then((r) => {
+    const running = runCli(['standby', '--config', cfg, '--storage', target], {
+      deps,
+      signals,
+    }).then((r) => {
       out = r.stdout;
       return r;
     });
     await until(() => signals.listening('SIGUSR1'));
     // A newer checkpoint lands while in standby; activation's final pull must fetch it.
-    expect((await runCli(['push', '--config', cfg, '--storage', storage.dir, '--pipeline', 'a'], { deps })).code).toBe(0);
+    expect(
+      (
+        await runCli(['push', '--config', cfg, '--storage', storage.dir, '--pipeline', 'a'], {
+          deps,
+        })
+      ).code,
+    ).toBe(0);
     signals.emit('SIGUSR1');
     const r = await running;
     expect(r.stderr).not.toContain('error');
@@ -383,14 +601,24 @@ describe('standby', () => {
     expect(out).toContain(`activated: storage holds ${storage.checkpoints.at(-1)!.uuid}`);
     const files = await listFiles(target);
     expect(files).toContain('activated.feldera');
-    const catalog = JSON.parse(await readFile(join(target, 'checkpoints.feldera'), 'utf8')) as { uuid: string }[];
+    const catalog = JSON.parse(await readFile(join(target, 'checkpoints.feldera'), 'utf8')) as {
+      uuid: string;
+    }[];
     expect(catalog.at(-1)!.uuid).toBe(storage.checkpoints.at(-1)!.uuid);
   });
   it('stops on SIGTERM with exit 0', async () => {
     const mem = memoryStores();
-    const cfg = await writeJson('standby2.json', { bucket: 'sb2b', endpoint: 'http://127.0.0.1:9', provider: 'Ceph', start_from_checkpoint: 'latest' });
+    const cfg = await writeJson('standby2.json', {
+      bucket: 'sb2b',
+      endpoint: 'http://127.0.0.1:9',
+      provider: 'Ceph',
+      start_from_checkpoint: 'latest',
+    });
     const signals = new FakeSignals();
-    const running = runCli(['standby', '--config', cfg, '--storage', join(tmp.path, 'sb2')], { deps: { createStore: mem.factory }, signals });
+    const running = runCli(['standby', '--config', cfg, '--storage', join(tmp.path, 'sb2')], {
+      deps: { createStore: mem.factory },
+      signals,
+    });
     await until(() => signals.listening('SIGTERM'));
     signals.emit('SIGTERM');
     const r = await running;

@@ -13,19 +13,30 @@ let storage: GeneratedStorage;
 
 function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('FELDERA_SYNC_')) env[k] = v;
+  for (const [k, v] of Object.entries(process.env))
+    if (v !== undefined && !k.startsWith('FELDERA_SYNC_')) env[k] = v;
   return { ...env, ...extra };
 }
 
 async function configFor(bucket: TestBucket, name: string): Promise<string> {
   const path = join(tmp.path, name);
   // Keys come from the environment: the file holds none.
-  await writeFile(path, JSON.stringify({ bucket: bucket.bucket, endpoint: bucket.endpoint, provider: bucket.provider, region: bucket.region }));
+  await writeFile(
+    path,
+    JSON.stringify({
+      bucket: bucket.bucket,
+      endpoint: bucket.endpoint,
+      provider: bucket.provider,
+      region: bucket.region,
+    }),
+  );
   return path;
 }
 
 async function sha256(path: string): Promise<string> {
-  return createHash('sha256').update(await readFile(path)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(path))
+    .digest('hex');
 }
 
 describe.skipIf(!ceph.available)('built binary against Ceph RGW', () => {
@@ -49,13 +60,24 @@ describe.skipIf(!ceph.available)('built binary against Ceph RGW', () => {
     const bucket = await cephServer().createBucket();
     buckets.push(bucket);
     const config = await configFor(bucket, 'e2e.json');
-    const env = baseEnv({ FELDERA_SYNC_ACCESS_KEY: bucket.accessKey, FELDERA_SYNC_SECRET_KEY: bucket.secretKey });
+    const env = baseEnv({
+      FELDERA_SYNC_ACCESS_KEY: bucket.accessKey,
+      FELDERA_SYNC_SECRET_KEY: bucket.secretKey,
+    });
     const latest = storage.checkpoints.at(-1)!;
 
-    const push = await runBin(['push', '--config', config, '--storage', storage.dir, '--pipeline', 'e2e', '--json'], env);
+    const push = await runBin(
+      ['push', '--config', config, '--storage', storage.dir, '--pipeline', 'e2e', '--json'],
+      env,
+    );
     expect(push.stderr).toBe('');
     expect(push.code).toBe(0);
-    const report = JSON.parse(push.stdout) as { checkpoint_uuid: string; bytes: number; objects: number; seconds: number };
+    const report = JSON.parse(push.stdout) as {
+      checkpoint_uuid: string;
+      bytes: number;
+      objects: number;
+      seconds: number;
+    };
     expect(report.checkpoint_uuid).toBe(latest.uuid);
     expect(report.bytes).toBeGreaterThan(latest.size / 2);
     expect(report.objects).toBeGreaterThan(0);
@@ -66,21 +88,30 @@ describe.skipIf(!ceph.available)('built binary against Ceph RGW', () => {
     expect((JSON.parse(ls.stdout) as { uuid: string }[]).map((e) => e.uuid)).toEqual([latest.uuid]);
 
     const expected = new Map<string, string>();
-    for (const f of [...latest.files.map((x) => x.path), ...latest.batches]) expected.set(f, await sha256(join(storage.dir, f)));
+    for (const f of [...latest.files.map((x) => x.path), ...latest.batches])
+      expected.set(f, await sha256(join(storage.dir, f)));
     const target = join(tmp.path, 'wiped');
     await rm(target, { recursive: true, force: true });
     const pull = await runBin(['pull', '--config', config, '--storage', target, '--json'], env);
     expect(pull.stderr).toBe('');
     expect(pull.code).toBe(0);
-    expect(JSON.parse(pull.stdout)).toMatchObject({ checkpoint_uuid: latest.uuid, source: 'bucket' });
+    expect(JSON.parse(pull.stdout)).toMatchObject({
+      checkpoint_uuid: latest.uuid,
+      source: 'bucket',
+    });
     for (const [file, hash] of expected) expect(await sha256(join(target, file)), file).toBe(hash);
-    const catalog = JSON.parse(await readFile(join(target, 'checkpoints.feldera'), 'utf8')) as { uuid: string }[];
+    const catalog = JSON.parse(await readFile(join(target, 'checkpoints.feldera'), 'utf8')) as {
+      uuid: string;
+    }[];
     expect(catalog.map((e) => e.uuid)).toEqual([latest.uuid]);
 
     const verify = await runBin(['verify', '--config', config], env);
     expect(verify.code).toBe(0);
 
-    const wrong = await runBin(['checkpoints', 'ls', '--remote', '--config', config], { ...env, FELDERA_SYNC_SECRET_KEY: 'wrong-secret-0000000000000000' });
+    const wrong = await runBin(['checkpoints', 'ls', '--remote', '--config', config], {
+      ...env,
+      FELDERA_SYNC_SECRET_KEY: 'wrong-secret-0000000000000000',
+    });
     expect(wrong.code).toBe(4);
     expect(wrong.stderr).toContain('[ERR_STORE_AUTH]');
     expect(wrong.stderr).not.toContain('wrong-secret-0000000000000000');
@@ -90,8 +121,24 @@ describe.skipIf(!ceph.available)('built binary against Ceph RGW', () => {
     const bucket = await cephServer().createBucket();
     buckets.push(bucket);
     const config = await configFor(bucket, 'tty.json');
-    const env = baseEnv({ FELDERA_SYNC_ACCESS_KEY: bucket.accessKey, FELDERA_SYNC_SECRET_KEY: bucket.secretKey, COLUMNS: '120' });
-    const command = [process.execPath, BIN, 'push', '--config', config, '--storage', storage.dir, '--pipeline', 'tty'].map(shellQuote).join(' ');
+    const env = baseEnv({
+      FELDERA_SYNC_ACCESS_KEY: bucket.accessKey,
+      FELDERA_SYNC_SECRET_KEY: bucket.secretKey,
+      COLUMNS: '120',
+    });
+    const command = [
+      process.execPath,
+      BIN,
+      'push',
+      '--config',
+      config,
+      '--storage',
+      storage.dir,
+      '--pipeline',
+      'tty',
+    ]
+      .map(shellQuote)
+      .join(' ');
     const result = await run('script', ['-qfec', `stty cols 120; ${command}`, '/dev/null'], env);
     expect(result.code, result.stdout).toBe(0);
     const screen = renderScreen(result.stdout).filter((line) => line.trim() !== '');

@@ -24,12 +24,19 @@ const noSleep = (): Promise<void> => Promise.resolve();
 
 describe('remote', () => {
   it('sync posts to the default URL and prints the answer', async () => {
-    const server = fakeFetch(() => ({ status: 202, body: { checkpoint_uuid: U1, incarnation_uuid: INC1 } }));
+    const server = fakeFetch(() => ({
+      status: 202,
+      body: { checkpoint_uuid: U1, incarnation_uuid: INC1 },
+    }));
     const r = await runCli(['remote', 'sync', 'orders'], { fetch: server.fetch });
     expect(r.code).toBe(0);
-    expect(server.calls).toEqual([expect.objectContaining({ method: 'POST', url: `${P}/checkpoint/sync` })]);
+    expect(server.calls).toEqual([
+      expect.objectContaining({ method: 'POST', url: `${P}/checkpoint/sync` }),
+    ]);
     expect(r.stdout).toBe(`sync of ${U1} requested (incarnation ${INC1})\n`);
-    const json = await runCli(['remote', 'sync', 'orders', '--json', '--url', 'http://h:1/'], { fetch: server.fetch });
+    const json = await runCli(['remote', 'sync', 'orders', '--json', '--url', 'http://h:1/'], {
+      fetch: server.fetch,
+    });
     expect(JSON.parse(json.stdout)).toEqual({ checkpoint_uuid: U1, incarnation_uuid: INC1 });
     expect(server.calls[1]!.url).toBe('http://h:1/v0/pipelines/orders/checkpoint/sync');
   });
@@ -46,16 +53,49 @@ describe('remote', () => {
       }
       statusCalls++;
       if (call.url.includes(INC1)) {
-        if (statusCalls === 1) return { status: 200, body: { success: null, failure: null, periodic: null, progress: { uuid: U1, bytes_done: 512, bytes_total: 1024, objects_done: 1, objects_total: 2, speed_bytes_per_sec: 1 } } };
-        return { status: 400, body: { message: 'restarted', error_code: 'IncarnationUuidMismatch', details: { requested: INC1, expected: INC2 } } };
+        if (statusCalls === 1)
+          return {
+            status: 200,
+            body: {
+              success: null,
+              failure: null,
+              periodic: null,
+              progress: {
+                uuid: U1,
+                bytes_done: 512,
+                bytes_total: 1024,
+                objects_done: 1,
+                objects_total: 2,
+                speed_bytes_per_sec: 1,
+              },
+            },
+          };
+        return {
+          status: 400,
+          body: {
+            message: 'restarted',
+            error_code: 'IncarnationUuidMismatch',
+            details: { requested: INC1, expected: INC2 },
+          },
+        };
       }
       if (statusCalls === 3) return new TypeError('fetch failed');
       return { status: 200, body: { success: U2, failure: null, periodic: null } };
     });
-    const r = await runCli(['remote', 'sync', 'orders', '--wait', '--url', 'http://srv:9', '--json'], { fetch: server.fetch, sleep: noSleep, env: { FELDERA_SYNC_URL: 'http://ignored' } });
+    const r = await runCli(
+      ['remote', 'sync', 'orders', '--wait', '--url', 'http://srv:9', '--json'],
+      { fetch: server.fetch, sleep: noSleep, env: { FELDERA_SYNC_URL: 'http://ignored' } },
+    );
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout)).toEqual({ checkpoint_uuid: U2, incarnation_uuid: INC2, reissued: 1, success: true });
-    expect(r.stderr).toContain(`server restarted (incarnation ${INC1} is now ${INC2}): re-issuing the sync`);
+    expect(JSON.parse(r.stdout)).toEqual({
+      checkpoint_uuid: U2,
+      incarnation_uuid: INC2,
+      reissued: 1,
+      success: true,
+    });
+    expect(r.stderr).toContain(
+      `server restarted (incarnation ${INC1} is now ${INC2}): re-issuing the sync`,
+    );
     expect(r.stderr).toContain('waiting for the server: cannot reach');
     expect(server.calls.map((c) => `${c.method} ${c.url}`)).toEqual([
       'POST http://srv:9/v0/pipelines/orders/checkpoint/sync',
@@ -71,16 +111,28 @@ describe('remote', () => {
     const failed = fakeFetch((call) =>
       call.method === 'POST'
         ? { status: 202, body: { checkpoint_uuid: U1, incarnation_uuid: INC1 } }
-        : { status: 200, body: { success: null, failure: { uuid: U1, error: 'SignatureDoesNotMatch' }, periodic: null } },
+        : {
+            status: 200,
+            body: {
+              success: null,
+              failure: { uuid: U1, error: 'SignatureDoesNotMatch' },
+              periodic: null,
+            },
+          },
     );
-    const r = await runCli(['remote', 'sync', 'orders', '--wait'], { fetch: failed.fetch, sleep: noSleep });
+    const r = await runCli(['remote', 'sync', 'orders', '--wait'], {
+      fetch: failed.fetch,
+      sleep: noSleep,
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('failed to sync checkpoint');
     expect(r.stderr).toContain('SignatureDoesNotMatch');
 
     let now = 0;
     const pending = fakeFetch((call) =>
-      call.method === 'POST' ? { status: 202, body: { checkpoint_uuid: U1, incarnation_uuid: INC1 } } : { status: 200, body: { success: null, failure: null, periodic: null } },
+      call.method === 'POST'
+        ? { status: 202, body: { checkpoint_uuid: U1, incarnation_uuid: INC1 } }
+        : { status: 200, body: { success: null, failure: null, periodic: null } },
     );
     const slow = await runCli(['remote', 'sync', 'orders', '--wait', '--timeout', '5'], {
       fetch: pending.fetch,
@@ -95,16 +147,42 @@ describe('remote', () => {
     const keyFile = join(tmp.path, 'key');
     await writeFile(keyFile, 'super-secret-api-key-0123456789\n');
     const answers: Record<string, { status: number; body: unknown }> = {
-      unknown: { status: 404, body: { message: 'unknown pipeline super-secret-api-key-0123456789', error_code: 'UnknownPipelineName', details: { code: 'ERR_SERVER_UNKNOWN_PIPELINE' } } },
-      auth: { status: 401, body: { message: 'missing or wrong API key', error_code: 'Unauthorized', details: null } },
-      conflict: { status: 400, body: { message: 'not in standby', error_code: 'InvalidTransition', details: null } },
-      store: { status: 502, body: { message: 'SignatureDoesNotMatch', error_code: 'ObjectStoreAuth', details: { code: 'ERR_STORE_AUTH' } } },
-      nocp: { status: 400, body: { message: 'no checkpoint', error_code: 'NoCheckpointToSync', details: {} } },
+      unknown: {
+        status: 404,
+        body: {
+          message: 'unknown pipeline super-secret-api-key-0123456789',
+          error_code: 'UnknownPipelineName',
+          details: { code: 'ERR_SERVER_UNKNOWN_PIPELINE' },
+        },
+      },
+      auth: {
+        status: 401,
+        body: { message: 'missing or wrong API key', error_code: 'Unauthorized', details: null },
+      },
+      conflict: {
+        status: 400,
+        body: { message: 'not in standby', error_code: 'InvalidTransition', details: null },
+      },
+      store: {
+        status: 502,
+        body: {
+          message: 'SignatureDoesNotMatch',
+          error_code: 'ObjectStoreAuth',
+          details: { code: 'ERR_STORE_AUTH' },
+        },
+      },
+      nocp: {
+        status: 400,
+        body: { message: 'no checkpoint', error_code: 'NoCheckpointToSync', details: {} },
+      },
       html: { status: 500, body: 'oops' },
     };
     const server = fakeFetch((call) => answers[call.url.split('/')[5]!]!);
     const expectCode = async (name: string, args: string[], code: number): Promise<string> => {
-      const r = await runCli(['remote', ...args.map((a) => a.replace('$', name)), '--api-key-file', keyFile], { fetch: server.fetch, cwd: tmp.path });
+      const r = await runCli(
+        ['remote', ...args.map((a) => a.replace('$', name)), '--api-key-file', keyFile],
+        { fetch: server.fetch, cwd: tmp.path },
+      );
       expect(r.code, `${name}: ${r.stderr}`).toBe(code);
       expect(r.stdout + r.stderr).not.toContain('super-secret-api-key-0123456789');
       return r.stderr;
@@ -117,7 +195,10 @@ describe('remote', () => {
     await expectCode('html', ['status', '$'], 1);
     expect(server.calls[0]!.headers.authorization).toBe('Bearer super-secret-api-key-0123456789');
 
-    const down = fakeFetch(() => new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:8080') }));
+    const down = fakeFetch(
+      () =>
+        new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:8080') }),
+    );
     const r = await runCli(['remote', 'status', 'orders'], { fetch: down.fetch });
     expect(r.code).toBe(7);
     expect(r.stderr).toContain('ECONNREFUSED');
@@ -127,21 +208,35 @@ describe('remote', () => {
   it('sync-status, status and activate --wait print what the server says', async () => {
     let polls = 0;
     const server = fakeFetch((call) => {
-      if (call.url.endsWith('/activate')) return { status: 202, body: { runtime_status: 'Standby' } };
+      if (call.url.endsWith('/activate'))
+        return { status: 202, body: { runtime_status: 'Standby' } };
       if (call.url.endsWith('/status')) {
         polls++;
-        return { status: 200, body: { name: 'orders', runtime_status: polls < 3 ? 'Standby' : 'Running', incarnation_uuid: INC1, standby: null } };
+        return {
+          status: 200,
+          body: {
+            name: 'orders',
+            runtime_status: polls < 3 ? 'Standby' : 'Running',
+            incarnation_uuid: INC1,
+            standby: null,
+          },
+        };
       }
       return { status: 200, body: { success: U1, failure: null, periodic: U2, progress: null } };
     });
-    const status = await runCli(['remote', 'sync-status', 'orders', '--incarnation', INC1], { fetch: server.fetch });
+    const status = await runCli(['remote', 'sync-status', 'orders', '--incarnation', INC1], {
+      fetch: server.fetch,
+    });
     expect(status.stdout).toContain(`last manual sync:   ${U1}`);
     expect(status.stdout).toContain(`last periodic sync: ${U2}`);
     expect(server.calls[0]!.url).toBe(`${P}/checkpoint/sync_status?incarnation_uuid=${INC1}`);
     const st = await runCli(['remote', 'status', 'orders'], { fetch: server.fetch });
     expect(st.stdout).toContain('runtime_status: Standby');
     expect(st.stdout).toContain(`incarnation_uuid: ${INC1}`);
-    const act = await runCli(['remote', 'activate', 'orders', '--wait', '--json'], { fetch: server.fetch, sleep: noSleep });
+    const act = await runCli(['remote', 'activate', 'orders', '--wait', '--json'], {
+      fetch: server.fetch,
+      sleep: noSleep,
+    });
     expect(act.code).toBe(0);
     expect(JSON.parse(act.stdout)).toMatchObject({ runtime_status: 'Running' });
   });

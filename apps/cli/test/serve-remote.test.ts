@@ -14,8 +14,26 @@ afterAll(async () => {
 describe('serve + remote against the real server app', () => {
   it('serves the demo pipeline; remote status, sync --wait and sync-status talk to it', async () => {
     const signals = new FakeSignals();
-    const serve = startCli(['serve', '--port', '0', '--embedded-s3', '--demo', '--data-dir', tmp.path, '--log-level', 'warn'], { signals, cwd: tmp.path });
-    await until(() => /listening on (http:\S+)/.test(serve.output().stderr) || serve.output().stderr.includes('error'), 60_000);
+    const serve = startCli(
+      [
+        'serve',
+        '--port',
+        '0',
+        '--embedded-s3',
+        '--demo',
+        '--data-dir',
+        tmp.path,
+        '--log-level',
+        'warn',
+      ],
+      { signals, cwd: tmp.path },
+    );
+    await until(
+      () =>
+        /listening on (http:\S+)/.test(serve.output().stderr) ||
+        serve.output().stderr.includes('error'),
+      60_000,
+    );
     const url = /listening on (http:\S+)/.exec(serve.output().stderr)?.[1];
     expect(url, serve.output().stderr).toBeDefined();
     try {
@@ -31,14 +49,38 @@ describe('serve + remote against the real server app', () => {
 
       const checkpoint = await fetch(`${url}/v0/pipelines/demo/checkpoint`, { method: 'POST' });
       expect(checkpoint.status).toBe(200);
-      const sync = await runCli(['remote', 'sync', 'demo', '--url', url!, '--wait', '--interval', '0.1', '--json']);
+      const sync = await runCli([
+        'remote',
+        'sync',
+        'demo',
+        '--url',
+        url!,
+        '--wait',
+        '--interval',
+        '0.1',
+        '--json',
+      ]);
       expect(sync.code, sync.stderr).toBe(0);
-      const synced = JSON.parse(sync.stdout) as { checkpoint_uuid: string; incarnation_uuid: string };
+      const synced = JSON.parse(sync.stdout) as {
+        checkpoint_uuid: string;
+        incarnation_uuid: string;
+      };
       expect(synced.incarnation_uuid).toBe(body.incarnation_uuid);
 
       const syncStatus = await runCli(['remote', 'sync-status', 'demo', '--url', url!, '--json']);
-      expect(JSON.parse(syncStatus.stdout)).toMatchObject({ success: synced.checkpoint_uuid, failure: null });
-      const stale = await runCli(['remote', 'sync-status', 'demo', '--url', url!, '--incarnation', '00000000-0000-4000-8000-000000000000']);
+      expect(JSON.parse(syncStatus.stdout)).toMatchObject({
+        success: synced.checkpoint_uuid,
+        failure: null,
+      });
+      const stale = await runCli([
+        'remote',
+        'sync-status',
+        'demo',
+        '--url',
+        url!,
+        '--incarnation',
+        '00000000-0000-4000-8000-000000000000',
+      ]);
       expect(stale.code).toBe(8);
       expect(stale.stderr).toContain('IncarnationUuidMismatch');
       const unknown = await runCli(['remote', 'status', 'nope', '--url', url!]);

@@ -9,16 +9,28 @@ export const API_ERRORS = {
   UnknownTable: { status: 404, codes: ['ERR_ENGINE_UNKNOWN_TABLE'] },
   InvalidRuntimeConfig: { status: 400, codes: ['ERR_CONFIG_INVALID'] },
   InvalidRequest: { status: 400, codes: ['ERR_SERVER_INVALID_REQUEST'] },
-  InvalidTransition: { status: 400, codes: ['ERR_SERVER_INVALID_TRANSITION', 'ERR_STANDBY_INVALID_TRANSITION'] },
+  InvalidTransition: {
+    status: 400,
+    codes: ['ERR_SERVER_INVALID_TRANSITION', 'ERR_STANDBY_INVALID_TRANSITION'],
+  },
   IncarnationUuidMismatch: { status: 400, codes: ['ERR_SERVER_INCARNATION_MISMATCH'] },
   PipelineNotRunning: { status: 400, codes: ['ERR_SERVER_NOT_RUNNING'] },
   PipelineNotStopped: { status: 400, codes: ['ERR_SERVER_NOT_STOPPED'] },
-  NoCheckpointToSync: { status: 400, codes: ['ERR_SERVER_NO_CHECKPOINT', 'ERR_SYNC_CHECKPOINT_NOT_FOUND'] },
+  NoCheckpointToSync: {
+    status: 400,
+    codes: ['ERR_SERVER_NO_CHECKPOINT', 'ERR_SYNC_CHECKPOINT_NOT_FOUND'],
+  },
   SyncNotConfigured: { status: 400, codes: ['ERR_SERVER_SYNC_NOT_CONFIGURED'] },
   CheckpointNotFound: { status: 404, codes: ['ERR_SYNC_NO_CHECKPOINT'] },
-  BucketOwnedByAnotherPipeline: { status: 409, codes: ['ERR_SYNC_OWNER_MISMATCH', 'ERR_SYNC_OWNER_CHANGED'] },
+  BucketOwnedByAnotherPipeline: {
+    status: 409,
+    codes: ['ERR_SYNC_OWNER_MISMATCH', 'ERR_SYNC_OWNER_CHANGED'],
+  },
   ObjectStoreAuth: { status: 502, codes: ['ERR_STORE_AUTH'] },
-  ObjectStoreUnavailable: { status: 502, codes: ['ERR_STORE_NETWORK', 'ERR_STORE_TIMEOUT', 'ERR_STORE_BUCKET_NOT_FOUND'] },
+  ObjectStoreUnavailable: {
+    status: 502,
+    codes: ['ERR_STORE_NETWORK', 'ERR_STORE_TIMEOUT', 'ERR_STORE_BUCKET_NOT_FOUND'],
+  },
   IntegrityError: { status: 502, codes: ['ERR_SYNC_INTEGRITY'] },
   Unauthorized: { status: 401, codes: ['ERR_SERVER_UNAUTHORIZED'] },
   PayloadTooLarge: { status: 413, codes: ['ERR_SERVER_PAYLOAD_TOO_LARGE'] },
@@ -32,7 +44,10 @@ export const API_ERRORS = {
 export type ApiErrorCode = keyof typeof API_ERRORS;
 
 const byInternalCode = new Map<string, ApiErrorCode>();
-for (const [apiCode, entry] of Object.entries(API_ERRORS) as [ApiErrorCode, (typeof API_ERRORS)[ApiErrorCode]][]) {
+for (const [apiCode, entry] of Object.entries(API_ERRORS) as [
+  ApiErrorCode,
+  (typeof API_ERRORS)[ApiErrorCode],
+][]) {
   for (const code of entry.codes) byInternalCode.set(code, apiCode);
 }
 

@@ -51,7 +51,9 @@ function digest(value: string): Buffer {
 }
 
 /** Builds the fastify app with every route; `main` listens, tests `inject()`. */
-export async function buildApp(options: AppOptions): Promise<FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>> {
+export async function buildApp(
+  options: AppOptions,
+): Promise<FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger>> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 64 * 1024 * 1024,
@@ -84,7 +86,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance<Raw
       const match = /^Bearer (.+)$/.exec(header);
       // Compare digests so the comparison is constant-time whatever the length.
       if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
-        return done(apiError('Unauthorized', 'missing or wrong API key', { hint: 'send Authorization: Bearer <key>' }));
+        return done(
+          apiError('Unauthorized', 'missing or wrong API key', {
+            hint: 'send Authorization: Bearer <key>',
+          }),
+        );
       }
       done();
     });
@@ -93,29 +99,58 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance<Raw
   app.setErrorHandler((err, req, reply) => {
     let status: number;
     let body;
-    const fastifyErr = err as { validation?: unknown; statusCode?: number; code?: string; message?: string };
+    const fastifyErr = err as {
+      validation?: unknown;
+      statusCode?: number;
+      code?: string;
+      message?: string;
+    };
     if (fastifyErr.validation) {
       status = 400;
-      body = { message: `invalid request: ${fastifyErr.message ?? ''}`, error_code: 'InvalidRequest', details: { validation: fastifyErr.validation } };
+      body = {
+        message: `invalid request: ${fastifyErr.message ?? ''}`,
+        error_code: 'InvalidRequest',
+        details: { validation: fastifyErr.validation },
+      };
     } else if (fastifyErr.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       status = 413;
       body = { message: 'request body is too large', error_code: 'PayloadTooLarge', details: null };
-    } else if (fastifyErr.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fastifyErr.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (fastifyErr.statusCode === 400 && typeof fastifyErr.code === 'string' && fastifyErr.code.startsWith('FST_'))) {
+    } else if (
+      fastifyErr.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
+      fastifyErr.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      (fastifyErr.statusCode === 400 &&
+        typeof fastifyErr.code === 'string' &&
+        fastifyErr.code.startsWith('FST_'))
+    ) {
       status = 400;
-      body = { message: fastifyErr.message ?? 'bad request', error_code: 'InvalidRequest', details: null };
+      body = {
+        message: fastifyErr.message ?? 'bad request',
+        error_code: 'InvalidRequest',
+        details: null,
+      };
     } else {
       ({ status, body } = toApiError(err));
-      if (status >= 500) req.log.error({ err: { message: (err as Error).message, code: (err as { code?: unknown }).code } }, 'request failed');
+      if (status >= 500)
+        req.log.error(
+          { err: { message: (err as Error).message, code: (err as { code?: unknown }).code } },
+          'request failed',
+        );
     }
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}`, error_code: 'NotFound', details: null });
+    void reply.status(404).send({
+      message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}`,
+      error_code: 'NotFound',
+      details: null,
+    });
   });
 
   app.get('/healthz', { schema: { hide: true } }, () => ({ status: 'ok' }));
   app.get('/metrics', { schema: { hide: true } }, (_req, reply) => {
-    void reply.type('text/plain; version=0.0.4').send(svc.metrics() + (options.extraMetrics?.() ?? ''));
+    void reply
+      .type('text/plain; version=0.0.4')
+      .send(svc.metrics() + (options.extraMetrics?.() ?? ''));
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
@@ -123,13 +158,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance<Raw
   type NameRoute = { Params: { name: string } };
 
   app.get('/v0/pipelines', { schema: { summary: 'List pipelines' } }, () => svc.list());
-  app.get<NameRoute>(P, { schema: { summary: 'Get a pipeline (secrets redacted)', params: nameParam, response: { 404: errorBody } } }, (req) => svc.get(req.params.name));
-  app.put<{ Params: { name: string }; Body: { runtime_config: unknown } }>(P,
+  app.get<NameRoute>(
+    P,
+    {
+      schema: {
+        summary: 'Get a pipeline (secrets redacted)',
+        params: nameParam,
+        response: { 404: errorBody },
+      },
+    },
+    (req) => svc.get(req.params.name),
+  );
+  app.put<{ Params: { name: string }; Body: { runtime_config: unknown } }>(
+    P,
     {
       schema: {
         summary: 'Create or replace a pipeline',
         params: nameParam,
-        body: { type: 'object', required: ['runtime_config'], properties: { runtime_config: { type: 'object', additionalProperties: true }, name: { type: 'string' } } },
+        body: {
+          type: 'object',
+          required: ['runtime_config'],
+          properties: {
+            runtime_config: { type: 'object', additionalProperties: true },
+            name: { type: 'string' },
+          },
+        },
         response: { 400: errorBody },
       },
     },
@@ -138,45 +191,83 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance<Raw
       return reply.status(created ? 201 : 200).send(descriptor);
     },
   );
-  app.patch<{ Params: { name: string }; Body: { name?: string; runtime_config?: unknown } }>(P,
+  app.patch<{ Params: { name: string }; Body: { name?: string; runtime_config?: unknown } }>(
+    P,
     {
       schema: {
         summary: 'Rename a pipeline or change its runtime config',
         params: nameParam,
-        body: { type: 'object', properties: { name: { type: 'string', pattern: PIPELINE_NAME_PATTERN.source }, runtime_config: { type: 'object', additionalProperties: true } }, additionalProperties: false },
+        body: {
+          type: 'object',
+          properties: {
+            name: { type: 'string', pattern: PIPELINE_NAME_PATTERN.source },
+            runtime_config: { type: 'object', additionalProperties: true },
+          },
+          additionalProperties: false,
+        },
       },
     },
     (req) => svc.patch(req.params.name, req.body),
   );
-  app.delete<NameRoute>(P, { schema: { summary: 'Delete a stopped pipeline', params: nameParam } }, async (req, reply) => {
-    await svc.delete(req.params.name);
-    return reply.status(200).send({});
-  });
+  app.delete<NameRoute>(
+    P,
+    { schema: { summary: 'Delete a stopped pipeline', params: nameParam } },
+    async (req, reply) => {
+      await svc.delete(req.params.name);
+      return reply.status(200).send({});
+    },
+  );
 
-  app.post<{ Params: { name: string }; Querystring: { initial?: InitialMode } }>(`${P}/start`,
+  app.post<{ Params: { name: string }; Querystring: { initial?: InitialMode } }>(
+    `${P}/start`,
     {
       schema: {
         summary: 'Start a pipeline',
         params: nameParam,
-        querystring: { type: 'object', properties: { initial: { type: 'string', enum: ['running', 'paused', 'standby'] } }, additionalProperties: false },
+        querystring: {
+          type: 'object',
+          properties: { initial: { type: 'string', enum: ['running', 'paused', 'standby'] } },
+          additionalProperties: false,
+        },
       },
     },
     async (req, reply) =>
       reply.status(202).send(await svc.start(req.params.name, req.query.initial ?? 'running')),
   );
-  app.post<NameRoute>(`${P}/stop`, { schema: { summary: 'Stop a pipeline', params: nameParam } }, async (req, reply) =>
-    reply.status(202).send(await svc.stop(req.params.name)),
+  app.post<NameRoute>(
+    `${P}/stop`,
+    { schema: { summary: 'Stop a pipeline', params: nameParam } },
+    async (req, reply) => reply.status(202).send(await svc.stop(req.params.name)),
   );
-  app.post<NameRoute>(`${P}/clear`, { schema: { summary: "Delete a stopped pipeline's local storage", params: nameParam } }, async (req, reply) => {
-    await svc.clear(req.params.name);
-    return reply.status(202).send({});
-  });
-  app.post<NameRoute>(`${P}/activate`, { schema: { summary: 'Leave standby and run from the newest pulled checkpoint', params: nameParam } }, async (req, reply) =>
-    reply.status(202).send(await svc.activate(req.params.name)),
+  app.post<NameRoute>(
+    `${P}/clear`,
+    { schema: { summary: "Delete a stopped pipeline's local storage", params: nameParam } },
+    async (req, reply) => {
+      await svc.clear(req.params.name);
+      return reply.status(202).send({});
+    },
   );
-  app.get<NameRoute>(`${P}/status`, { schema: { summary: 'Runtime status', params: nameParam } }, (req) => svc.status(req.params.name));
+  app.post<NameRoute>(
+    `${P}/activate`,
+    {
+      schema: {
+        summary: 'Leave standby and run from the newest pulled checkpoint',
+        params: nameParam,
+      },
+    },
+    async (req, reply) => reply.status(202).send(await svc.activate(req.params.name)),
+  );
+  app.get<NameRoute>(
+    `${P}/status`,
+    { schema: { summary: 'Runtime status', params: nameParam } },
+    (req) => svc.status(req.params.name),
+  );
 
-  app.post<{ Params: { name: string; table: string }; Querystring: { update_format?: string; array?: boolean } }>(`${P}/ingress/:table`,
+  app.post<{
+    Params: { name: string; table: string };
+    Querystring: { update_format?: string; array?: boolean };
+  }>(
+    `${P}/ingress/:table`,
     {
       schema: {
         summary: 'Insert or delete rows (Feldera insert_delete format)',
@@ -192,32 +283,76 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance<Raw
       },
     },
     async (req) =>
-      svc.ingress(req.params.name, req.params.table, parseIngressBody(req.body, req.query.update_format ?? 'insert_delete')),
+      svc.ingress(
+        req.params.name,
+        req.params.table,
+        parseIngressBody(req.body, req.query.update_format ?? 'insert_delete'),
+      ),
   );
-  app.get<{ Params: { name: string; table: string } }>(`${P}/tables/:table`, { schema: { summary: "A table's rows in a stable order and its content hash", params: tableParams } }, (req) =>
-    svc.readTable(req.params.name, req.params.table),
+  app.get<{ Params: { name: string; table: string } }>(
+    `${P}/tables/:table`,
+    {
+      schema: {
+        summary: "A table's rows in a stable order and its content hash",
+        params: tableParams,
+      },
+    },
+    (req) => svc.readTable(req.params.name, req.params.table),
   );
 
-  app.post<NameRoute>(`${P}/checkpoint`, { schema: { summary: 'Take a checkpoint', params: nameParam } }, async (req) => {
-    const { checkpoint_sequence_number, incarnation_uuid } = await svc.checkpoint(req.params.name);
-    return { checkpoint_sequence_number, incarnation_uuid };
-  });
-  app.get<{ Params: { name: string }; Querystring: { incarnation_uuid?: string } }>(`${P}/checkpoint_status`,
-    { schema: { summary: 'Last checkpoint success and failure', params: nameParam, querystring: incarnationQuery } },
+  app.post<NameRoute>(
+    `${P}/checkpoint`,
+    { schema: { summary: 'Take a checkpoint', params: nameParam } },
+    async (req) => {
+      const { checkpoint_sequence_number, incarnation_uuid } = await svc.checkpoint(
+        req.params.name,
+      );
+      return { checkpoint_sequence_number, incarnation_uuid };
+    },
+  );
+  app.get<{ Params: { name: string }; Querystring: { incarnation_uuid?: string } }>(
+    `${P}/checkpoint_status`,
+    {
+      schema: {
+        summary: 'Last checkpoint success and failure',
+        params: nameParam,
+        querystring: incarnationQuery,
+      },
+    },
     (req) => svc.checkpointStatus(req.params.name, req.query.incarnation_uuid),
   );
-  app.post<NameRoute>(`${P}/checkpoint/sync`, { schema: { summary: 'Push the newest local checkpoint to the object store', params: nameParam } }, async (req, reply) =>
-    reply.status(202).send(await svc.sync(req.params.name)),
+  app.post<NameRoute>(
+    `${P}/checkpoint/sync`,
+    {
+      schema: {
+        summary: 'Push the newest local checkpoint to the object store',
+        params: nameParam,
+      },
+    },
+    async (req, reply) => reply.status(202).send(await svc.sync(req.params.name)),
   );
-  app.get<{ Params: { name: string }; Querystring: { incarnation_uuid?: string } }>(`${P}/checkpoint/sync_status`,
-    { schema: { summary: 'Last manual and periodic sync results, and the running sync', params: nameParam, querystring: incarnationQuery } },
+  app.get<{ Params: { name: string }; Querystring: { incarnation_uuid?: string } }>(
+    `${P}/checkpoint/sync_status`,
+    {
+      schema: {
+        summary: 'Last manual and periodic sync results, and the running sync',
+        params: nameParam,
+        querystring: incarnationQuery,
+      },
+    },
     (req) => svc.syncStatus(req.params.name, req.query.incarnation_uuid),
   );
-  app.get<NameRoute>(`${P}/checkpoints`, { schema: { summary: 'The local checkpoint catalog', params: nameParam } }, async (req, reply) =>
-    reply.type('application/json').send(await svc.localCheckpoints(req.params.name)),
+  app.get<NameRoute>(
+    `${P}/checkpoints`,
+    { schema: { summary: 'The local checkpoint catalog', params: nameParam } },
+    async (req, reply) =>
+      reply.type('application/json').send(await svc.localCheckpoints(req.params.name)),
   );
-  app.get<NameRoute>(`${P}/checkpoints/remote`, { schema: { summary: 'The remote checkpoint catalog', params: nameParam } }, async (req, reply) =>
-    reply.type('application/json').send(await svc.remoteCheckpoints(req.params.name)),
+  app.get<NameRoute>(
+    `${P}/checkpoints/remote`,
+    { schema: { summary: 'The remote checkpoint catalog', params: nameParam } },
+    async (req, reply) =>
+      reply.type('application/json').send(await svc.remoteCheckpoints(req.params.name)),
   );
 
   return app;
@@ -247,16 +382,24 @@ export function parseIngressBody(body: unknown, updateFormat: string): IngressCh
   } else if (body !== null && typeof body === 'object') {
     items = [body];
   } else {
-    throw apiError('InvalidRequest', 'the body must be a JSON array of changes, one change, or newline-delimited JSON');
+    throw apiError(
+      'InvalidRequest',
+      'the body must be a JSON array of changes, one change, or newline-delimited JSON',
+    );
   }
   return items.map((item, i): IngressChange => {
     if (updateFormat === 'raw') return { insert: item };
     if (item !== null && typeof item === 'object' && !Array.isArray(item)) {
       const keys = Object.keys(item);
-      if (keys.length === 1 && keys[0] === 'insert') return { insert: (item as { insert: unknown }).insert };
-      if (keys.length === 1 && keys[0] === 'delete') return { delete: (item as { delete: unknown }).delete };
+      if (keys.length === 1 && keys[0] === 'insert')
+        return { insert: (item as { insert: unknown }).insert };
+      if (keys.length === 1 && keys[0] === 'delete')
+        return { delete: (item as { delete: unknown }).delete };
       if (keys.includes('insert') || keys.includes('delete')) {
-        throw apiError('InvalidRequest', `change ${i} must have exactly one of "insert" or "delete"`);
+        throw apiError(
+          'InvalidRequest',
+          `change ${i} must have exactly one of "insert" or "delete"`,
+        );
       }
     }
     // A bare object is an insert (Feldera's raw format).

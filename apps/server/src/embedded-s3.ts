@@ -25,7 +25,11 @@ export interface EmbeddedS3 {
  * ignores conditional PUT headers, and its delimiter listing is incomplete (the rclone adapter
  * always lists with `--fast-list`, which avoids that).
  */
-export async function startEmbeddedS3(options: { directory: string; port?: number; bucket?: string }): Promise<EmbeddedS3> {
+export async function startEmbeddedS3(options: {
+  directory: string;
+  port?: number;
+  bucket?: string;
+}): Promise<EmbeddedS3> {
   await mkdir(options.directory, { recursive: true, mode: 0o700 });
   const bucket = options.bucket ?? 'feldera-sync';
   const server = new S3rver({

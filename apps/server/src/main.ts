@@ -9,7 +9,10 @@ async function main(): Promise<void> {
     options: {
       host: { type: 'string', default: process.env.FELDERA_SYNC_HOST ?? '127.0.0.1' },
       port: { type: 'string', default: process.env.FELDERA_SYNC_PORT ?? '8080' },
-      'data-dir': { type: 'string', default: process.env.FELDERA_SYNC_DATA_DIR ?? '.feldera-sync-data' },
+      'data-dir': {
+        type: 'string',
+        default: process.env.FELDERA_SYNC_DATA_DIR ?? '.feldera-sync-data',
+      },
       'api-key-file': { type: 'string' },
       'embedded-s3': { type: 'boolean', default: false },
       'embedded-s3-port': { type: 'string' },
@@ -24,7 +27,8 @@ async function main(): Promise<void> {
     dataDir: values['data-dir'],
     apiKeyFile: values['api-key-file'],
     embeddedS3: values['embedded-s3'],
-    embeddedS3Port: values['embedded-s3-port'] === undefined ? undefined : Number(values['embedded-s3-port']),
+    embeddedS3Port:
+      values['embedded-s3-port'] === undefined ? undefined : Number(values['embedded-s3-port']),
     demo: values.demo,
     shutdownGraceMs: Number(values['shutdown-grace-ms']),
     logLevel: values['log-level'],
@@ -48,7 +52,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  const message = isSyncError(err) ? err.describe() : err instanceof Error ? err.message : String(err);
+  const message = isSyncError(err)
+    ? err.describe()
+    : err instanceof Error
+      ? err.message
+      : String(err);
   process.stderr.write(`feldera-sync server: ${message}\n`);
   process.exit(1);
 });

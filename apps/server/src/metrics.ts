@@ -38,7 +38,8 @@ export class MetricsRegistry {
   /** Removes every series of every family carrying `label=value` (a deleted pipeline, say). */
   drop(label: string, value: string): void {
     for (const family of this.families.values()) {
-      for (const [key, series] of family.values) if (series.labels[label] === value) family.values.delete(key);
+      for (const [key, series] of family.values)
+        if (series.labels[label] === value) family.values.delete(key);
     }
   }
 
@@ -50,7 +51,9 @@ export class MetricsRegistry {
         const rendered = Object.entries(labels)
           .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
           .join(',');
-        lines.push(`${name}${rendered ? `{${rendered}}` : ''} ${Number.isFinite(value) ? value : 0}`);
+        lines.push(
+          `${name}${rendered ? `{${rendered}}` : ''} ${Number.isFinite(value) ? value : 0}`,
+        );
       }
     }
     return lines.join('\n') + '\n';

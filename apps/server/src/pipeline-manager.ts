@@ -40,16 +40,44 @@ export class PipelineManager implements PipelineService {
 
   constructor(private readonly options: PipelineManagerOptions) {
     const m = this.metricsRegistry;
-    m.declare('feldera_sync_push_total', 'counter', 'Checkpoint pushes to the object store, by result');
+    m.declare(
+      'feldera_sync_push_total',
+      'counter',
+      'Checkpoint pushes to the object store, by result',
+    );
     m.declare('feldera_sync_push_bytes_total', 'counter', 'Bytes uploaded by checkpoint pushes');
-    m.declare('feldera_sync_push_seconds_total', 'counter', 'Seconds spent in successful checkpoint pushes');
-    m.declare('feldera_sync_pull_total', 'counter', 'Checkpoint pulls and restores from the object store, by result');
+    m.declare(
+      'feldera_sync_push_seconds_total',
+      'counter',
+      'Seconds spent in successful checkpoint pushes',
+    );
+    m.declare(
+      'feldera_sync_pull_total',
+      'counter',
+      'Checkpoint pulls and restores from the object store, by result',
+    );
     m.declare('feldera_sync_pull_bytes_total', 'counter', 'Bytes downloaded by pulls and restores');
     m.declare('feldera_sync_pull_seconds_total', 'counter', 'Seconds spent in pulls and restores');
-    m.declare('feldera_sync_checkpoint_total', 'counter', 'Checkpoints taken on request, by result');
-    m.declare('feldera_sync_standby_checkpoint_age_seconds', 'gauge', 'Age of the newest pulled checkpoint (-1: none yet)');
-    m.declare('feldera_sync_standby_consecutive_pull_failures', 'gauge', 'Failed pulls since the last successful one');
-    m.declare('feldera_sync_pipeline_up', 'gauge', '1 when the pipeline is running, paused or standing by');
+    m.declare(
+      'feldera_sync_checkpoint_total',
+      'counter',
+      'Checkpoints taken on request, by result',
+    );
+    m.declare(
+      'feldera_sync_standby_checkpoint_age_seconds',
+      'gauge',
+      'Age of the newest pulled checkpoint (-1: none yet)',
+    );
+    m.declare(
+      'feldera_sync_standby_consecutive_pull_failures',
+      'gauge',
+      'Failed pulls since the last successful one',
+    );
+    m.declare(
+      'feldera_sync_pipeline_up',
+      'gauge',
+      '1 when the pipeline is running, paused or standing by',
+    );
   }
 
   /** Restarts the pipelines whose desired state was running when the server stopped. */
@@ -60,14 +88,18 @@ export class PipelineManager implements PipelineService {
         try {
           await this.start(def.name, desired);
         } catch (err) {
-          this.options.logger.error({ pipeline: def.name, err: err instanceof Error ? err.message : String(err) }, 'could not restart pipeline');
+          this.options.logger.error(
+            { pipeline: def.name, err: err instanceof Error ? err.message : String(err) },
+            'could not restart pipeline',
+          );
         }
       }
     }
   }
 
   private def(name: string): PipelineDefinition {
-    if (!PIPELINE_NAME_PATTERN.test(name)) throw apiError('InvalidRequest', `invalid pipeline name '${name}'`);
+    if (!PIPELINE_NAME_PATTERN.test(name))
+      throw apiError('InvalidRequest', `invalid pipeline name '${name}'`);
     const def = this.options.registry.get(name);
     if (!def) throw apiError('UnknownPipelineName', `pipeline '${name}' does not exist`);
     return def;
@@ -96,10 +128,18 @@ export class PipelineManager implements PipelineService {
     return this.describe(this.def(name));
   }
 
-  async put(name: string, runtimeConfig: unknown): Promise<{ descriptor: PipelineDescriptor; created: boolean }> {
-    if (!PIPELINE_NAME_PATTERN.test(name)) throw apiError('InvalidRequest', `invalid pipeline name '${name}'`);
+  async put(
+    name: string,
+    runtimeConfig: unknown,
+  ): Promise<{ descriptor: PipelineDescriptor; created: boolean }> {
+    if (!PIPELINE_NAME_PATTERN.test(name))
+      throw apiError('InvalidRequest', `invalid pipeline name '${name}'`);
     const parsed = parseConfig(runtimeConfig);
-    const { def, created } = await this.options.registry.upsert(name, runtimeConfig as Record<string, unknown>, new Date());
+    const { def, created } = await this.options.registry.upsert(
+      name,
+      runtimeConfig as Record<string, unknown>,
+      new Date(),
+    );
     const warnings = parsed.warnings.map((w) => `${w.path}: ${w.message}`);
     const providerWarning = parsed.sync ? await this.providerWarning(parsed.sync.provider) : null;
     if (providerWarning) warnings.push(providerWarning);
@@ -110,7 +150,10 @@ export class PipelineManager implements PipelineService {
 
   /** A warning when the installed rclone does not list `provider` (newer names are accepted by the schema). */
   private async providerWarning(provider: string): Promise<string | null> {
-    this.knownProviders ??= createRclone({ binary: this.options.rcloneBinary, remote: { provider: 'Other', bucket: 'probe' } })
+    this.knownProviders ??= createRclone({
+      binary: this.options.rcloneBinary,
+      remote: { provider: 'Other', bucket: 'probe' },
+    })
       .knownProviders({ signal: AbortSignal.timeout(10_000) })
       .catch(() => null);
     const known = await this.knownProviders;
@@ -118,12 +161,21 @@ export class PipelineManager implements PipelineService {
     return `$.storage.backend.config.sync.provider: the installed rclone does not know provider '${provider}'; it knows ${known.join(', ')}. Upgrade rclone or use one of those`;
   }
 
-  async patch(name: string, patch: { name?: string; runtime_config?: unknown }): Promise<PipelineDescriptor> {
+  async patch(
+    name: string,
+    patch: { name?: string; runtime_config?: unknown },
+  ): Promise<PipelineDescriptor> {
     let def = this.def(name);
     let warnings: string[] = [];
     if (patch.runtime_config !== undefined) {
       warnings = parseConfig(patch.runtime_config).warnings.map((w) => `${w.path}: ${w.message}`);
-      def = (await this.options.registry.upsert(name, patch.runtime_config as Record<string, unknown>, new Date())).def;
+      def = (
+        await this.options.registry.upsert(
+          name,
+          patch.runtime_config as Record<string, unknown>,
+          new Date(),
+        )
+      ).def;
     }
     if (patch.name !== undefined && patch.name !== name) {
       def = await this.options.registry.rename(name, patch.name, new Date());
@@ -133,7 +185,8 @@ export class PipelineManager implements PipelineService {
 
   async delete(name: string): Promise<void> {
     const def = this.def(name);
-    if (this.isActive(def)) throw apiError('PipelineNotStopped', `stop pipeline '${name}' before deleting it`);
+    if (this.isActive(def))
+      throw apiError('PipelineNotStopped', `stop pipeline '${name}' before deleting it`);
     this.runtimes.delete(def.system_name);
     this.metricsRegistry.drop('pipeline', def.system_name);
     await rm(this.options.registry.pipelineDir(def), { recursive: true, force: true });
@@ -147,7 +200,10 @@ export class PipelineManager implements PipelineService {
     return state !== 'stopped' && state !== 'failed';
   }
 
-  private async setDesired(def: PipelineDefinition, desired: InitialMode | 'stopped'): Promise<void> {
+  private async setDesired(
+    def: PipelineDefinition,
+    desired: InitialMode | 'stopped',
+  ): Promise<void> {
     const current = this.options.registry.get(def.name);
     if (current) await this.options.registry.setDesired(current.name, desired);
   }
@@ -160,7 +216,8 @@ export class PipelineManager implements PipelineService {
     const registry = this.options.registry;
     const rt = new PipelineRuntime(
       {
-        name: () => registry.list().find((d) => d.system_name === def.system_name)?.name ?? def.name,
+        name: () =>
+          registry.list().find((d) => d.system_name === def.system_name)?.name ?? def.name,
         systemName: def.system_name,
         storageDir: registry.storageDir(def),
         config: parsed.config,
@@ -188,14 +245,16 @@ export class PipelineManager implements PipelineService {
 
   async clear(name: string): Promise<void> {
     const def = this.def(name);
-    if (this.isActive(def)) throw apiError('PipelineNotStopped', `stop pipeline '${name}' before clearing its storage`);
+    if (this.isActive(def))
+      throw apiError('PipelineNotStopped', `stop pipeline '${name}' before clearing its storage`);
     await rm(this.options.registry.storageDir(def), { recursive: true, force: true });
   }
 
   activate(name: string): Promise<PipelineStatus> {
     const def = this.def(name);
     const rt = this.runtime(def);
-    if (!rt || !this.isActive(def)) throw apiError('InvalidTransition', `pipeline '${name}' is not running or in standby`);
+    if (!rt || !this.isActive(def))
+      throw apiError('InvalidTransition', `pipeline '${name}' is not running or in standby`);
     rt.activate();
     return Promise.resolve(this.status(name));
   }
@@ -221,7 +280,11 @@ export class PipelineManager implements PipelineService {
     return rt.status(base, Date.now());
   }
 
-  async ingress(name: string, table: string, changes: IngressChange[]): Promise<{ applied: number }> {
+  async ingress(
+    name: string,
+    table: string,
+    changes: IngressChange[],
+  ): Promise<{ applied: number }> {
     const engine = this.activeRuntime(name).requireEngine();
     const insert: unknown[] = [];
     const del: unknown[] = [];
@@ -240,7 +303,8 @@ export class PipelineManager implements PipelineService {
       return { rows: snap.rows, hash: snap.hash };
     } catch (err) {
       // A table exists once written to; until then it reads as empty.
-      if (hasErrorCode(err, EngineErrorCodes.UNKNOWN_TABLE)) return { rows: [], hash: hashTable(new Map()) };
+      if (hasErrorCode(err, EngineErrorCodes.UNKNOWN_TABLE))
+        return { rows: [], hash: hashTable(new Map()) };
       throw err;
     }
   }
@@ -248,7 +312,8 @@ export class PipelineManager implements PipelineService {
   private activeRuntime(name: string): PipelineRuntime {
     const def = this.def(name);
     const rt = this.runtime(def);
-    if (!rt || !this.isActive(def)) throw apiError('PipelineNotRunning', `pipeline '${name}' is not running`);
+    if (!rt || !this.isActive(def))
+      throw apiError('PipelineNotRunning', `pipeline '${name}' is not running`);
     return rt;
   }
 
@@ -256,18 +321,27 @@ export class PipelineManager implements PipelineService {
     if (requested === undefined) return;
     const expected = rt?.incarnation ?? null;
     if (requested !== expected) {
-      throw apiError('IncarnationUuidMismatch', `incarnation ${requested} is not the pipeline's current incarnation; it restarted since`, {
-        requested,
-        expected,
-      });
+      throw apiError(
+        'IncarnationUuidMismatch',
+        `incarnation ${requested} is not the pipeline's current incarnation; it restarted since`,
+        {
+          requested,
+          expected,
+        },
+      );
     }
   }
 
-  checkpoint(name: string): Promise<{ checkpoint_sequence_number: number; incarnation_uuid: string; uuid: string }> {
+  checkpoint(
+    name: string,
+  ): Promise<{ checkpoint_sequence_number: number; incarnation_uuid: string; uuid: string }> {
     return this.activeRuntime(name).checkpoint();
   }
 
-  checkpointStatus(name: string, incarnationUuid?: string): { success: number | null; failure: { sequence_number: number; error: string } | null } {
+  checkpointStatus(
+    name: string,
+    incarnationUuid?: string,
+  ): { success: number | null; failure: { sequence_number: number; error: string } | null } {
     const rt = this.runtime(this.def(name));
     this.checkIncarnation(rt, incarnationUuid);
     return rt?.checkpointStatus() ?? { success: null, failure: null };
@@ -281,7 +355,14 @@ export class PipelineManager implements PipelineService {
     const rt = this.runtime(this.def(name));
     this.checkIncarnation(rt, incarnationUuid);
     const st = rt?.synchronizer?.status();
-    if (!st) return { success: null, failure: null, periodic: null, progress: null, periodic_failure: null };
+    if (!st)
+      return {
+        success: null,
+        failure: null,
+        periodic: null,
+        progress: null,
+        periodic_failure: null,
+      };
     const running = st.running;
     return {
       success: st.success,
@@ -299,7 +380,9 @@ export class PipelineManager implements PipelineService {
               speed_bytes_per_sec: running.speed,
             }
           : null,
-      periodic_failure: st.periodicFailure ? { uuid: st.periodicFailure.uuid, error: st.periodicFailure.error } : null,
+      periodic_failure: st.periodicFailure
+        ? { uuid: st.periodicFailure.uuid, error: st.periodicFailure.error }
+        : null,
     };
   }
 
@@ -311,10 +394,16 @@ export class PipelineManager implements PipelineService {
   async remoteCheckpoints(name: string): Promise<string> {
     const def = this.def(name);
     const parsed = parseConfig(def.runtime_config);
-    if (!parsed.sync) throw apiError('SyncNotConfigured', `pipeline '${name}' has no storage.backend.config.sync section`);
+    if (!parsed.sync)
+      throw apiError(
+        'SyncNotConfigured',
+        `pipeline '${name}' has no storage.backend.config.sync section`,
+      );
     const store = storeFor(parsed.sync, 'bucket', this.options.rcloneBinary);
     if (!store) throw new SyncError('ERR_CONFIG_INVALID', 'sync.bucket is required');
-    return serializeCatalog(await readRemoteCatalog(store, { signal: AbortSignal.timeout(60_000) }));
+    return serializeCatalog(
+      await readRemoteCatalog(store, { signal: AbortSignal.timeout(60_000) }),
+    );
   }
 
   metrics(): string {

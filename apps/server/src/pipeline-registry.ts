@@ -46,13 +46,20 @@ export class PipelineRegistry {
       try {
         parsed = JSON.parse(text);
       } catch (cause) {
-        throw new SyncError('ERR_SERVER_REGISTRY_CORRUPT', `${join(dataDir, FILE)} is not valid JSON`, {
-          cause,
-          hint: 'restore the file from a backup or move it away to start with no pipelines',
-        });
+        throw new SyncError(
+          'ERR_SERVER_REGISTRY_CORRUPT',
+          `${join(dataDir, FILE)} is not valid JSON`,
+          {
+            cause,
+            hint: 'restore the file from a backup or move it away to start with no pipelines',
+          },
+        );
       }
       if (!Array.isArray(parsed)) {
-        throw new SyncError('ERR_SERVER_REGISTRY_CORRUPT', `${join(dataDir, FILE)} must hold a JSON array`);
+        throw new SyncError(
+          'ERR_SERVER_REGISTRY_CORRUPT',
+          `${join(dataDir, FILE)} must hold a JSON array`,
+        );
       }
       for (const def of parsed as PipelineDefinition[]) registry.byName.set(def.name, def);
     }
@@ -78,7 +85,11 @@ export class PipelineRegistry {
   }
 
   /** Creates or replaces the definition under `name`; the system name survives replacement. */
-  async upsert(name: string, runtimeConfig: Record<string, unknown>, now: Date): Promise<{ def: PipelineDefinition; created: boolean }> {
+  async upsert(
+    name: string,
+    runtimeConfig: Record<string, unknown>,
+    now: Date,
+  ): Promise<{ def: PipelineDefinition; created: boolean }> {
     const existing = this.byName.get(name);
     const def: PipelineDefinition = existing
       ? { ...existing, runtime_config: runtimeConfig, updated_at: now.toISOString() }
@@ -97,7 +108,8 @@ export class PipelineRegistry {
   /** Renames a pipeline; its system name, storage and bucket ownership stay. */
   async rename(from: string, to: string, now: Date): Promise<PipelineDefinition> {
     const def = this.byName.get(from);
-    if (!def) throw new SyncError('ERR_SERVER_UNKNOWN_PIPELINE', `pipeline '${from}' does not exist`);
+    if (!def)
+      throw new SyncError('ERR_SERVER_UNKNOWN_PIPELINE', `pipeline '${from}' does not exist`);
     if (this.byName.has(to)) {
       throw new SyncError('ERR_SERVER_INVALID_REQUEST', `a pipeline named '${to}' already exists`);
     }
@@ -109,7 +121,10 @@ export class PipelineRegistry {
   }
 
   /** Records what a pipeline should be doing across server restarts. */
-  async setDesired(name: string, desired: NonNullable<PipelineDefinition['desired']>): Promise<void> {
+  async setDesired(
+    name: string,
+    desired: NonNullable<PipelineDefinition['desired']>,
+  ): Promise<void> {
     const def = this.byName.get(name);
     if (!def || def.desired === desired) return;
     this.byName.set(name, { ...def, desired });

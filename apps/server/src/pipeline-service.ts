@@ -2,7 +2,8 @@
 export type InitialMode = 'running' | 'paused' | 'standby';
 
 /** Feldera's runtime status values. */
-export type RuntimeStatus = 'Initializing' | 'Standby' | 'Running' | 'Paused' | 'Stopped' | 'Failed';
+export type RuntimeStatus =
+  'Initializing' | 'Standby' | 'Running' | 'Paused' | 'Stopped' | 'Failed';
 
 export interface PipelineDescriptor {
   name: string;
@@ -61,8 +62,14 @@ export interface SyncStatus {
 export interface PipelineService {
   list(): PipelineDescriptor[];
   get(name: string): PipelineDescriptor;
-  put(name: string, runtimeConfig: unknown): Promise<{ descriptor: PipelineDescriptor; created: boolean }>;
-  patch(name: string, patch: { name?: string; runtime_config?: unknown }): Promise<PipelineDescriptor>;
+  put(
+    name: string,
+    runtimeConfig: unknown,
+  ): Promise<{ descriptor: PipelineDescriptor; created: boolean }>;
+  patch(
+    name: string,
+    patch: { name?: string; runtime_config?: unknown },
+  ): Promise<PipelineDescriptor>;
   delete(name: string): Promise<void>;
   start(name: string, initial: InitialMode): Promise<PipelineStatus>;
   stop(name: string): Promise<PipelineStatus>;
@@ -71,8 +78,13 @@ export interface PipelineService {
   status(name: string): PipelineStatus;
   ingress(name: string, table: string, changes: IngressChange[]): Promise<{ applied: number }>;
   readTable(name: string, table: string): Promise<{ rows: unknown[]; hash: string }>;
-  checkpoint(name: string): Promise<{ checkpoint_sequence_number: number; incarnation_uuid: string; uuid: string }>;
-  checkpointStatus(name: string, incarnationUuid?: string): { success: number | null; failure: { sequence_number: number; error: string } | null };
+  checkpoint(
+    name: string,
+  ): Promise<{ checkpoint_sequence_number: number; incarnation_uuid: string; uuid: string }>;
+  checkpointStatus(
+    name: string,
+    incarnationUuid?: string,
+  ): { success: number | null; failure: { sequence_number: number; error: string } | null };
   sync(name: string): Promise<{ checkpoint_uuid: string; incarnation_uuid: string }>;
   syncStatus(name: string, incarnationUuid?: string): SyncStatus;
   /** The local catalog as JSON text (64-bit fingerprints kept exact). */

@@ -44,30 +44,57 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   const logger = pino({
     level: options.logLevel ?? 'info',
     // Belt and braces: these paths never hold secrets by construction, but redact them anyway.
-    redact: { paths: ['*.secret_key', '*.access_key', '*.*.secret_key', '*.*.access_key', 'req.headers.authorization'], censor: '***' },
+    redact: {
+      paths: [
+        '*.secret_key',
+        '*.access_key',
+        '*.*.secret_key',
+        '*.*.access_key',
+        'req.headers.authorization',
+      ],
+      censor: '***',
+    },
   });
   let apiKey: string | undefined;
   if (options.apiKeyFile) {
     apiKey = (await readFile(options.apiKeyFile, 'utf8')).trim();
     if (apiKey.length < 16) {
-      throw new SyncError('ERR_SERVER_API_KEY_WEAK', `the API key in ${options.apiKeyFile} is shorter than 16 characters`, {
-        hint: 'generate one with: openssl rand -hex 32',
-      });
+      throw new SyncError(
+        'ERR_SERVER_API_KEY_WEAK',
+        `the API key in ${options.apiKeyFile} is shorter than 16 characters`,
+        {
+          hint: 'generate one with: openssl rand -hex 32',
+        },
+      );
     }
   }
   if (!isLoopback(options.host) && !apiKey) {
-    throw new SyncError('ERR_SERVER_API_KEY_REQUIRED', `refusing to listen on ${options.host} without an API key`, {
-      hint: 'pass --api-key-file FILE, or listen on 127.0.0.1',
-    });
+    throw new SyncError(
+      'ERR_SERVER_API_KEY_REQUIRED',
+      `refusing to listen on ${options.host} without an API key`,
+      {
+        hint: 'pass --api-key-file FILE, or listen on 127.0.0.1',
+      },
+    );
   }
   const dataDir = resolve(options.dataDir);
   const registry = await PipelineRegistry.open(dataDir);
   let embedded: EmbeddedS3 | undefined;
   if (options.embeddedS3) {
-    embedded = await startEmbeddedS3({ directory: join(dataDir, 'embedded-s3'), port: options.embeddedS3Port ?? 0 });
-    logger.info({ endpoint: embedded.endpoint, bucket: embedded.bucket }, 'embedded S3 store listening');
+    embedded = await startEmbeddedS3({
+      directory: join(dataDir, 'embedded-s3'),
+      port: options.embeddedS3Port ?? 0,
+    });
+    logger.info(
+      { endpoint: embedded.endpoint, bucket: embedded.bucket },
+      'embedded S3 store listening',
+    );
   }
-  const manager = new PipelineManager({ registry, logger, rcloneBinary: options.rcloneBinary ?? 'rclone' });
+  const manager = new PipelineManager({
+    registry,
+    logger,
+    rcloneBinary: options.rcloneBinary ?? 'rclone',
+  });
   await manager.init();
   const app = await buildApp({ pipelines: manager, apiKey, logger });
   await app.listen({ host: options.host, port: options.port });

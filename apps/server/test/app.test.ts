@@ -9,7 +9,6 @@ import { PipelineRegistry } from '../src/pipeline-registry.js';
 
 const SECRET = 'sEcReT-value-that-must-never-leak-1234';
 
-
 interface Harness {
   app: Awaited<ReturnType<typeof buildApp>>;
   manager: PipelineManager;
@@ -43,7 +42,10 @@ async function closeHarness(h: Harness): Promise<void> {
 
 const plainConfig = { fault_tolerance: { model: 'none' } };
 
-function syncConfig(bucket: TestBucket, extra: Record<string, unknown> = {}): Record<string, unknown> {
+function syncConfig(
+  bucket: TestBucket,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     storage: {
       backend: {
@@ -63,7 +65,11 @@ function syncConfig(bucket: TestBucket, extra: Record<string, unknown> = {}): Re
   };
 }
 
-async function waitForStatus(h: Harness, name: string, want: string): Promise<Record<string, unknown>> {
+async function waitForStatus(
+  h: Harness,
+  name: string,
+  want: string,
+): Promise<Record<string, unknown>> {
   for (let i = 0; i < 300; i++) {
     const res = await h.app.inject({ method: 'GET', url: `/v0/pipelines/${name}/status` });
     const body = res.json<Record<string, unknown>>();
@@ -100,19 +106,35 @@ describe('routes without an object store', () => {
   });
 
   it('creates, replaces, renames and deletes a pipeline; the system name never changes', async () => {
-    const created = await h.app.inject({ method: 'PUT', url: '/v0/pipelines/p1', payload: { runtime_config: plainConfig } });
+    const created = await h.app.inject({
+      method: 'PUT',
+      url: '/v0/pipelines/p1',
+      payload: { runtime_config: plainConfig },
+    });
     expect(created.statusCode).toBe(201);
     const systemName = created.json<{ system_name: string }>().system_name;
     expect(systemName).toMatch(/^pipeline-[0-9a-f-]{36}$/);
-    const replaced = await h.app.inject({ method: 'PUT', url: '/v0/pipelines/p1', payload: { runtime_config: plainConfig } });
+    const replaced = await h.app.inject({
+      method: 'PUT',
+      url: '/v0/pipelines/p1',
+      payload: { runtime_config: plainConfig },
+    });
     expect(replaced.statusCode).toBe(200);
     expect(replaced.json<{ system_name: string }>().system_name).toBe(systemName);
-    const renamed = await h.app.inject({ method: 'PATCH', url: '/v0/pipelines/p1', payload: { name: 'p2' } });
+    const renamed = await h.app.inject({
+      method: 'PATCH',
+      url: '/v0/pipelines/p1',
+      payload: { name: 'p2' },
+    });
     expect(renamed.json()).toMatchObject({ name: 'p2', system_name: systemName });
     expect((await h.app.inject('/v0/pipelines/p1')).statusCode).toBe(404);
     expect((await h.app.inject('/v0/pipelines')).json<unknown[]>()).toHaveLength(1);
-    expect((await h.app.inject({ method: 'DELETE', url: '/v0/pipelines/p2' })).statusCode).toBe(200);
-    expect((await h.app.inject('/v0/pipelines/p2')).json()).toMatchObject({ error_code: 'UnknownPipelineName' });
+    expect((await h.app.inject({ method: 'DELETE', url: '/v0/pipelines/p2' })).statusCode).toBe(
+      200,
+    );
+    expect((await h.app.inject('/v0/pipelines/p2')).json()).toMatchObject({
+      error_code: 'UnknownPipelineName',
+    });
   });
 
   it('rejects an invalid runtime config with every problem listed and no secret echoed', async () => {
@@ -121,12 +143,23 @@ describe('routes without an object store', () => {
       url: '/v0/pipelines/bad',
       payload: {
         runtime_config: {
-          storage: { backend: { name: 'file', config: { sync: { bucket: '/x/../y', secret_key: SECRET, provider: 'aws', pull_interval: 0 } } } },
+          storage: {
+            backend: {
+              name: 'file',
+              config: {
+                sync: { bucket: '/x/../y', secret_key: SECRET, provider: 'aws', pull_interval: 0 },
+              },
+            },
+          },
         },
       },
     });
     expect(res.statusCode).toBe(400);
-    const body = res.json<{ error_code: string; message: string; details: { issues: { path: string }[] } }>();
+    const body = res.json<{
+      error_code: string;
+      message: string;
+      details: { issues: { path: string }[] };
+    }>();
     expect(body.error_code).toBe('InvalidRuntimeConfig');
     const paths = body.details.issues.map((i) => i.path).join(' ');
     expect(paths).toContain('bucket');
@@ -137,29 +170,73 @@ describe('routes without an object store', () => {
   });
 
   it('warns when the installed rclone does not know the configured provider', async () => {
-    const cfg = (provider: string) => ({ storage: { backend: { name: 'file', config: { sync: { bucket: 'bucket-x', provider } } } } });
-    const newer = await h.app.inject({ method: 'PUT', url: '/v0/pipelines/gcs', payload: { runtime_config: cfg('GCS') } });
+    const cfg = (provider: string) => ({
+      storage: { backend: { name: 'file', config: { sync: { bucket: 'bucket-x', provider } } } },
+    });
+    const newer = await h.app.inject({
+      method: 'PUT',
+      url: '/v0/pipelines/gcs',
+      payload: { runtime_config: cfg('GCS') },
+    });
     expect(newer.statusCode).toBe(201);
-    expect(newer.json<{ warnings: string[] }>().warnings.join('\n')).toMatch(/installed rclone does not know provider 'GCS'/);
-    const known = await h.app.inject({ method: 'PUT', url: '/v0/pipelines/ceph', payload: { runtime_config: cfg('Ceph') } });
-    expect(known.json<{ warnings: string[] }>().warnings.join('\n')).not.toMatch(/does not know provider/);
+    expect(newer.json<{ warnings: string[] }>().warnings.join('\n')).toMatch(
+      /installed rclone does not know provider 'GCS'/,
+    );
+    const known = await h.app.inject({
+      method: 'PUT',
+      url: '/v0/pipelines/ceph',
+      payload: { runtime_config: cfg('Ceph') },
+    });
+    expect(known.json<{ warnings: string[] }>().warnings.join('\n')).not.toMatch(
+      /does not know provider/,
+    );
   });
 
   it('validates path parameters, bodies and query strings', async () => {
-    expect((await h.app.inject('/v0/pipelines/..%2Fetc')).json()).toMatchObject({ error_code: 'InvalidRequest' });
-    expect((await h.app.inject({ method: 'PUT', url: '/v0/pipelines/x', payload: { nope: 1 } })).json()).toMatchObject({ error_code: 'InvalidRequest' });
-    await h.app.inject({ method: 'PUT', url: '/v0/pipelines/x', payload: { runtime_config: plainConfig } });
-    expect((await h.app.inject({ method: 'POST', url: '/v0/pipelines/x/start?initial=sideways' })).statusCode).toBe(400);
-    expect((await h.app.inject('/v0/pipelines/x/checkpoint_status?incarnation_uuid=not-a-uuid')).statusCode).toBe(400);
-    expect((await h.app.inject('/v0/nothing-here')).json()).toMatchObject({ error_code: 'NotFound' });
+    expect((await h.app.inject('/v0/pipelines/..%2Fetc')).json()).toMatchObject({
+      error_code: 'InvalidRequest',
+    });
+    expect(
+      (await h.app.inject({ method: 'PUT', url: '/v0/pipelines/x', payload: { nope: 1 } })).json(),
+    ).toMatchObject({ error_code: 'InvalidRequest' });
+    await h.app.inject({
+      method: 'PUT',
+      url: '/v0/pipelines/x',
+      payload: { runtime_config: plainConfig },
+    });
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/v0/pipelines/x/start?initial=sideways' }))
+        .statusCode,
+    ).toBe(400);
+    expect(
+      (await h.app.inject('/v0/pipelines/x/checkpoint_status?incarnation_uuid=not-a-uuid'))
+        .statusCode,
+    ).toBe(400);
+    expect((await h.app.inject('/v0/nothing-here')).json()).toMatchObject({
+      error_code: 'NotFound',
+    });
   });
 
   it('runs a pipeline: ingress, tables, checkpoints, incarnation checks, activate and errors', async () => {
-    await h.app.inject({ method: 'PUT', url: '/v0/pipelines/run', payload: { runtime_config: plainConfig } });
-    expect((await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/ingress/t', payload: [{ insert: { a: 1 } }] })).json()).toMatchObject({
+    await h.app.inject({
+      method: 'PUT',
+      url: '/v0/pipelines/run',
+      payload: { runtime_config: plainConfig },
+    });
+    expect(
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: '/v0/pipelines/run/ingress/t',
+          payload: [{ insert: { a: 1 } }],
+        })
+      ).json(),
+    ).toMatchObject({
       error_code: 'PipelineNotRunning',
     });
-    expect((await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/activate' })).json()).toMatchObject({ error_code: 'InvalidTransition' });
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/activate' })).json(),
+    ).toMatchObject({ error_code: 'InvalidTransition' });
     const started = await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/start' });
     expect(started.statusCode).toBe(202);
     const status = await waitForStatus(h, 'run', 'Running');
@@ -172,34 +249,85 @@ describe('routes without an object store', () => {
     });
     expect(ing.json()).toEqual({ applied: 4 });
     // curl -d sends a form content type; Feldera accepts the body whatever the type.
-    await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/ingress/users', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '[{"insert":{"id":4}}]' });
-    await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/ingress/users', headers: { 'content-type': 'text/plain' }, payload: '{"insert":{"id":5}}\n{"insert":{"id":6}}\n' });
-    const table = (await h.app.inject('/v0/pipelines/run/tables/users')).json<{ rows: unknown[]; hash: string }>();
+    await h.app.inject({
+      method: 'POST',
+      url: '/v0/pipelines/run/ingress/users',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '[{"insert":{"id":4}}]',
+    });
+    await h.app.inject({
+      method: 'POST',
+      url: '/v0/pipelines/run/ingress/users',
+      headers: { 'content-type': 'text/plain' },
+      payload: '{"insert":{"id":5}}\n{"insert":{"id":6}}\n',
+    });
+    const table = (await h.app.inject('/v0/pipelines/run/tables/users')).json<{
+      rows: unknown[];
+      hash: string;
+    }>();
     expect(table.rows).toEqual([{ id: 1 }, { id: 3 }, { id: 4 }, { id: 5 }, { id: 6 }]);
     expect(table.hash).toMatch(/^[0-9a-f]{64}$/);
-    expect((await h.app.inject('/v0/pipelines/run/tables/nothing')).json()).toMatchObject({ rows: [] });
-    expect((await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/ingress/users', payload: [{ insert: 1, delete: 2 }] })).json()).toMatchObject({
+    expect((await h.app.inject('/v0/pipelines/run/tables/nothing')).json()).toMatchObject({
+      rows: [],
+    });
+    expect(
+      (
+        await h.app.inject({
+          method: 'POST',
+          url: '/v0/pipelines/run/ingress/users',
+          payload: [{ insert: 1, delete: 2 }],
+        })
+      ).json(),
+    ).toMatchObject({
       error_code: 'InvalidRequest',
     });
 
     const cp = (await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/checkpoint' })).json();
     expect(cp).toEqual({ checkpoint_sequence_number: 1, incarnation_uuid: incarnation });
-    expect((await h.app.inject(`/v0/pipelines/run/checkpoint_status?incarnation_uuid=${incarnation}`)).json()).toEqual({ success: 1, failure: null });
+    expect(
+      (
+        await h.app.inject(`/v0/pipelines/run/checkpoint_status?incarnation_uuid=${incarnation}`)
+      ).json(),
+    ).toEqual({ success: 1, failure: null });
     const other = '00000000-0000-4000-8000-000000000000';
-    const mismatch = await h.app.inject(`/v0/pipelines/run/checkpoint_status?incarnation_uuid=${other}`);
+    const mismatch = await h.app.inject(
+      `/v0/pipelines/run/checkpoint_status?incarnation_uuid=${other}`,
+    );
     expect(mismatch.statusCode).toBe(400);
-    expect(mismatch.json()).toMatchObject({ error_code: 'IncarnationUuidMismatch', details: { requested: other, expected: incarnation } });
-    expect((await h.app.inject(`/v0/pipelines/run/checkpoint/sync_status?incarnation_uuid=${other}`)).json()).toMatchObject({ error_code: 'IncarnationUuidMismatch' });
-    const local = (await h.app.inject('/v0/pipelines/run/checkpoints')).json<{ uuid: string; processed_records: number }[]>();
+    expect(mismatch.json()).toMatchObject({
+      error_code: 'IncarnationUuidMismatch',
+      details: { requested: other, expected: incarnation },
+    });
+    expect(
+      (
+        await h.app.inject(`/v0/pipelines/run/checkpoint/sync_status?incarnation_uuid=${other}`)
+      ).json(),
+    ).toMatchObject({ error_code: 'IncarnationUuidMismatch' });
+    const local = (await h.app.inject('/v0/pipelines/run/checkpoints')).json<
+      { uuid: string; processed_records: number }[]
+    >();
     expect(local).toHaveLength(1);
     expect(local[0]!.processed_records).toBe(7); // 6 inserts and 1 delete
 
-    expect((await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/checkpoint/sync' })).json()).toMatchObject({ error_code: 'SyncNotConfigured' });
-    expect((await h.app.inject('/v0/pipelines/run/checkpoints/remote')).json()).toMatchObject({ error_code: 'SyncNotConfigured' });
-    expect((await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/activate' })).statusCode).toBe(202);
-    expect((await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/clear' })).json()).toMatchObject({ error_code: 'PipelineNotStopped' });
-    expect((await h.app.inject({ method: 'DELETE', url: '/v0/pipelines/run' })).json()).toMatchObject({ error_code: 'PipelineNotStopped' });
-    expect((await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/start?initial=standby' })).statusCode).toBe(202);
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/checkpoint/sync' })).json(),
+    ).toMatchObject({ error_code: 'SyncNotConfigured' });
+    expect((await h.app.inject('/v0/pipelines/run/checkpoints/remote')).json()).toMatchObject({
+      error_code: 'SyncNotConfigured',
+    });
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/activate' })).statusCode,
+    ).toBe(202);
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/clear' })).json(),
+    ).toMatchObject({ error_code: 'PipelineNotStopped' });
+    expect(
+      (await h.app.inject({ method: 'DELETE', url: '/v0/pipelines/run' })).json(),
+    ).toMatchObject({ error_code: 'PipelineNotStopped' });
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/start?initial=standby' }))
+        .statusCode,
+    ).toBe(202);
 
     await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/stop' });
     await waitForStatus(h, 'run', 'Stopped');
@@ -209,13 +337,22 @@ describe('routes without an object store', () => {
     expect(again.incarnation_uuid).not.toBe(incarnation);
     expect((await h.app.inject('/v0/pipelines/run/tables/users')).json()).toEqual(table);
     await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/stop' });
-    expect((await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/clear' })).statusCode).toBe(202);
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/v0/pipelines/run/clear' })).statusCode,
+    ).toBe(202);
     expect((await h.app.inject('/v0/pipelines/run/checkpoints')).json()).toEqual([]);
   });
 
   it('refuses standby without start_from_checkpoint', async () => {
-    await h.app.inject({ method: 'PUT', url: '/v0/pipelines/sb', payload: { runtime_config: plainConfig } });
-    const res = await h.app.inject({ method: 'POST', url: '/v0/pipelines/sb/start?initial=standby' });
+    await h.app.inject({
+      method: 'PUT',
+      url: '/v0/pipelines/sb',
+      payload: { runtime_config: plainConfig },
+    });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/v0/pipelines/sb/start?initial=standby',
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json()).toMatchObject({ error_code: 'InvalidTransition' });
   });
@@ -223,7 +360,11 @@ describe('routes without an object store', () => {
   it('limits request bodies', async () => {
     const small = await makeHarness();
     const app = await buildApp({ pipelines: small.manager, bodyLimit: 1024 });
-    const res = await app.inject({ method: 'PUT', url: '/v0/pipelines/x', payload: { runtime_config: { pad: 'x'.repeat(4096) } } });
+    const res = await app.inject({
+      method: 'PUT',
+      url: '/v0/pipelines/x',
+      payload: { runtime_config: { pad: 'x'.repeat(4096) } },
+    });
     expect(res.statusCode).toBe(413);
     expect(res.json()).toMatchObject({ error_code: 'PayloadTooLarge' });
     await app.close();
@@ -278,13 +419,20 @@ describe('API key', () => {
     ];
     for (const [method, url] of routes) {
       for (const authorization of [undefined, 'Bearer wrong', `Basic ${KEY}`]) {
-        const res = await h.app.inject({ method: method as 'GET', url, ...(authorization ? { headers: { authorization } } : {}) });
+        const res = await h.app.inject({
+          method: method as 'GET',
+          url,
+          ...(authorization ? { headers: { authorization } } : {}),
+        });
         expect(res.statusCode, `${method} ${url} ${authorization ?? ''}`).toBe(401);
         expect(res.json()).toMatchObject({ error_code: 'Unauthorized' });
       }
     }
     expect((await h.app.inject('/healthz')).statusCode).toBe(200);
-    expect((await h.app.inject({ url: '/v0/pipelines', headers: { authorization: `Bearer ${KEY}` } })).statusCode).toBe(200);
+    expect(
+      (await h.app.inject({ url: '/v0/pipelines', headers: { authorization: `Bearer ${KEY}` } }))
+        .statusCode,
+    ).toBe(200);
   });
 });
 
@@ -307,36 +455,59 @@ describe('sync through the server (s3rver)', () => {
 
   it('syncs the newest checkpoint once for 200 concurrent requests and never leaks the secret', async () => {
     const cfg = syncConfig({ ...bucket, accessKey: bucket.accessKey, secretKey: bucket.secretKey });
-    const sync = (cfg.storage as { backend: { config: { sync: Record<string, unknown> } } }).backend.config.sync;
+    const sync = (cfg.storage as { backend: { config: { sync: Record<string, unknown> } } }).backend
+      .config.sync;
     // s3rver accepts any key; secrets here are canaries for leaks.
     sync.secret_key = SECRET;
     // s3rver checks the access key id but not signatures, so only the secret can be a canary here.
     await h.app.inject({ method: 'PUT', url: '/v0/pipelines/s', payload: { runtime_config: cfg } });
-    expect((await h.app.inject({ method: 'POST', url: '/v0/pipelines/s/checkpoint/sync' })).json()).toMatchObject({ error_code: 'PipelineNotRunning' });
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/v0/pipelines/s/checkpoint/sync' })).json(),
+    ).toMatchObject({ error_code: 'PipelineNotRunning' });
     await h.app.inject({ method: 'POST', url: '/v0/pipelines/s/start' });
     const status = await waitForStatus(h, 's', 'Running');
-    expect((await h.app.inject({ method: 'POST', url: '/v0/pipelines/s/checkpoint/sync' })).json()).toMatchObject({ error_code: 'NoCheckpointToSync' });
-    await h.app.inject({ method: 'POST', url: '/v0/pipelines/s/ingress/t', payload: Array.from({ length: 100 }, (_, i) => ({ insert: { i } })) });
+    expect(
+      (await h.app.inject({ method: 'POST', url: '/v0/pipelines/s/checkpoint/sync' })).json(),
+    ).toMatchObject({ error_code: 'NoCheckpointToSync' });
+    await h.app.inject({
+      method: 'POST',
+      url: '/v0/pipelines/s/ingress/t',
+      payload: Array.from({ length: 100 }, (_, i) => ({ insert: { i } })),
+    });
     await h.app.inject({ method: 'POST', url: '/v0/pipelines/s/checkpoint' });
 
-    const answers = await Promise.all(Array.from({ length: 200 }, () => h.app.inject({ method: 'POST', url: '/v0/pipelines/s/checkpoint/sync' })));
-    const uuids = new Set(answers.map((a) => a.json<{ checkpoint_uuid: string }>().checkpoint_uuid));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, () =>
+        h.app.inject({ method: 'POST', url: '/v0/pipelines/s/checkpoint/sync' }),
+      ),
+    );
+    const uuids = new Set(
+      answers.map((a) => a.json<{ checkpoint_uuid: string }>().checkpoint_uuid),
+    );
     expect(answers.every((a) => a.statusCode === 202)).toBe(true);
     expect(uuids.size).toBe(1);
     const [uuid] = [...uuids];
     let st: Record<string, unknown> = {};
     for (let i = 0; i < 600 && st.success !== uuid; i++) {
-      st = (await h.app.inject(`/v0/pipelines/s/checkpoint/sync_status?incarnation_uuid=${String(status.incarnation_uuid)}`)).json();
+      st = (
+        await h.app.inject(
+          `/v0/pipelines/s/checkpoint/sync_status?incarnation_uuid=${String(status.incarnation_uuid)}`,
+        )
+      ).json();
       if (st.failure) throw new Error(JSON.stringify(st.failure));
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(st).toMatchObject({ success: uuid, failure: null });
     const pushed = h.logs.filter((l) => l.includes('"msg":"checkpoint pushed"'));
     expect(pushed).toHaveLength(1);
-    const remote = (await h.app.inject('/v0/pipelines/s/checkpoints/remote')).json<{ uuid: string }[]>();
+    const remote = (await h.app.inject('/v0/pipelines/s/checkpoints/remote')).json<
+      { uuid: string }[]
+    >();
     expect(remote.map((e) => e.uuid)).toEqual([uuid]);
     const metrics = (await h.app.inject('/metrics')).body;
-    expect(metrics).toMatch(/feldera_sync_push_total\{pipeline="pipeline-[^"]+",result="success"\} 1/);
+    expect(metrics).toMatch(
+      /feldera_sync_push_total\{pipeline="pipeline-[^"]+",result="success"\} 1/,
+    );
 
     const bodies = [
       (await h.app.inject('/v0/pipelines/s')).body,

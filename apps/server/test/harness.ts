@@ -31,12 +31,27 @@ export async function startServerProcess(options: {
   timeoutMs?: number;
 }): Promise<ServerProcess> {
   if (!existsSync(MAIN)) {
-    throw new Error(`${MAIN} is missing: build the server first (npx turbo run build --filter=@feldera-sync/server...)`);
+    throw new Error(
+      `${MAIN} is missing: build the server first (npx turbo run build --filter=@feldera-sync/server...)`,
+    );
   }
-  const child = spawn(process.execPath, [MAIN, '--host', '127.0.0.1', '--port', '0', '--data-dir', options.dataDir, ...(options.args ?? [])], {
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      MAIN,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--data-dir',
+      options.dataDir,
+      ...(options.args ?? []),
+    ],
+    {
+      env: { ...process.env, ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: Record<string, unknown>[] = [];
   const waiters = new Set<() => void>();
   let stderr = '';
@@ -71,12 +86,16 @@ export async function startServerProcess(options: {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new Error(`no log line '${msg}' within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`));
+        reject(
+          new Error(`no log line '${msg}' within ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`),
+        );
       }, timeoutMs);
       const onExit = (): void => {
         if (!check()) {
           cleanup();
-          reject(new Error(`server exited before logging '${msg}'; stderr: ${stderr.slice(-2000)}`));
+          reject(
+            new Error(`server exited before logging '${msg}'; stderr: ${stderr.slice(-2000)}`),
+          );
         }
       };
       const cleanup = (): void => {
@@ -116,7 +135,11 @@ export interface Answer<T = any> {
 
 /** A minimal client of the server's API, as a Feldera client would drive it. */
 export function client(url: string, apiKey?: string) {
-  const call = async <T = any>(method: string, path: string, body?: unknown): Promise<Answer<T>> => {
+  const call = async <T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<Answer<T>> => {
     const headers: Record<string, string> = {};
     if (apiKey) headers.authorization = `Bearer ${apiKey}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -140,21 +163,31 @@ export function client(url: string, apiKey?: string) {
     call,
     put: (name: string, runtime_config: unknown) => call('PUT', p(name), { runtime_config }),
     rename: (name: string, to: string) => call('PATCH', p(name), { name: to }),
-    start: (name: string, initial: 'running' | 'paused' | 'standby' = 'running') => call('POST', `${p(name)}/start?initial=${initial}`),
+    start: (name: string, initial: 'running' | 'paused' | 'standby' = 'running') =>
+      call('POST', `${p(name)}/start?initial=${initial}`),
     stop: (name: string) => call('POST', `${p(name)}/stop`),
     clear: (name: string) => call('POST', `${p(name)}/clear`),
     activate: (name: string) => call('POST', `${p(name)}/activate`),
     status: (name: string) => call('GET', `${p(name)}/status`),
-    ingress: (name: string, table: string, changes: unknown[]) => call('POST', `${p(name)}/ingress/${table}`, changes),
-    table: (name: string, table: string) => call<{ rows: unknown[]; hash: string }>('GET', `${p(name)}/tables/${table}`),
+    ingress: (name: string, table: string, changes: unknown[]) =>
+      call('POST', `${p(name)}/ingress/${table}`, changes),
+    table: (name: string, table: string) =>
+      call<{ rows: unknown[]; hash: string }>('GET', `${p(name)}/tables/${table}`),
     checkpoint: (name: string) => call('POST', `${p(name)}/checkpoint`),
     sync: (name: string) => call('POST', `${p(name)}/checkpoint/sync`),
     syncStatus: (name: string, incarnation?: string) =>
-      call('GET', `${p(name)}/checkpoint/sync_status${incarnation ? `?incarnation_uuid=${incarnation}` : ''}`),
+      call(
+        'GET',
+        `${p(name)}/checkpoint/sync_status${incarnation ? `?incarnation_uuid=${incarnation}` : ''}`,
+      ),
     checkpoints: (name: string) => call('GET', `${p(name)}/checkpoints`),
     remoteCheckpoints: (name: string) => call('GET', `${p(name)}/checkpoints/remote`),
     /** Polls status until `runtime_status` is one of `want`; throws with the last status after `timeoutMs`. */
-    async waitForStatus(name: string, want: string | string[], timeoutMs = 30_000): Promise<Answer> {
+    async waitForStatus(
+      name: string,
+      want: string | string[],
+      timeoutMs = 30_000,
+    ): Promise<Answer> {
       const wanted = Array.isArray(want) ? want : [want];
       const deadline = Date.now() + timeoutMs;
       let last: Answer | undefined;
@@ -163,18 +196,22 @@ export function client(url: string, apiKey?: string) {
         if (wanted.includes(String(last.body?.runtime_status))) return last;
         await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error(`pipeline ${name} did not reach ${wanted.join('|')} in ${timeoutMs} ms; last: ${JSON.stringify(last?.body)}`);
+      throw new Error(
+        `pipeline ${name} did not reach ${wanted.join('|')} in ${timeoutMs} ms; last: ${JSON.stringify(last?.body)}`,
+      );
     },
     /** Requests a sync and polls until `success` (or `failure`) names that checkpoint. */
     async syncAndWait(name: string, timeoutMs = 60_000): Promise<{ uuid: string; status: Answer }> {
       const started = await api.sync(name);
-      if (started.status !== 202) throw new Error(`sync answered ${started.status}: ${JSON.stringify(started.body)}`);
+      if (started.status !== 202)
+        throw new Error(`sync answered ${started.status}: ${JSON.stringify(started.body)}`);
       const uuid = String(started.body.checkpoint_uuid);
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         const st = await api.syncStatus(name);
         if (st.body?.success === uuid) return { uuid, status: st };
-        if (st.body?.failure?.uuid === uuid) throw new Error(`sync of ${uuid} failed: ${st.body.failure.error}`);
+        if (st.body?.failure?.uuid === uuid)
+          throw new Error(`sync of ${uuid} failed: ${st.body.failure.error}`);
         await new Promise((r) => setTimeout(r, 100));
       }
       throw new Error(`sync of ${uuid} did not finish in ${timeoutMs} ms`);

@@ -3,7 +3,12 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cephServer, ensureCeph, makeTempDir, writePseudoRandomFile } from '@feldera-sync/test-utils';
+import {
+  cephServer,
+  ensureCeph,
+  makeTempDir,
+  writePseudoRandomFile,
+} from '@feldera-sync/test-utils';
 import type { TempDir, TestBucket } from '@feldera-sync/test-utils';
 import { client, startServerProcess } from './harness.js';
 import type { ServerProcess } from './harness.js';
@@ -15,7 +20,11 @@ describe('the real server process (dist/main.js)', () => {
   it('refuses to listen beyond loopback without an API key, and says how to fix it', async () => {
     const dir = await makeTempDir();
     try {
-      const child = spawn(process.execPath, [MAIN, '--host', '0.0.0.0', '--port', '0', '--data-dir', dir.path], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        [MAIN, '--host', '0.0.0.0', '--port', '0', '--data-dir', dir.path],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
       let stderr = '';
       child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
       const code = await new Promise<number | null>((resolve) => {
@@ -74,7 +83,13 @@ describe.skipIf(!ceph.available)('responsiveness during a 1 GiB push (Ceph RGW)'
         backend: {
           name: 'file',
           config: {
-            sync: { endpoint: bucket.endpoint, bucket: bucket.bucket, provider: bucket.provider, access_key: bucket.accessKey, secret_key: bucket.secretKey },
+            sync: {
+              endpoint: bucket.endpoint,
+              bucket: bucket.bucket,
+              provider: bucket.provider,
+              access_key: bucket.accessKey,
+              secret_key: bucket.secretKey,
+            },
           },
         },
       },
@@ -110,7 +125,9 @@ describe.skipIf(!ceph.available)('responsiveness during a 1 GiB push (Ceph RGW)'
     latencies.sort((a, b) => a - b);
     const median = latencies[Math.floor(latencies.length / 2)]!;
     const p95 = latencies[Math.floor(latencies.length * 0.95)]!;
-    console.log(`healthz during a 1 GiB push: ${latencies.length} probes, median ${median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`);
+    console.log(
+      `healthz during a 1 GiB push: ${latencies.length} probes, median ${median.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms, max ${latencies.at(-1)!.toFixed(1)} ms`,
+    );
     expect(latencies.length).toBeGreaterThan(20);
     expect(median).toBeLessThan(100);
     expect(p95).toBeLessThan(100);

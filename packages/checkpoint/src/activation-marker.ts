@@ -14,7 +14,10 @@ export interface ActivationInfo {
 }
 
 /** The activation marker, or null when absent. A present but unreadable marker still counts (fields null). */
-export async function readActivationMarker(storageDir: string, options: IoOptions = {}): Promise<ActivationInfo | null> {
+export async function readActivationMarker(
+  storageDir: string,
+  options: IoOptions = {},
+): Promise<ActivationInfo | null> {
   throwIfAborted(options.signal, 'reading the activation marker');
   const path = join(storageDir, ACTIVATION_MARKER);
   let text: string;
@@ -40,12 +43,19 @@ export async function readActivationMarker(storageDir: string, options: IoOption
 }
 
 /** Writes `activated.feldera` atomically. */
-export async function writeActivationMarker(storageDir: string, info: ActivationInfo, options: IoOptions = {}): Promise<void> {
+export async function writeActivationMarker(
+  storageDir: string,
+  info: ActivationInfo,
+  options: IoOptions = {},
+): Promise<void> {
   await writeFileAtomic(join(storageDir, ACTIVATION_MARKER), JSON.stringify(info) + '\n', options);
 }
 
 /** Removes `activated.feldera`; absent is fine. */
-export async function removeActivationMarker(storageDir: string, options: IoOptions = {}): Promise<void> {
+export async function removeActivationMarker(
+  storageDir: string,
+  options: IoOptions = {},
+): Promise<void> {
   throwIfAborted(options.signal, 'removing the activation marker');
   const path = join(storageDir, ACTIVATION_MARKER);
   try {

@@ -37,14 +37,19 @@ export async function fsyncDir(dir: string): Promise<void> {
   } catch (e) {
     const code = (e as NodeJS.ErrnoException | null)?.code;
     // Some filesystems cannot fsync a directory; the rename is still atomic there.
-    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM') throw ioError(e, 'fsync directory', dir);
+    if (code !== 'EINVAL' && code !== 'EISDIR' && code !== 'EPERM')
+      throw ioError(e, 'fsync directory', dir);
   } finally {
     await handle?.close();
   }
 }
 
 /** Writes `<path>.mut`, fsyncs it, renames it over `path` and fsyncs the directory: all or nothing. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string, options: IoOptions = {}): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  data: Uint8Array | string,
+  options: IoOptions = {},
+): Promise<void> {
   throwIfAborted(options.signal, `writing ${path}`);
   const tmp = path + MUT_SUFFIX;
   try {

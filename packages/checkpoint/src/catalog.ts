@@ -53,7 +53,8 @@ export const CatalogEntrySchema = z
 export const CatalogSchema = z.array(CatalogEntrySchema).superRefine((entries, ctx) => {
   const seen = new Set<string>();
   for (const [index, e] of entries.entries()) {
-    if (seen.has(e.uuid)) ctx.addIssue({ code: 'custom', message: `duplicate uuid ${e.uuid}`, path: [index, 'uuid'] });
+    if (seen.has(e.uuid))
+      ctx.addIssue({ code: 'custom', message: `duplicate uuid ${e.uuid}`, path: [index, 'uuid'] });
     seen.add(e.uuid);
   }
 });
@@ -73,11 +74,15 @@ export function parseJsonFile(text: string, fileName: string, code: string, what
   } catch (e) {
     const reason = e instanceof JsonSyntaxError ? e.message : String(e);
     const truncated = e instanceof JsonSyntaxError && e.position >= text.length;
-    throw new SyncError(code, `${what} '${fileName}' is ${truncated ? 'truncated' : 'corrupt'}: ${reason}`, {
-      cause: e,
-      details: { file: fileName },
-      hint: 'restore the file from a backup or remove the damaged checkpoint; it is never repaired automatically',
-    });
+    throw new SyncError(
+      code,
+      `${what} '${fileName}' is ${truncated ? 'truncated' : 'corrupt'}: ${reason}`,
+      {
+        cause: e,
+        details: { file: fileName },
+        hint: 'restore the file from a backup or remove the damaged checkpoint; it is never repaired automatically',
+      },
+    );
   }
 }
 
@@ -89,7 +94,10 @@ export function parseCatalog(text: string, fileName: string): CatalogEntry[] {
     throw new SyncError(
       ERR_CHECKPOINT_CATALOG_CORRUPT,
       `checkpoint catalog '${fileName}' is corrupt: ${describeIssues(result.error)}`,
-      { details: { file: fileName }, hint: 'restore the file from a backup; it is never repaired automatically' },
+      {
+        details: { file: fileName },
+        hint: 'restore the file from a backup; it is never repaired automatically',
+      },
     );
   }
   return result.data;
@@ -114,7 +122,10 @@ export function serializeCatalog(entries: readonly CatalogEntry[]): string {
 }
 
 /** The catalog with `entry` placed in UUID (time) order, replacing an entry with the same UUID. */
-export function insertCatalogEntry(entries: readonly CatalogEntry[], entry: CatalogEntry): CatalogEntry[] {
+export function insertCatalogEntry(
+  entries: readonly CatalogEntry[],
+  entry: CatalogEntry,
+): CatalogEntry[] {
   const uuid = entry.uuid.toLowerCase();
   const out = entries.filter((e) => e.uuid.toLowerCase() !== uuid);
   let at = out.length;

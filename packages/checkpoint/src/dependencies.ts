@@ -11,19 +11,29 @@ import { isSafeRelativePath } from './local-paths.js';
  */
 export type CheckpointDependencies = { batches: string[]; state_files: string[] };
 
-const relPath = z.string().refine(isSafeRelativePath, 'must be a relative path inside the storage directory');
+const relPath = z
+  .string()
+  .refine(isSafeRelativePath, 'must be a relative path inside the storage directory');
 
 /** Schema of `dependencies.json`: the object form, or the legacy bare array meaning batches only. */
 export const DependenciesSchema = z.union([
   z.array(relPath).transform((batches): CheckpointDependencies => ({ batches, state_files: [] })),
   z
     .looseObject({ batches: z.array(relPath).optional(), state_files: z.array(relPath).optional() })
-    .transform((d): CheckpointDependencies => ({ batches: d.batches ?? [], state_files: d.state_files ?? [] })),
+    .transform((d): CheckpointDependencies => ({
+      batches: d.batches ?? [],
+      state_files: d.state_files ?? [],
+    })),
 ]);
 
 /** Parses `dependencies.json`; throws `ERR_CHECKPOINT_DEPENDENCIES_CORRUPT` naming `fileName`. */
 export function parseDependencies(text: string, fileName: string): CheckpointDependencies {
-  const json = parseJsonFile(text, fileName, ERR_CHECKPOINT_DEPENDENCIES_CORRUPT, 'checkpoint dependencies');
+  const json = parseJsonFile(
+    text,
+    fileName,
+    ERR_CHECKPOINT_DEPENDENCIES_CORRUPT,
+    'checkpoint dependencies',
+  );
   const result = DependenciesSchema.safeParse(json);
   if (!result.success) {
     throw new SyncError(

@@ -34,7 +34,12 @@ function codeOf(fn: () => unknown): { code: string | undefined; message: string 
   try {
     fn();
   } catch (e) {
-    return { code: hasErrorCode(e, (e as { code: string }).code) ? (e as { code: string }).code : undefined, message: (e as Error).message };
+    return {
+      code: hasErrorCode(e, (e as { code: string }).code)
+        ? (e as { code: string }).code
+        : undefined,
+      message: (e as Error).message,
+    };
   }
   throw new Error('expected a throw');
 }
@@ -51,9 +56,12 @@ const entryArb: fc.Arbitrary<CatalogEntry> = fc.record({
 describe('catalog format', () => {
   it('round-trips any catalog exactly, fingerprints above 2^53 included', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(entryArb, { selector: (e) => e.uuid, maxLength: 8 }), (entries) => {
-        expect(parseCatalog(serializeCatalog(entries), 'c')).toEqual(entries);
-      }),
+      fc.property(
+        fc.uniqueArray(entryArb, { selector: (e) => e.uuid, maxLength: 8 }),
+        (entries) => {
+          expect(parseCatalog(serializeCatalog(entries), 'c')).toEqual(entries);
+        },
+      ),
     );
   });
 
@@ -81,11 +89,27 @@ describe('catalog format', () => {
     ['empty', () => '', /truncated/],
     ['garbage', () => 'PK\u0003\u0004', /corrupt/],
     ['not an array', () => '{}', /corrupt/],
-    ['negative fingerprint', (t: string) => t.replace('"fingerprint": 5', '"fingerprint": -5'), /fingerprint/],
-    ['fingerprint above u64', (t: string) => t.replace('"fingerprint": 5', '"fingerprint": 18446744073709551616'), /fingerprint/],
-    ['fractional fingerprint', (t: string) => t.replace('"fingerprint": 5', '"fingerprint": 5.5'), /fingerprint/],
+    [
+      'negative fingerprint',
+      (t: string) => t.replace('"fingerprint": 5', '"fingerprint": -5'),
+      /fingerprint/,
+    ],
+    [
+      'fingerprint above u64',
+      (t: string) => t.replace('"fingerprint": 5', '"fingerprint": 18446744073709551616'),
+      /fingerprint/,
+    ],
+    [
+      'fractional fingerprint',
+      (t: string) => t.replace('"fingerprint": 5', '"fingerprint": 5.5'),
+      /fingerprint/,
+    ],
     ['bad uuid', (t: string) => t.replace(/"uuid": "[^"]+"/, '"uuid": "x"'), /uuid/],
-    ['duplicate', (t: string) => `[${t.trim().slice(1, -1)},${t.trim().slice(1, -1)}]`, /duplicate/],
+    [
+      'duplicate',
+      (t: string) => `[${t.trim().slice(1, -1)},${t.trim().slice(1, -1)}]`,
+      /duplicate/,
+    ],
   ])('a %s catalog is ERR_CHECKPOINT_CATALOG_CORRUPT naming the file', (_name, damage, why) => {
     const text = serializeCatalog([entryFor(uuidv7(), 5n)]);
     const err = codeOf(() => parseCatalog(damage(text), '/data/p/checkpoints.feldera'));
@@ -111,15 +135,25 @@ describe('lossless JSON', () => {
   it('agrees with JSON.parse on ordinary JSON', () => {
     fc.assert(
       fc.property(fc.json(), (text) => {
-        const numbersOnly = JSON.parse(JSON.stringify(parseJsonLossless(text), (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)));
+        const numbersOnly = JSON.parse(
+          JSON.stringify(parseJsonLossless(text), (_k, v: unknown) =>
+            typeof v === 'bigint' ? Number(v) : v,
+          ),
+        );
         expect(numbersOnly).toEqual(JSON.parse(text));
       }),
     );
   });
 
   it('round-trips big integers and matches JSON.stringify otherwise', () => {
-    expect(stringifyJsonLossless({ a: 2n ** 63n, b: [1, 'x', null] })).toBe('{"a":9223372036854775808,"b":[1,"x",null]}');
-    expect(parseJsonLossless('[12345678901234567890, 1.5, -0]')).toEqual([12345678901234567890n, 1.5, -0]);
+    expect(stringifyJsonLossless({ a: 2n ** 63n, b: [1, 'x', null] })).toBe(
+      '{"a":9223372036854775808,"b":[1,"x",null]}',
+    );
+    expect(parseJsonLossless('[12345678901234567890, 1.5, -0]')).toEqual([
+      12345678901234567890n,
+      1.5,
+      -0,
+    ]);
     fc.assert(
       fc.property(fc.jsonValue(), (v) => {
         expect(stringifyJsonLossless(v)).toBe(JSON.stringify(v));
@@ -132,8 +166,14 @@ describe('dependencies format', () => {
   it('round-trips and reads the legacy bare array as batches only', () => {
     const deps = { batches: ['w0-a.feldera', 'w1-b.feldera'], state_files: ['u/spine.dat'] };
     expect(parseDependencies(serializeDependencies(deps), 'd')).toEqual(deps);
-    expect(parseDependencies('["w0-a.feldera"]', 'd')).toEqual({ batches: ['w0-a.feldera'], state_files: [] });
-    expect(parseDependencies('{"batches":["w0-a.feldera"]}', 'd')).toEqual({ batches: ['w0-a.feldera'], state_files: [] });
+    expect(parseDependencies('["w0-a.feldera"]', 'd')).toEqual({
+      batches: ['w0-a.feldera'],
+      state_files: [],
+    });
+    expect(parseDependencies('{"batches":["w0-a.feldera"]}', 'd')).toEqual({
+      batches: ['w0-a.feldera'],
+      state_files: [],
+    });
   });
 
   it.each(['{"batches": [1]}', '{"batches": ["../escape"]}', '["/abs"]', '{"batches": [', '42'])(
@@ -164,26 +204,44 @@ describe('manifest and owner formats', () => {
     ['no zip', (t: string) => t.replace(`"key": "${u}.zip"`, '"key": "other.zip"')],
     ['negative size', (t: string) => t.replace('"size": 10', '"size": -1')],
   ])('a %s manifest is ERR_CHECKPOINT_MANIFEST_CORRUPT naming the object', (_n, damage) => {
-    const err = codeOf(() => parseManifest(damage(serializeManifest(m)), `dependencies/${u}.json in s3:b`));
+    const err = codeOf(() =>
+      parseManifest(damage(serializeManifest(m)), `dependencies/${u}.json in s3:b`),
+    );
     expect(err.code).toBe(ERR_CHECKPOINT_MANIFEST_CORRUPT);
     expect(err.message).toContain(`dependencies/${u}.json in s3:b`);
   });
 
   it('owner.json round-trips; a corrupt one is typed', () => {
-    const o = ownerFor({ pipeline_name: 'pipeline-1', given_name: 'orders' }, '2025-01-01T00:00:00Z');
+    const o = ownerFor(
+      { pipeline_name: 'pipeline-1', given_name: 'orders' },
+      '2025-01-01T00:00:00Z',
+    );
     expect(parseOwner(serializeOwner(o), 'owner.json')).toEqual(o);
-    expect(parseOwner('{"pipeline_name":"pipeline-1","given_name":"x"}', 'o')).toMatchObject({ format_version: 1, created_at: null });
-    expect(codeOf(() => parseOwner('{"given_name":1}', 'owner.json in s3:b')).code).toBe(ERR_CHECKPOINT_OWNER_CORRUPT);
-    expect(codeOf(() => parseOwner('{', 'owner.json in s3:b')).message).toContain('owner.json in s3:b');
+    expect(parseOwner('{"pipeline_name":"pipeline-1","given_name":"x"}', 'o')).toMatchObject({
+      format_version: 1,
+      created_at: null,
+    });
+    expect(codeOf(() => parseOwner('{"given_name":1}', 'owner.json in s3:b')).code).toBe(
+      ERR_CHECKPOINT_OWNER_CORRUPT,
+    );
+    expect(codeOf(() => parseOwner('{', 'owner.json in s3:b')).message).toContain(
+      'owner.json in s3:b',
+    );
   });
 
   it('ownership is by system name and the refusal reads exactly as the SPEC says', () => {
     const owner = ownerFor({ pipeline_name: 'pipeline-a', given_name: 'orders' }, 't');
-    expect(decideOwnership(null, { pipeline_name: 'pipeline-a', given_name: 'x' }, 't')).toMatchObject({ action: 'create' });
-    expect(decideOwnership(owner, { pipeline_name: 'pipeline-a', given_name: 'renamed' }, 't')).toEqual({ action: 'proceed' });
+    expect(
+      decideOwnership(null, { pipeline_name: 'pipeline-a', given_name: 'x' }, 't'),
+    ).toMatchObject({ action: 'create' });
+    expect(
+      decideOwnership(owner, { pipeline_name: 'pipeline-a', given_name: 'renamed' }, 't'),
+    ).toEqual({ action: 'proceed' });
     const d = decideOwnership(owner, { pipeline_name: 'pipeline-b', given_name: 'orders2' }, 't');
     expect(d.action).toBe('refuse');
-    expect(ownershipMismatchMessage(owner, { pipeline_name: 'pipeline-b', given_name: 'orders2' })).toBe(
+    expect(
+      ownershipMismatchMessage(owner, { pipeline_name: 'pipeline-b', given_name: 'orders2' }),
+    ).toBe(
       'S3 checkpoint bucket is already owned by orders (id: pipeline-a). Current pipeline is orders2 (id: pipeline-b). Refusing to write checkpoint data',
     );
   });
@@ -202,13 +260,17 @@ describe('manifest and owner formats', () => {
 describe('UUIDv7', () => {
   it('encodes the time, is a valid v7 and sorts by time', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), fc.integer({ min: 0, max: 2 ** 48 - 1 }), (t1, t2) => {
-        const a = uuidv7(t1, () => new Uint8Array(10).fill(255));
-        const b = uuidv7(t2, () => new Uint8Array(10));
-        expect(isUuid(a) && a[14] === '7' && '89ab'.includes(a[19]!)).toBe(true);
-        expect(uuidv7TimeMs(a)).toBe(t1);
-        if (t1 < t2) expect(compareUuidv7(a, b)).toBeLessThan(0);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 2 ** 48 - 1 }),
+        fc.integer({ min: 0, max: 2 ** 48 - 1 }),
+        (t1, t2) => {
+          const a = uuidv7(t1, () => new Uint8Array(10).fill(255));
+          const b = uuidv7(t2, () => new Uint8Array(10));
+          expect(isUuid(a) && a[14] === '7' && '89ab'.includes(a[19]!)).toBe(true);
+          expect(uuidv7TimeMs(a)).toBe(t1);
+          if (t1 < t2) expect(compareUuidv7(a, b)).toBeLessThan(0);
+        },
+      ),
     );
   });
 

@@ -23,7 +23,11 @@ afterEach(async () => {
 
 describe('against the independent storage generator', () => {
   it('reads a generated storage directory exactly as it was described', async () => {
-    const g = await generateStorageDir(dir, { seed: 11, checkpoints: 4, batchSize: { min: 4096, max: 64 * 1024 } });
+    const g = await generateStorageDir(dir, {
+      seed: 11,
+      checkpoints: 4,
+      batchSize: { min: 4096, max: 64 * 1024 },
+    });
     const catalog = await readLocalCatalog(dir);
     expect(catalog.map((e) => [e.uuid, e.fingerprint, e.steps, e.size])).toEqual(
       g.checkpoints.map((c) => [c.uuid, c.fingerprint, c.steps, c.size]),
@@ -38,7 +42,10 @@ describe('against the independent storage generator', () => {
     expect((await latestCompleteCheckpoint(dir))?.uuid).toBe(g.checkpoints.at(-1)!.uuid);
     expect(await readRootState(dir)).toEqual(g.checkpoints.at(-1)!.state);
     const batch = g.batchFiles[0]!;
-    expect(await hashFile(join(dir, batch.path))).toEqual({ size: batch.size, sha256: batch.sha256 });
+    expect(await hashFile(join(dir, batch.path))).toEqual({
+      size: batch.size,
+      sha256: batch.sha256,
+    });
   });
 
   it('local GC of a generated directory keeps the newest two and everything they need', async () => {
@@ -51,11 +58,19 @@ describe('against the independent storage generator', () => {
   });
 
   it('an unfinished last checkpoint is neither listed nor the latest; legacy dependencies are read', async () => {
-    const g = await generateStorageDir(dir, { seed: 9, checkpoints: 3, incompleteLast: true, legacyDependencies: true });
+    const g = await generateStorageDir(dir, {
+      seed: 9,
+      checkpoints: 3,
+      incompleteLast: true,
+      legacyDependencies: true,
+    });
     expect((await readLocalCatalog(dir)).length).toBe(2);
     expect((await latestCompleteCheckpoint(dir))?.uuid).toBe(g.checkpoints[1]!.uuid);
     const last = await inspectLocalCheckpoint(dir, g.checkpoints[2]!.uuid);
-    expect(last).toMatchObject({ complete: false, missing: [`${g.checkpoints[2]!.uuid}/state.json`] });
+    expect(last).toMatchObject({
+      complete: false,
+      missing: [`${g.checkpoints[2]!.uuid}/state.json`],
+    });
     expect(last.deps).toEqual({ batches: g.checkpoints[2]!.batches, state_files: [] });
   });
 });

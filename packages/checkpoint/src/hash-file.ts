@@ -4,7 +4,10 @@ import type { IoOptions } from './atomic-file.js';
 import { ioError } from './atomic-file.js';
 
 /** Size and SHA-256 (lowercase hex) of one file, hashed while streaming it once. */
-export async function hashFile(path: string, options: IoOptions = {}): Promise<{ size: number; sha256: string }> {
+export async function hashFile(
+  path: string,
+  options: IoOptions = {},
+): Promise<{ size: number; sha256: string }> {
   const hash = createHash('sha256');
   let size = 0;
   try {

@@ -78,8 +78,16 @@ export {
   writeDependencies,
   writeRootState,
 } from './local-checkpoint.js';
-export type { LocalCheckpointInspection, LocalCheckpointStatus, SharedFile } from './local-checkpoint.js';
-export { readActivationMarker, removeActivationMarker, writeActivationMarker } from './activation-marker.js';
+export type {
+  LocalCheckpointInspection,
+  LocalCheckpointStatus,
+  SharedFile,
+} from './local-checkpoint.js';
+export {
+  readActivationMarker,
+  removeActivationMarker,
+  writeActivationMarker,
+} from './activation-marker.js';
 export type { ActivationInfo } from './activation-marker.js';
 export { hashFile } from './hash-file.js';
 export {
@@ -119,7 +127,12 @@ export {
 } from './remote-store.js';
 export type { ManifestLookup, ReadManifestsOptions } from './remote-store.js';
 export { findInCatalog, isCheckpointSpec, resolveCheckpoint } from './resolve-checkpoint.js';
-export type { CheckpointSource, ResolveInput, ResolveLook, ResolveResult } from './resolve-checkpoint.js';
+export type {
+  CheckpointSource,
+  ResolveInput,
+  ResolveLook,
+  ResolveResult,
+} from './resolve-checkpoint.js';
 export { planPush, planSharedUploads } from './plan-push.js';
 export type {
   PushCandidate,

@@ -10,7 +10,10 @@ import { CATALOG_FILE } from './local-paths.js';
 import { isUuid } from './uuidv7.js';
 
 /** The `<uuid>/` checkpoint directories present in `storageDir` (any, complete or not), sorted. */
-export async function listCheckpointDirs(storageDir: string, options: IoOptions = {}): Promise<string[]> {
+export async function listCheckpointDirs(
+  storageDir: string,
+  options: IoOptions = {},
+): Promise<string[]> {
   throwIfAborted(options.signal, 'listing checkpoint directories');
   try {
     const entries = await readdir(storageDir, { withFileTypes: true });
@@ -51,7 +54,10 @@ function missingCatalog(storageDir: string, dirs: readonly string[]): SyncError 
  * The local catalog, oldest first. Missing with no checkpoint directories: `[]`. Missing while
  * `<uuid>/` directories exist: `ERR_CHECKPOINT_CATALOG_MISSING`. Never creates or rewrites the file.
  */
-export async function readLocalCatalog(storageDir: string, options: IoOptions = {}): Promise<CatalogEntry[]> {
+export async function readLocalCatalog(
+  storageDir: string,
+  options: IoOptions = {},
+): Promise<CatalogEntry[]> {
   const text = await readCatalogText(storageDir, options);
   if (text !== null) return parseCatalog(text, join(storageDir, CATALOG_FILE));
   const dirs = await listCheckpointDirs(storageDir, options);
@@ -82,7 +88,9 @@ export async function appendToLocalCatalog(
   if (text !== null) {
     entries = parseCatalog(text, join(storageDir, CATALOG_FILE));
   } else {
-    const others = (await listCheckpointDirs(storageDir, options)).filter((d) => d !== entry.uuid.toLowerCase());
+    const others = (await listCheckpointDirs(storageDir, options)).filter(
+      (d) => d !== entry.uuid.toLowerCase(),
+    );
     if (others.length > 0) throw missingCatalog(storageDir, others);
     entries = [];
   }

@@ -28,7 +28,11 @@ async function readTextOrNull(path: string, options: IoOptions): Promise<string 
 }
 
 /** Creates `<uuid>/` with its empty `CHECKPOINT` marker (the engine then adds its files). */
-export async function createCheckpointDir(storageDir: string, uuid: string, options: IoOptions = {}): Promise<string> {
+export async function createCheckpointDir(
+  storageDir: string,
+  uuid: string,
+  options: IoOptions = {},
+): Promise<string> {
   const paths = checkpointPaths(storageDir, uuid);
   throwIfAborted(options.signal, `creating ${paths.dir}`);
   try {
@@ -58,7 +62,11 @@ export async function writeDependencies(
   deps: CheckpointDependencies,
   options: IoOptions = {},
 ): Promise<void> {
-  await writeFileAtomic(checkpointPaths(storageDir, uuid).dependencies, serializeDependencies(deps), options);
+  await writeFileAtomic(
+    checkpointPaths(storageDir, uuid).dependencies,
+    serializeDependencies(deps),
+    options,
+  );
 }
 
 /** The checkpoint's `state.json` as an opaque object, or null when absent (not yet complete). */
@@ -83,7 +91,10 @@ export async function writeCheckpointState(
 }
 
 /** The root `state.json` (what a restart resumes from) as an opaque object, or null when absent. */
-export async function readRootState(storageDir: string, options: IoOptions = {}): Promise<Record<string, unknown> | null> {
+export async function readRootState(
+  storageDir: string,
+  options: IoOptions = {},
+): Promise<Record<string, unknown> | null> {
   const path = join(storageDir, ROOT_STATE_FILE);
   const text = await readTextOrNull(path, options);
   return text === null ? null : parseStateFile(text, path);
@@ -160,7 +171,9 @@ export async function inspectLocalCheckpoint(
   for (const name of [CHECKPOINT_MARKER, DEPENDENCIES_FILE, CHECKPOINT_STATE_FILE]) {
     if (!present.has(`${id}/${name}`)) missing.push(`${id}/${name}`);
   }
-  const deps = present.has(`${id}/${DEPENDENCIES_FILE}`) ? await readDependencies(storageDir, id, options) : null;
+  const deps = present.has(`${id}/${DEPENDENCIES_FILE}`)
+    ? await readDependencies(storageDir, id, options)
+    : null;
   const shared: SharedFile[] = [];
   if (deps) {
     const seen = new Set<string>();
@@ -190,13 +203,22 @@ export interface LocalCheckpointStatus {
 }
 
 /** The local catalog (oldest first), each entry annotated with completeness; a corrupt checkpoint is incomplete with a `problem`. */
-export async function listLocalCheckpoints(storageDir: string, options: IoOptions = {}): Promise<LocalCheckpointStatus[]> {
+export async function listLocalCheckpoints(
+  storageDir: string,
+  options: IoOptions = {},
+): Promise<LocalCheckpointStatus[]> {
   const catalog = await readLocalCatalog(storageDir, options);
   const out: LocalCheckpointStatus[] = [];
   for (const entry of catalog) {
     try {
       const found = await inspectLocalCheckpoint(storageDir, entry.uuid, options);
-      out.push({ entry, complete: found.complete, missing: found.missing, deps: found.deps, problem: null });
+      out.push({
+        entry,
+        complete: found.complete,
+        missing: found.missing,
+        deps: found.deps,
+        problem: null,
+      });
     } catch (e) {
       if (!isSyncError(e) || e.code === 'ERR_ABORTED') throw e;
       out.push({ entry, complete: false, missing: [], deps: null, problem: e.message });
@@ -206,7 +228,10 @@ export async function listLocalCheckpoints(storageDir: string, options: IoOption
 }
 
 /** The newest (last in catalog order) complete local checkpoint, or null. */
-export async function latestCompleteCheckpoint(storageDir: string, options: IoOptions = {}): Promise<CatalogEntry | null> {
+export async function latestCompleteCheckpoint(
+  storageDir: string,
+  options: IoOptions = {},
+): Promise<CatalogEntry | null> {
   const all = await listLocalCheckpoints(storageDir, options);
   for (let i = all.length - 1; i >= 0; i--) if (all[i]!.complete) return all[i]!.entry;
   return null;

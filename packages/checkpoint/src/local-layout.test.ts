@@ -84,14 +84,20 @@ describe('local catalog', () => {
     await writeLocalCatalog(dir, [entry(uuidv7())]);
     const text = await readFile(join(dir, 'checkpoints.feldera'), 'utf8');
     await writeFile(join(dir, 'checkpoints.feldera'), text.slice(0, text.length / 2));
-    await expectCode(readLocalCatalog(dir), ERR_CHECKPOINT_CATALOG_CORRUPT, join(dir, 'checkpoints.feldera'));
+    await expectCode(
+      readLocalCatalog(dir),
+      ERR_CHECKPOINT_CATALOG_CORRUPT,
+      join(dir, 'checkpoints.feldera'),
+    );
   });
 
   it('writes atomically and leaves no .mut behind; round-trips a fingerprint above 2^53', async () => {
     const e = entry(uuidv7(), 2n ** 64n - 1n);
     await writeLocalCatalog(dir, [e]);
     expect(await readdir(dir)).toEqual(['checkpoints.feldera']);
-    expect(await readFile(join(dir, 'checkpoints.feldera'), 'utf8')).toContain('"fingerprint": 18446744073709551615');
+    expect(await readFile(join(dir, 'checkpoints.feldera'), 'utf8')).toContain(
+      '"fingerprint": 18446744073709551615',
+    );
     expect(await readLocalCatalog(dir)).toEqual([e]);
   });
 
@@ -122,7 +128,12 @@ describe('checkpoints', () => {
     await writeCheckpoint(u2, [b1, b2]);
     const inspected = await inspectLocalCheckpoint(dir, u2);
     expect(inspected).toMatchObject({ complete: true, missing: [] });
-    expect(inspected.files).toEqual([`${u2}/CHECKPOINT`, `${u2}/dependencies.json`, `${u2}/spine-0.dat`, `${u2}/state.json`]);
+    expect(inspected.files).toEqual([
+      `${u2}/CHECKPOINT`,
+      `${u2}/dependencies.json`,
+      `${u2}/spine-0.dat`,
+      `${u2}/state.json`,
+    ]);
     expect(inspected.shared.map((s) => s.path)).toEqual([b1, b2]);
     expect((await latestCompleteCheckpoint(dir))?.uuid).toBe(u2);
     expect(await readCheckpointState(dir, u2)).toEqual({ step: 1, big: 2n ** 60n });
@@ -142,7 +153,10 @@ describe('checkpoints', () => {
     const u = uuidv7();
     await createCheckpointDir(dir, u);
     await writeDependencies(dir, u, { batches: [], state_files: [] });
-    expect(await inspectLocalCheckpoint(dir, u)).toMatchObject({ complete: false, missing: [`${u}/state.json`] });
+    expect(await inspectLocalCheckpoint(dir, u)).toMatchObject({
+      complete: false,
+      missing: [`${u}/state.json`],
+    });
     expect(await readCheckpointState(dir, u)).toBeNull();
   });
 
@@ -157,14 +171,20 @@ describe('checkpoints', () => {
     const u = uuidv7();
     await writeCheckpoint(u, []);
     await writeFile(checkpointPaths(dir, u).dependencies, '{"batches": [');
-    await expectCode(inspectLocalCheckpoint(dir, u), ERR_CHECKPOINT_DEPENDENCIES_CORRUPT, 'dependencies.json');
+    await expectCode(
+      inspectLocalCheckpoint(dir, u),
+      ERR_CHECKPOINT_DEPENDENCIES_CORRUPT,
+      'dependencies.json',
+    );
     const [status] = await listLocalCheckpoints(dir);
     expect(status!.complete).toBe(false);
     expect(status!.problem).toContain('dependencies.json');
   });
 
   it('rejects a non-UUID checkpoint id before touching the filesystem', () => {
-    expect(() => checkpointPaths(dir, '../etc')).toThrow(expect.objectContaining({ code: ERR_CHECKPOINT_INVALID_UUID }));
+    expect(() => checkpointPaths(dir, '../etc')).toThrow(
+      expect.objectContaining({ code: ERR_CHECKPOINT_INVALID_UUID }),
+    );
   });
 });
 
@@ -186,8 +206,14 @@ describe('files', () => {
 
   it('activation marker round-trips, counts when unreadable, and can be removed', async () => {
     expect(await readActivationMarker(dir)).toBeNull();
-    await writeActivationMarker(dir, { activated_at: '2025-01-01T00:00:00.000Z', checkpoint: null });
-    expect(await readActivationMarker(dir)).toEqual({ activated_at: '2025-01-01T00:00:00.000Z', checkpoint: null });
+    await writeActivationMarker(dir, {
+      activated_at: '2025-01-01T00:00:00.000Z',
+      checkpoint: null,
+    });
+    expect(await readActivationMarker(dir)).toEqual({
+      activated_at: '2025-01-01T00:00:00.000Z',
+      checkpoint: null,
+    });
     await writeFile(join(dir, 'activated.feldera'), '');
     expect(await readActivationMarker(dir)).toEqual({ activated_at: null, checkpoint: null });
     await removeActivationMarker(dir);

@@ -30,7 +30,9 @@ export function isBatchFileName(name: string): boolean {
 /** Throws `ERR_CHECKPOINT_INVALID_UUID` unless `uuid` is a UUID, so it is safe as a path component. */
 export function assertUuid(uuid: string, what = 'checkpoint uuid'): void {
   if (!isUuid(uuid)) {
-    throw new SyncError(ERR_CHECKPOINT_INVALID_UUID, `${what} '${uuid}' is not a UUID`, { details: { uuid } });
+    throw new SyncError(ERR_CHECKPOINT_INVALID_UUID, `${what} '${uuid}' is not a UUID`, {
+      details: { uuid },
+    });
   }
 }
 
@@ -43,9 +45,13 @@ export function isSafeRelativePath(p: string): boolean {
 /** Throws `ERR_CHECKPOINT_INVALID_PATH` unless `p` is a safe relative path. */
 export function assertSafeRelativePath(p: string, what: string): void {
   if (!isSafeRelativePath(p)) {
-    throw new SyncError(ERR_CHECKPOINT_INVALID_PATH, `${what} '${p}' is not a relative path inside the storage directory`, {
-      details: { path: p },
-    });
+    throw new SyncError(
+      ERR_CHECKPOINT_INVALID_PATH,
+      `${what} '${p}' is not a relative path inside the storage directory`,
+      {
+        details: { path: p },
+      },
+    );
   }
 }
 

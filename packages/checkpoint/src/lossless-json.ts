@@ -1,5 +1,6 @@
 /** A JSON value whose integers outside the safe range are kept exactly as bigint. */
-export type JsonValue = null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | bigint | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** Why a text is not JSON, with the character offset. */
 export class JsonSyntaxError extends Error {
@@ -65,7 +66,12 @@ export function parseJsonLossless(text: string): JsonValue {
         if (text[i] !== ':') fail("expected ':'");
         i++;
         const value = parseValue(depth + 1);
-        Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(obj, key, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
         skip();
         if (text[i] === ',') {
           i++;

@@ -17,14 +17,26 @@ export interface MemoryObjectStore extends ObjectStore {
   /** The stored objects by key. Mutate it in tests to simulate damage. */
   readonly objects: Map<string, Uint8Array>;
   /** How many calls of each operation were made. */
-  readonly calls: Record<'list' | 'head' | 'getSmall' | 'putSmall' | 'uploadFiles' | 'downloadFiles' | 'delete', number>;
+  readonly calls: Record<
+    'list' | 'head' | 'getSmall' | 'putSmall' | 'uploadFiles' | 'downloadFiles' | 'delete',
+    number
+  >;
 }
 
 /** Creates an in-memory ObjectStore that behaves like a strict S3 bucket with conditional PUT. */
 export function createMemoryObjectStore(description = 'memory:'): MemoryObjectStore {
   const objects = new Map<string, Uint8Array>();
-  const calls = { list: 0, head: 0, getSmall: 0, putSmall: 0, uploadFiles: 0, downloadFiles: 0, delete: 0 };
-  const check = (options?: StoreCallOptions): void => throwIfAborted(options?.signal, `${description} request`);
+  const calls = {
+    list: 0,
+    head: 0,
+    getSmall: 0,
+    putSmall: 0,
+    uploadFiles: 0,
+    downloadFiles: 0,
+    delete: 0,
+  };
+  const check = (options?: StoreCallOptions): void =>
+    throwIfAborted(options?.signal, `${description} request`);
 
   return {
     description,
@@ -35,7 +47,8 @@ export function createMemoryObjectStore(description = 'memory:'): MemoryObjectSt
       calls.list++;
       check(options);
       const out: RemoteObject[] = [];
-      for (const [key, body] of objects) if (key.startsWith(prefix)) out.push({ key, size: body.byteLength });
+      for (const [key, body] of objects)
+        if (key.startsWith(prefix)) out.push({ key, size: body.byteLength });
       out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       return out;
     },
@@ -55,11 +68,22 @@ export function createMemoryObjectStore(description = 'memory:'): MemoryObjectSt
       calls.putSmall++;
       check(options);
       if (options?.ifNoneMatch && objects.has(key)) {
-        throw new SyncError(StoreErrorCodes.preconditionFailed, `${description}${key} already exists`);
+        throw new SyncError(
+          StoreErrorCodes.preconditionFailed,
+          `${description}${key} already exists`,
+        );
       }
-      objects.set(key, typeof body === 'string' ? new TextEncoder().encode(body) : new Uint8Array(body));
+      objects.set(
+        key,
+        typeof body === 'string' ? new TextEncoder().encode(body) : new Uint8Array(body),
+      );
     },
-    async uploadFiles(localDir, files, remotePrefix, options?: TransferOptions): Promise<TransferResult> {
+    async uploadFiles(
+      localDir,
+      files,
+      remotePrefix,
+      options?: TransferOptions,
+    ): Promise<TransferResult> {
       calls.uploadFiles++;
       const started = Date.now();
       let bytes = 0;
@@ -71,7 +95,12 @@ export function createMemoryObjectStore(description = 'memory:'): MemoryObjectSt
       }
       return { bytes, objects: files.length, durationMs: Date.now() - started };
     },
-    async downloadFiles(remotePrefix, keys, localDir, options?: TransferOptions): Promise<TransferResult> {
+    async downloadFiles(
+      remotePrefix,
+      keys,
+      localDir,
+      options?: TransferOptions,
+    ): Promise<TransferResult> {
       calls.downloadFiles++;
       const started = Date.now();
       let bytes = 0;
@@ -79,7 +108,10 @@ export function createMemoryObjectStore(description = 'memory:'): MemoryObjectSt
         check(options);
         const body = objects.get(remotePrefix + key);
         if (!body) {
-          throw new SyncError(StoreErrorCodes.notFound, `${description}${remotePrefix}${key} does not exist`);
+          throw new SyncError(
+            StoreErrorCodes.notFound,
+            `${description}${remotePrefix}${key} does not exist`,
+          );
         }
         const target = join(localDir, key);
         await mkdir(dirname(target), { recursive: true });

@@ -33,8 +33,11 @@ export function planLocalGc(
 ): LocalGcPlan {
   const keepIds = new Set<string>();
   for (const p of pins) keepIds.add(p.toLowerCase());
-  const complete = checkpoints.filter((c) => c.complete).sort((a, b) => compareUuidv7(b.entry.uuid, a.entry.uuid));
-  for (const c of complete.slice(0, Math.max(0, options.keepComplete ?? 2))) keepIds.add(c.entry.uuid.toLowerCase());
+  const complete = checkpoints
+    .filter((c) => c.complete)
+    .sort((a, b) => compareUuidv7(b.entry.uuid, a.entry.uuid));
+  for (const c of complete.slice(0, Math.max(0, options.keepComplete ?? 2)))
+    keepIds.add(c.entry.uuid.toLowerCase());
 
   const keep: CatalogEntry[] = [];
   const drop: CatalogEntry[] = [];
@@ -55,7 +58,8 @@ export function planLocalGc(
     if (!dropped.has(c.entry.uuid.toLowerCase())) continue;
     for (const f of [...(c.deps?.batches ?? []), ...(c.deps?.state_files ?? [])]) {
       const top = f.split('/')[0]!;
-      if (!needed.has(f) && !dropped.has(top.toLowerCase()) && !keepIds.has(top.toLowerCase())) files.add(f);
+      if (!needed.has(f) && !dropped.has(top.toLowerCase()) && !keepIds.has(top.toLowerCase()))
+        files.add(f);
     }
   }
   return { keep, drop, catalog: keep, deleteDirs, deleteFiles: [...files].sort() };

@@ -31,7 +31,8 @@ export interface PullPlan {
 export function planPull(manifest: Manifest, localFiles: ReadonlyMap<string, number>): PullPlan {
   const zipKey = remoteKeys.zip(manifest.uuid);
   const zipComplete =
-    manifest.zip_files.length > 0 && manifest.zip_files.every((f) => localFiles.get(f.path) === f.size);
+    manifest.zip_files.length > 0 &&
+    manifest.zip_files.every((f) => localFiles.get(f.path) === f.size);
   const download: ManifestObject[] = [];
   const present: ManifestObject[] = [];
   let zip: ManifestObject | undefined;
@@ -51,7 +52,8 @@ export function planPull(manifest: Manifest, localFiles: ReadonlyMap<string, num
   }
   const shared = download.filter((o) => o.key !== zipKey).map((o) => o.key);
   if (shared.length > 0) steps.push({ type: 'install-shared', keys: shared });
-  if (zip && !zipComplete) steps.push({ type: 'install-checkpoint-dir', uuid: manifest.uuid, zipKey });
+  if (zip && !zipComplete)
+    steps.push({ type: 'install-checkpoint-dir', uuid: manifest.uuid, zipKey });
   steps.push({ type: 'update-catalog', entry: manifest.entry });
   steps.push({ type: 'write-root-state', uuid: manifest.uuid });
   return { uuid: manifest.uuid, download, present, bytes, steps };

@@ -87,7 +87,8 @@ export function planSharedUploads<T extends PushCandidate>(
     seen.add(o.key);
     const remote = known.get(o.key);
     if (remote) {
-      const sameHash = o.sha256 === undefined || remote.sha256 === undefined || o.sha256 === remote.sha256;
+      const sameHash =
+        o.sha256 === undefined || remote.sha256 === undefined || o.sha256 === remote.sha256;
       if (remote.size === o.size && sameHash) plan.skip.push(o);
       else plan.conflicts.push({ key: o.key, local: o, remote });
       continue;
@@ -121,11 +122,19 @@ export function planPush(checkpoint: PushCheckpoint, remote: PushRemoteState): P
       steps: [],
     };
   }
-  const candidates = checkpoint.shared.map((f) => ({ key: remoteKeys.batch(f.path), size: f.size, sha256: f.sha256 }));
+  const candidates = checkpoint.shared.map((f) => ({
+    key: remoteKeys.batch(f.path),
+    size: f.size,
+    sha256: f.sha256,
+  }));
   const decided = planSharedUploads(candidates, known, remote.present);
   const upload = decided.upload.map((o) => o.key);
   const reuse = decided.skip.map((o) => o.key);
-  const conflicts = decided.conflicts.map((c) => ({ key: c.key, localSize: c.local.size, remoteSize: c.remote.size }));
+  const conflicts = decided.conflicts.map((c) => ({
+    key: c.key,
+    localSize: c.local.size,
+    remoteSize: c.remote.size,
+  }));
   const bytes = decided.upload.reduce((n, o) => n + o.size, 0);
   const zip = checkpoint.zip;
   const zipHeld =
@@ -137,5 +146,14 @@ export function planPush(checkpoint: PushCheckpoint, remote: PushRemoteState): P
   if (!zipHeld) steps.push({ type: 'upload-zip', key: zipKey });
   steps.push({ type: 'put-manifest', key: remoteKeys.manifest(uuid) });
   steps.push({ type: 'put-catalog', key: remoteKeys.catalog, entries: catalog });
-  return { uuid, alreadyCommitted: false, upload, reuse, conflicts, catalog, uploadZip: !zipHeld, steps };
+  return {
+    uuid,
+    alreadyCommitted: false,
+    upload,
+    reuse,
+    conflicts,
+    catalog,
+    uploadZip: !zipHeld,
+    steps,
+  };
 }

@@ -45,7 +45,9 @@ export function selectRetained<E extends Pick<CatalogEntry, 'uuid'>>(
   options: RetentionOptions,
 ): { keep: E[]; drop: E[] } {
   const newest = [...catalog].sort((a, b) => compareUuidv7(b.uuid, a.uuid));
-  const keepIds = new Set(newest.slice(0, Math.max(1, options.minCount)).map((e) => e.uuid.toLowerCase()));
+  const keepIds = new Set(
+    newest.slice(0, Math.max(1, options.minCount)).map((e) => e.uuid.toLowerCase()),
+  );
   const maxAge = Math.max(0, options.minAgeDays) * DAY_MS;
   for (const e of catalog) {
     const t = uuidv7TimeMs(e.uuid);
@@ -71,7 +73,8 @@ export function planRetention(
 ): RetentionPlan {
   const { keep, drop } = selectRetained(catalog, nowMs, options);
   const empty = { deleteCheckpointObjects: [], deleteShared: [], unknownDropped: [] };
-  if (drop.length === 0) return { ok: true, keep, drop, catalog: [...catalog], ...empty, steps: [] };
+  if (drop.length === 0)
+    return { ok: true, keep, drop, catalog: [...catalog], ...empty, steps: [] };
 
   const referenced = new Set<string>();
   const unreadable: string[] = [];
@@ -84,7 +87,11 @@ export function planRetention(
     } else {
       unreadable.push(id);
       reasons.push(
-        found === undefined ? `${id}: not read` : found.status === 'missing' ? `${id}: manifest missing` : `${id}: ${found.error.message}`,
+        found === undefined
+          ? `${id}: not read`
+          : found.status === 'missing'
+            ? `${id}: manifest missing`
+            : `${id}: ${found.error.message}`,
       );
     }
   }
@@ -104,17 +111,29 @@ export function planRetention(
   for (const e of drop) {
     const id = e.uuid.toLowerCase();
     const zip = remoteKeys.zip(id);
-    for (const key of [zip, remoteKeys.manifest(id)]) if (!referenced.has(key)) deleteCheckpointObjects.push(key);
+    for (const key of [zip, remoteKeys.manifest(id)])
+      if (!referenced.has(key)) deleteCheckpointObjects.push(key);
     const found = manifests.get(id);
     if (found?.status === 'ok') {
-      for (const o of found.manifest.objects) if (o.key !== zip && !referenced.has(o.key)) shared.add(o.key);
+      for (const o of found.manifest.objects)
+        if (o.key !== zip && !referenced.has(o.key)) shared.add(o.key);
     } else {
       unknownDropped.push(id);
     }
   }
   const deleteShared = [...shared].sort();
   const steps: RetentionStep[] = [{ type: 'put-catalog', entries: keep }];
-  if (deleteCheckpointObjects.length > 0) steps.push({ type: 'delete', what: 'checkpoints', keys: deleteCheckpointObjects });
+  if (deleteCheckpointObjects.length > 0)
+    steps.push({ type: 'delete', what: 'checkpoints', keys: deleteCheckpointObjects });
   if (deleteShared.length > 0) steps.push({ type: 'delete', what: 'shared', keys: deleteShared });
-  return { ok: true, keep, drop, catalog: keep, deleteCheckpointObjects, deleteShared, unknownDropped, steps };
+  return {
+    ok: true,
+    keep,
+    drop,
+    catalog: keep,
+    deleteCheckpointObjects,
+    deleteShared,
+    unknownDropped,
+    steps,
+  };
 }

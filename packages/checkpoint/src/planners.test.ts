@@ -16,14 +16,19 @@ import type { CatalogEntry, LocalCheckpointStatus, Manifest, ManifestLookup } fr
 import { NOW, batchesArb, entryFor, manifestFor, uuidv7Arb } from './test-support/arbitraries.js';
 
 const catalogArb = (max = 15): fc.Arbitrary<CatalogEntry[]> =>
-  fc.uniqueArray(uuidv7Arb(), { maxLength: max }).map((ids) => [...ids].sort().map((u) => entryFor(u)));
+  fc
+    .uniqueArray(uuidv7Arb(), { maxLength: max })
+    .map((ids) => [...ids].sort().map((u) => entryFor(u)));
 
 /** A remote catalog with a manifest per entry. */
 const remoteArb = fc
   .uniqueArray(fc.tuple(uuidv7Arb(), batchesArb), { selector: ([u]) => u, maxLength: 12 })
   .map((rows) => {
     const sorted = [...rows].sort(([a], [b]) => (a < b ? -1 : 1));
-    return { catalog: sorted.map(([u]) => entryFor(u)), manifests: sorted.map(([u, b]) => manifestFor(u, b)) };
+    return {
+      catalog: sorted.map(([u]) => entryFor(u)),
+      manifests: sorted.map(([u, b]) => manifestFor(u, b)),
+    };
   });
 
 const lookups = (manifests: readonly Manifest[]): Map<string, ManifestLookup> =>
@@ -45,10 +50,17 @@ describe('resolveCheckpoint', () => {
         expect(resolveCheckpoint({ spec, ...s })).toEqual(r);
         const has = (c: CatalogEntry[] | null): boolean =>
           c !== null && (spec === 'latest' ? c.length > 0 : c.some((e) => e.uuid === spec));
-        const expected = has(s.local) ? 'local' : has(s.bucket) ? 'bucket' : has(s.readBucket) ? 'read_bucket' : 'none';
+        const expected = has(s.local)
+          ? 'local'
+          : has(s.bucket)
+            ? 'bucket'
+            : has(s.readBucket)
+              ? 'read_bucket'
+              : 'none';
         expect(r.kind === 'found' ? r.source : r.kind).toBe(expected);
         if (r.kind === 'found' && spec === 'latest') {
-          const src = r.source === 'local' ? s.local : r.source === 'bucket' ? s.bucket! : s.readBucket!;
+          const src =
+            r.source === 'local' ? s.local : r.source === 'bucket' ? s.bucket! : s.readBucket!;
           expect(r.entry).toBe(src.at(-1));
         }
       }),
@@ -57,13 +69,29 @@ describe('resolveCheckpoint', () => {
 
   it('asks for a remote catalog only when local storage has no hit', () => {
     const u = uuidv7();
-    expect(resolveCheckpoint({ spec: 'latest', local: [entryFor(u)] })).toMatchObject({ kind: 'found', source: 'local' });
-    expect(resolveCheckpoint({ spec: 'latest', local: [] })).toMatchObject({ kind: 'pending', need: 'bucket' });
-    expect(resolveCheckpoint({ spec: u, local: [], bucket: [] })).toMatchObject({ kind: 'pending', need: 'read_bucket' });
-    const none = resolveCheckpoint({ spec: u.toUpperCase(), local: [], bucket: [], readBucket: null });
+    expect(resolveCheckpoint({ spec: 'latest', local: [entryFor(u)] })).toMatchObject({
+      kind: 'found',
+      source: 'local',
+    });
+    expect(resolveCheckpoint({ spec: 'latest', local: [] })).toMatchObject({
+      kind: 'pending',
+      need: 'bucket',
+    });
+    expect(resolveCheckpoint({ spec: u, local: [], bucket: [] })).toMatchObject({
+      kind: 'pending',
+      need: 'read_bucket',
+    });
+    const none = resolveCheckpoint({
+      spec: u.toUpperCase(),
+      local: [],
+      bucket: [],
+      readBucket: null,
+    });
     expect(none.kind).toBe('none');
     expect(none.looked.map((l) => l.source)).toEqual(['local', 'bucket']);
-    expect(resolveCheckpoint({ spec: 'newest', local: [entryFor(u)] })).toMatchObject({ kind: 'none' });
+    expect(resolveCheckpoint({ spec: 'newest', local: [entryFor(u)] })).toMatchObject({
+      kind: 'none',
+    });
   });
 });
 
@@ -81,7 +109,9 @@ describe('planPush', () => {
           'put-manifest',
           'put-catalog',
         ]);
-        expect(plan.catalog.map((e) => e.uuid)).toEqual([...new Set([...remote.catalog.map((e) => e.uuid), uuid])].sort());
+        expect(plan.catalog.map((e) => e.uuid)).toEqual(
+          [...new Set([...remote.catalog.map((e) => e.uuid), uuid])].sort(),
+        );
       }),
     );
   });
@@ -90,7 +120,10 @@ describe('planPush', () => {
     const b = [{ path: `w0-${uuidv7()}.feldera`, size: 5 }];
     const u = uuidv7();
     const m = manifestFor(u, b);
-    expect(planPush({ entry: entryFor(u), shared: b }, { catalog: [entryFor(u)], manifests: [m] }).alreadyCommitted).toBe(true);
+    expect(
+      planPush({ entry: entryFor(u), shared: b }, { catalog: [entryFor(u)], manifests: [m] })
+        .alreadyCommitted,
+    ).toBe(true);
     // Manifest written, catalog not yet: only the commit steps remain, no batch re-sent.
     const again = planPush({ entry: entryFor(u), shared: b }, { catalog: [], manifests: [m] });
     expect(again.upload).toEqual([]);
@@ -112,9 +145,15 @@ describe('planPush', () => {
     const remote = manifestFor(uuidv7(), [{ path: name, size: 5 }]);
     const held = remote.objects.find((o) => o.key === name)!.sha256;
     const entry = entryFor(uuidv7());
-    const same = planPush({ entry, shared: [{ path: name, size: 5, sha256: held }] }, { catalog: [], manifests: [remote] });
+    const same = planPush(
+      { entry, shared: [{ path: name, size: 5, sha256: held }] },
+      { catalog: [], manifests: [remote] },
+    );
     expect(same).toMatchObject({ reuse: [name], conflicts: [] });
-    const other = planPush({ entry, shared: [{ path: name, size: 5, sha256: 'f'.repeat(64) }] }, { catalog: [], manifests: [remote] });
+    const other = planPush(
+      { entry, shared: [{ path: name, size: 5, sha256: 'f'.repeat(64) }] },
+      { catalog: [], manifests: [remote] },
+    );
     expect(other.conflicts).toEqual([{ key: name, localSize: 5, remoteSize: 5 }]);
   });
 
@@ -131,25 +170,44 @@ describe('planPush', () => {
       [b2, 3],
       [remoteKeys.zip(u), 100],
     ]);
-    const headed = planPush({ entry: entryFor(u), shared, zip }, { catalog: [], manifests: [], present });
+    const headed = planPush(
+      { entry: entryFor(u), shared, zip },
+      { catalog: [], manifests: [], present },
+    );
     expect(headed).toMatchObject({ upload: [b2], reuse: [b1], uploadZip: false });
-    expect(headed.steps.map((s) => s.type)).toEqual(['upload-shared', 'put-manifest', 'put-catalog']);
+    expect(headed.steps.map((s) => s.type)).toEqual([
+      'upload-shared',
+      'put-manifest',
+      'put-catalog',
+    ]);
     // Its own manifest (written before a kill, catalog not yet) records the zip it sent.
     const own = manifestFor(u, shared);
     const recorded = own.objects.find((o) => o.key === remoteKeys.zip(u))!;
-    const fromManifest = planPush({ entry: entryFor(u), shared, zip: recorded }, { catalog: [], manifests: [own] });
+    const fromManifest = planPush(
+      { entry: entryFor(u), shared, zip: recorded },
+      { catalog: [], manifests: [own] },
+    );
     expect(fromManifest).toMatchObject({ upload: [], uploadZip: false });
-    const changed = planPush({ entry: entryFor(u), shared, zip }, { catalog: [], manifests: [own] });
+    const changed = planPush(
+      { entry: entryFor(u), shared, zip },
+      { catalog: [], manifests: [own] },
+    );
     expect(changed.uploadZip).toBe(true);
     // Without a zip digest the plan always sends the zip.
-    expect(planPush({ entry: entryFor(u), shared }, { catalog: [], manifests: [], present }).uploadZip).toBe(true);
+    expect(
+      planPush({ entry: entryFor(u), shared }, { catalog: [], manifests: [], present }).uploadZip,
+    ).toBe(true);
   });
 });
 
 describe('planSharedUploads', () => {
   it('splits every candidate into exactly one of upload, skip and conflict', () => {
     const keyArb = fc.constantFrom('a', 'b', 'c', 'd', 'e');
-    const objArb = fc.record({ key: keyArb, size: fc.integer({ min: 0, max: 3 }), sha256: fc.constantFrom('x', 'y') });
+    const objArb = fc.record({
+      key: keyArb,
+      size: fc.integer({ min: 0, max: 3 }),
+      sha256: fc.constantFrom('x', 'y'),
+    });
     fc.assert(
       fc.property(
         fc.uniqueArray(objArb, { selector: (o) => o.key }),
@@ -158,10 +216,13 @@ describe('planSharedUploads', () => {
         (objects, remote, heads) => {
           const known = new Map(remote.map((o) => [o.key, o]));
           const plan = planSharedUploads(objects, known, new Map(heads));
-          const all = [...plan.upload, ...plan.skip, ...plan.conflicts.map((c) => c.local)].map((o) => o.key).sort();
+          const all = [...plan.upload, ...plan.skip, ...plan.conflicts.map((c) => c.local)]
+            .map((o) => o.key)
+            .sort();
           expect(all).toEqual(objects.map((o) => o.key).sort());
           for (const o of plan.upload) expect(known.has(o.key)).toBe(false);
-          for (const c of plan.conflicts) expect(c.remote.size !== c.local.size || c.remote.sha256 !== c.local.sha256).toBe(true);
+          for (const c of plan.conflicts)
+            expect(c.remote.size !== c.local.size || c.remote.sha256 !== c.local.sha256).toBe(true);
         },
       ),
     );
@@ -173,8 +234,15 @@ describe('planPull', () => {
     const files = [...m.objects.map((o) => ({ path: o.key, size: o.size })), ...m.zip_files];
     return fc
       .subarray(files)
-      .chain((have) => fc.tuple(fc.constant(have), fc.array(fc.boolean(), { minLength: have.length, maxLength: have.length })))
-      .map(([have, wrong]) => new Map(have.map((f, i) => [f.path, wrong[i] ? f.size + 1 : f.size])));
+      .chain((have) =>
+        fc.tuple(
+          fc.constant(have),
+          fc.array(fc.boolean(), { minLength: have.length, maxLength: have.length }),
+        ),
+      )
+      .map(
+        ([have, wrong]) => new Map(have.map((f, i) => [f.path, wrong[i] ? f.size + 1 : f.size])),
+      );
   };
 
   it('the plan plus what is already present equals the manifest, and downloads only what is lacking', () => {
@@ -190,13 +258,16 @@ describe('planPull', () => {
           expect([...keys(plan.download), ...keys(plan.present)].sort()).toEqual(keys(m.objects));
           expect(keys(plan.download).filter((k) => keys(plan.present).includes(k))).toEqual([]);
           for (const o of plan.download) {
-            if (o.key.endsWith('.zip')) expect(m.zip_files.every((f) => local.get(f.path) === f.size)).toBe(false);
+            if (o.key.endsWith('.zip'))
+              expect(m.zip_files.every((f) => local.get(f.path) === f.size)).toBe(false);
             else expect(local.get(o.key)).not.toBe(o.size);
           }
           const types = plan.steps.map((s) => s.type);
           expect(types.slice(-2)).toEqual(['update-catalog', 'write-root-state']);
           if (types.includes('install-shared') && types.includes('install-checkpoint-dir')) {
-            expect(types.indexOf('install-shared')).toBeLessThan(types.indexOf('install-checkpoint-dir'));
+            expect(types.indexOf('install-shared')).toBeLessThan(
+              types.indexOf('install-checkpoint-dir'),
+            );
           }
         },
       ),
@@ -205,13 +276,20 @@ describe('planPull', () => {
 });
 
 describe('planRetention', () => {
-  const optsArb = fc.record({ minCount: fc.integer({ min: 1, max: 6 }), minAgeDays: fc.integer({ min: 0, max: 60 }) });
+  const optsArb = fc.record({
+    minCount: fc.integer({ min: 1, max: 6 }),
+    minAgeDays: fc.integer({ min: 0, max: 60 }),
+  });
 
   it('keeps the newest minCount and the just-pushed one, and never deletes what a kept manifest references', () => {
     fc.assert(
       fc.property(remoteArb, optsArb, fc.nat(), (remote, opts, pick) => {
-        const justPushed = remote.catalog.length > 0 ? remote.catalog[pick % remote.catalog.length]!.uuid : null;
-        const plan = planRetention(remote.catalog, lookups(remote.manifests), NOW, { ...opts, justPushed });
+        const justPushed =
+          remote.catalog.length > 0 ? remote.catalog[pick % remote.catalog.length]!.uuid : null;
+        const plan = planRetention(remote.catalog, lookups(remote.manifests), NOW, {
+          ...opts,
+          justPushed,
+        });
         expect(plan.ok).toBe(true);
         if (!plan.ok) return;
         const kept = new Set(plan.keep.map((e) => e.uuid));
@@ -231,12 +309,29 @@ describe('planRetention', () => {
     const day = 86_400_000;
     const shared = { path: `w0-${uuidv7(NOW - 99 * day)}.feldera`, size: 1 };
     const [a, b, c] = [uuidv7(NOW - 90 * day), uuidv7(NOW - 80 * day), uuidv7(NOW - day)];
-    const own = (u: string): { path: string; size: number } => ({ path: `w0-${u}.feldera`, size: 2 });
-    const manifests = [manifestFor(a, [shared, own(a)]), manifestFor(b, [shared, own(b)]), manifestFor(c, [shared, own(c)])];
-    const plan = planRetention([a, b, c].map((u) => entryFor(u)), lookups(manifests), NOW, { minCount: 1, minAgeDays: 30 });
+    const own = (u: string): { path: string; size: number } => ({
+      path: `w0-${u}.feldera`,
+      size: 2,
+    });
+    const manifests = [
+      manifestFor(a, [shared, own(a)]),
+      manifestFor(b, [shared, own(b)]),
+      manifestFor(c, [shared, own(c)]),
+    ];
+    const plan = planRetention(
+      [a, b, c].map((u) => entryFor(u)),
+      lookups(manifests),
+      NOW,
+      { minCount: 1, minAgeDays: 30 },
+    );
     expect(plan).toMatchObject({ ok: true, drop: [{ uuid: a }, { uuid: b }] });
     if (!plan.ok) return;
-    expect(plan.deleteCheckpointObjects).toEqual([`${a}.zip`, `dependencies/${a}.json`, `${b}.zip`, `dependencies/${b}.json`]);
+    expect(plan.deleteCheckpointObjects).toEqual([
+      `${a}.zip`,
+      `dependencies/${a}.json`,
+      `${b}.zip`,
+      `dependencies/${b}.json`,
+    ]);
     expect(plan.deleteShared).toEqual([own(a).path, own(b).path].sort());
     expect(plan.steps.map((s) => s.type)).toEqual(['put-catalog', 'delete', 'delete']);
   });
@@ -248,7 +343,12 @@ describe('planRetention', () => {
         fc.pre(drop.length > 0 && keep.length > 0);
         const broken = keep[pick % keep.length]!.uuid;
         const map = lookups(remote.manifests);
-        map.set(broken, missing ? { status: 'missing' } : { status: 'unreadable', error: new SyncError('ERR_X', 'boom') });
+        map.set(
+          broken,
+          missing
+            ? { status: 'missing' }
+            : { status: 'unreadable', error: new SyncError('ERR_X', 'boom') },
+        );
         const plan = planRetention(remote.catalog, map, NOW, opts);
         expect(plan.ok).toBe(false);
         if (!plan.ok) {
@@ -281,14 +381,26 @@ describe('planLocalGc', () => {
   it('keeps the newest two complete plus pinned checkpoints and every file they need', () => {
     fc.assert(
       fc.property(
-        fc.uniqueArray(fc.tuple(uuidv7Arb(), fc.boolean(), batchesArb), { selector: ([u]) => u, maxLength: 10 }),
+        fc.uniqueArray(fc.tuple(uuidv7Arb(), fc.boolean(), batchesArb), {
+          selector: ([u]) => u,
+          maxLength: 10,
+        }),
         fc.nat(),
         (rows, pick) => {
-          const cps = [...rows].sort(([a], [b]) => (a < b ? -1 : 1)).map(([u, c, b]) => status(u, c, b.map((x) => x.path)));
+          const cps = [...rows]
+            .sort(([a], [b]) => (a < b ? -1 : 1))
+            .map(([u, c, b]) =>
+              status(
+                u,
+                c,
+                b.map((x) => x.path),
+              ),
+            );
           const pins = cps.length > 0 ? [cps[pick % cps.length]!.entry.uuid] : [];
           const plan = planLocalGc(cps, pins);
           const kept = new Set(plan.keep.map((e) => e.uuid));
-          for (const c of cps.filter((x) => x.complete).slice(-2)) expect(kept.has(c.entry.uuid)).toBe(true);
+          for (const c of cps.filter((x) => x.complete).slice(-2))
+            expect(kept.has(c.entry.uuid)).toBe(true);
           for (const p of pins) expect(kept.has(p)).toBe(true);
           const deleted = new Set(plan.deleteFiles);
           for (const c of cps) {
@@ -304,9 +416,13 @@ describe('planLocalGc', () => {
 
   it('does not delete files the engine still uses', () => {
     const [a, b, c] = [uuidv7(1), uuidv7(2), uuidv7(3)];
-    const plan = planLocalGc([status(a, true, ['w0-x', 'w0-live']), status(b, true, []), status(c, true, [])], [], {
-      live: ['w0-live'],
-    });
+    const plan = planLocalGc(
+      [status(a, true, ['w0-x', 'w0-live']), status(b, true, []), status(c, true, [])],
+      [],
+      {
+        live: ['w0-live'],
+      },
+    );
     expect(plan.deleteDirs).toEqual([a]);
     expect(plan.deleteFiles).toEqual(['w0-x']);
   });

@@ -1,10 +1,20 @@
 import { z } from 'zod';
 import { SyncError } from '@feldera-sync/errors';
 import type { CatalogEntry } from './catalog.js';
-import { CatalogEntrySchema, catalogEntryToJson, describeIssues, parseJsonFile } from './catalog.js';
+import {
+  CatalogEntrySchema,
+  catalogEntryToJson,
+  describeIssues,
+  parseJsonFile,
+} from './catalog.js';
 import { ERR_CHECKPOINT_MANIFEST_CORRUPT, ERR_CHECKPOINT_OWNER_CORRUPT } from './errors.js';
 import { stringifyJsonLossless } from './lossless-json.js';
-import { CATALOG_FILE, assertSafeRelativePath, assertUuid, isSafeRelativePath } from './local-paths.js';
+import {
+  CATALOG_FILE,
+  assertSafeRelativePath,
+  assertUuid,
+  isSafeRelativePath,
+} from './local-paths.js';
 import { isUuid } from './uuidv7.js';
 
 /** Current version of the manifest and owner formats this package writes. */
@@ -53,7 +63,10 @@ export type ZipFile = z.output<typeof ZipFileSchema>;
 export const ManifestSchema = z
   .object({
     format_version: z.literal(REMOTE_FORMAT_VERSION),
-    uuid: z.string().refine(isUuid, 'must be a UUID').transform((s) => s.toLowerCase()),
+    uuid: z
+      .string()
+      .refine(isUuid, 'must be a UUID')
+      .transform((s) => s.toLowerCase()),
     entry: CatalogEntrySchema,
     batches: z.array(relPath),
     state_files: z.array(relPath),
@@ -64,13 +77,20 @@ export const ManifestSchema = z
     created_at: z.string(),
   })
   .superRefine((m, ctx) => {
-    if (m.entry.uuid !== m.uuid) ctx.addIssue({ code: 'custom', path: ['entry', 'uuid'], message: 'differs from uuid' });
+    if (m.entry.uuid !== m.uuid)
+      ctx.addIssue({ code: 'custom', path: ['entry', 'uuid'], message: 'differs from uuid' });
     const keys = new Set<string>();
     for (const [i, o] of m.objects.entries()) {
-      if (keys.has(o.key)) ctx.addIssue({ code: 'custom', path: ['objects', i, 'key'], message: `duplicate key ${o.key}` });
+      if (keys.has(o.key))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['objects', i, 'key'],
+          message: `duplicate key ${o.key}`,
+        });
       keys.add(o.key);
     }
-    if (!keys.has(`${m.uuid}.zip`)) ctx.addIssue({ code: 'custom', path: ['objects'], message: `lacks ${m.uuid}.zip` });
+    if (!keys.has(`${m.uuid}.zip`))
+      ctx.addIssue({ code: 'custom', path: ['objects'], message: `lacks ${m.uuid}.zip` });
     const inZip = new Set(m.zip_files.map((f) => f.path));
     for (const name of [...m.batches, ...m.state_files]) {
       if (!keys.has(name) && !inZip.has(name)) {
@@ -79,7 +99,11 @@ export const ManifestSchema = z
     }
     for (const [i, f] of m.zip_files.entries()) {
       if (!f.path.startsWith(`${m.uuid}/`)) {
-        ctx.addIssue({ code: 'custom', path: ['zip_files', i, 'path'], message: `is outside ${m.uuid}/` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['zip_files', i, 'path'],
+          message: `is outside ${m.uuid}/`,
+        });
       }
     }
   });
@@ -103,20 +127,30 @@ export interface PipelineIdentity {
 }
 
 function corrupt(code: string, what: string, name: string, error: z.ZodError): SyncError {
-  return new SyncError(code, `${what} '${name}' is corrupt: ${describeIssues(error)}`, { details: { file: name } });
+  return new SyncError(code, `${what} '${name}' is corrupt: ${describeIssues(error)}`, {
+    details: { file: name },
+  });
 }
 
 /** Parses a manifest; throws `ERR_CHECKPOINT_MANIFEST_CORRUPT` naming `fileName`. */
 export function parseManifest(text: string, fileName: string): Manifest {
-  const json = parseJsonFile(text, fileName, ERR_CHECKPOINT_MANIFEST_CORRUPT, 'checkpoint manifest');
+  const json = parseJsonFile(
+    text,
+    fileName,
+    ERR_CHECKPOINT_MANIFEST_CORRUPT,
+    'checkpoint manifest',
+  );
   const result = ManifestSchema.safeParse(json);
-  if (!result.success) throw corrupt(ERR_CHECKPOINT_MANIFEST_CORRUPT, 'checkpoint manifest', fileName, result.error);
+  if (!result.success)
+    throw corrupt(ERR_CHECKPOINT_MANIFEST_CORRUPT, 'checkpoint manifest', fileName, result.error);
   return result.data;
 }
 
 /** Serialises a manifest, the entry's fingerprint as an exact JSON number. */
 export function serializeManifest(manifest: Manifest): string {
-  return stringifyJsonLossless({ ...manifest, entry: catalogEntryToJson(manifest.entry) }, 2) + '\n';
+  return (
+    stringifyJsonLossless({ ...manifest, entry: catalogEntryToJson(manifest.entry) }, 2) + '\n'
+  );
 }
 
 /** Inputs of `buildManifest`. */
@@ -140,12 +174,21 @@ export function buildManifest(input: BuildManifestInput): Manifest {
     entry: catalogEntryToJson(input.entry),
     batches: [...input.batches],
     state_files: [...input.state_files],
-    objects: [...input.shared, { key: remoteKeys.zip(uuid), size: input.zip.size, sha256: input.zip.sha256 }],
+    objects: [
+      ...input.shared,
+      { key: remoteKeys.zip(uuid), size: input.zip.size, sha256: input.zip.sha256 },
+    ],
     zip_files: [...input.zipFiles],
     created_at: input.createdAt,
   };
   const result = ManifestSchema.safeParse(candidate);
-  if (!result.success) throw corrupt(ERR_CHECKPOINT_MANIFEST_CORRUPT, 'new checkpoint manifest', remoteKeys.manifest(uuid), result.error);
+  if (!result.success)
+    throw corrupt(
+      ERR_CHECKPOINT_MANIFEST_CORRUPT,
+      'new checkpoint manifest',
+      remoteKeys.manifest(uuid),
+      result.error,
+    );
   return result.data;
 }
 
@@ -153,7 +196,8 @@ export function buildManifest(input: BuildManifestInput): Manifest {
 export function parseOwner(text: string, fileName: string): OwnerInfo {
   const json = parseJsonFile(text, fileName, ERR_CHECKPOINT_OWNER_CORRUPT, 'bucket owner record');
   const result = OwnerSchema.safeParse(json);
-  if (!result.success) throw corrupt(ERR_CHECKPOINT_OWNER_CORRUPT, 'bucket owner record', fileName, result.error);
+  if (!result.success)
+    throw corrupt(ERR_CHECKPOINT_OWNER_CORRUPT, 'bucket owner record', fileName, result.error);
   return result.data;
 }
 
@@ -173,7 +217,10 @@ export function ownerFor(pipeline: PipelineIdentity, createdAt: string): OwnerIn
 }
 
 /** The SPEC's exact refusal when another pipeline owns the bucket. */
-export function ownershipMismatchMessage(owner: PipelineIdentity, current: PipelineIdentity): string {
+export function ownershipMismatchMessage(
+  owner: PipelineIdentity,
+  current: PipelineIdentity,
+): string {
   return (
     `S3 checkpoint bucket is already owned by ${owner.given_name} (id: ${owner.pipeline_name}). ` +
     `Current pipeline is ${current.given_name} (id: ${current.pipeline_name}). Refusing to write checkpoint data`
@@ -187,7 +234,11 @@ export type OwnershipDecision =
   | { action: 'refuse'; message: string; owner: OwnerInfo };
 
 /** Decides ownership from the current `owner.json` (null when absent); ownership is by system name. */
-export function decideOwnership(owner: OwnerInfo | null, current: PipelineIdentity, nowIso: string): OwnershipDecision {
+export function decideOwnership(
+  owner: OwnerInfo | null,
+  current: PipelineIdentity,
+  nowIso: string,
+): OwnershipDecision {
   if (owner === null) return { action: 'create', owner: ownerFor(current, nowIso) };
   if (owner.pipeline_name === current.pipeline_name) return { action: 'proceed' };
   return { action: 'refuse', message: ownershipMismatchMessage(owner, current), owner };

@@ -45,7 +45,10 @@ describe('remote objects through the ObjectStore port', () => {
 
   it('a store failure is passed through, not turned into an empty catalog', async () => {
     const store = createMemoryObjectStore();
-    const failing: ObjectStore = { ...store, getSmall: () => Promise.reject(new Error('SignatureDoesNotMatch')) };
+    const failing: ObjectStore = {
+      ...store,
+      getSmall: () => Promise.reject(new Error('SignatureDoesNotMatch')),
+    };
     await expect(readRemoteCatalog(failing)).rejects.toThrow('SignatureDoesNotMatch');
   });
 
@@ -61,7 +64,9 @@ describe('remote objects through the ObjectStore port', () => {
     expect(hasErrorCode(err, ERR_CHECKPOINT_MANIFEST_CORRUPT)).toBe(true);
     expect((err as Error).message).toContain(`dependencies/${u2}.json in mem:b`);
     store.objects.set(`dependencies/${u3}.json`, store.objects.get(`dependencies/${u1}.json`)!);
-    expect(hasErrorCode(await rejection(readManifest(store, u3)), ERR_CHECKPOINT_MANIFEST_CORRUPT)).toBe(true);
+    expect(
+      hasErrorCode(await rejection(readManifest(store, u3)), ERR_CHECKPOINT_MANIFEST_CORRUPT),
+    ).toBe(true);
 
     const all = await readManifests(store, [u1, u2, uuidv7()]);
     expect([...all.values()].map((l) => l.status)).toEqual(['ok', 'unreadable', 'missing']);
@@ -87,7 +92,9 @@ describe('remote objects through the ObjectStore port', () => {
     expect(most).toBe(2);
     const aborted = new AbortController();
     aborted.abort();
-    await expect(readManifests(store, ids, { signal: aborted.signal })).rejects.toMatchObject({ code: 'ERR_ABORTED' });
+    await expect(readManifests(store, ids, { signal: aborted.signal })).rejects.toMatchObject({
+      code: 'ERR_ABORTED',
+    });
   });
 
   it('owner.json: absent is null; create-only write refuses to overwrite', async () => {
@@ -96,6 +103,8 @@ describe('remote objects through the ObjectStore port', () => {
     const o = ownerFor({ pipeline_name: 'pipeline-1', given_name: 'a' }, 't');
     await writeOwner(store, o, { ifNoneMatch: true });
     expect(await readOwner(store)).toEqual(o);
-    await expect(writeOwner(store, o, { ifNoneMatch: true })).rejects.toMatchObject({ code: 'ERR_STORE_PRECONDITION_FAILED' });
+    await expect(writeOwner(store, o, { ifNoneMatch: true })).rejects.toMatchObject({
+      code: 'ERR_STORE_PRECONDITION_FAILED',
+    });
   });
 });

@@ -3,7 +3,13 @@ import type { CatalogEntry } from './catalog.js';
 import { parseCatalog, serializeCatalog } from './catalog.js';
 import type { ObjectStore, PutOptions, StoreCallOptions } from './object-store.js';
 import type { Manifest, OwnerInfo } from './remote-layout.js';
-import { parseManifest, parseOwner, remoteKeys, serializeManifest, serializeOwner } from './remote-layout.js';
+import {
+  parseManifest,
+  parseOwner,
+  remoteKeys,
+  serializeManifest,
+  serializeOwner,
+} from './remote-layout.js';
 import { ERR_CHECKPOINT_MANIFEST_CORRUPT } from './errors.js';
 
 /** How a remote object is named in messages: its key and the store's secret-free description. */
@@ -16,7 +22,10 @@ function decode(body: Uint8Array): string {
 }
 
 /** The remote catalog, oldest first; an absent catalog is `[]`, an unreadable one an error. */
-export async function readRemoteCatalog(store: ObjectStore, options: StoreCallOptions = {}): Promise<CatalogEntry[]> {
+export async function readRemoteCatalog(
+  store: ObjectStore,
+  options: StoreCallOptions = {},
+): Promise<CatalogEntry[]> {
   const body = await store.getSmall(remoteKeys.catalog, options);
   if (body === null) return [];
   return parseCatalog(decode(body), remoteObjectName(store, remoteKeys.catalog));
@@ -32,7 +41,11 @@ export async function writeRemoteCatalog(
 }
 
 /** The manifest of `uuid`, or null when absent; a corrupt one is `ERR_CHECKPOINT_MANIFEST_CORRUPT`. */
-export async function readManifest(store: ObjectStore, uuid: string, options: StoreCallOptions = {}): Promise<Manifest | null> {
+export async function readManifest(
+  store: ObjectStore,
+  uuid: string,
+  options: StoreCallOptions = {},
+): Promise<Manifest | null> {
   const key = remoteKeys.manifest(uuid);
   const body = await store.getSmall(key, options);
   if (body === null) return null;
@@ -48,7 +61,11 @@ export async function readManifest(store: ObjectStore, uuid: string, options: St
 }
 
 /** Writes `dependencies/<uuid>.json`. */
-export async function writeManifest(store: ObjectStore, manifest: Manifest, options: StoreCallOptions = {}): Promise<void> {
+export async function writeManifest(
+  store: ObjectStore,
+  manifest: Manifest,
+  options: StoreCallOptions = {},
+): Promise<void> {
   await store.putSmall(remoteKeys.manifest(manifest.uuid), serializeManifest(manifest), options);
 }
 
@@ -74,7 +91,8 @@ export async function readManifests(
 ): Promise<Map<string, ManifestLookup>> {
   const ids = [...new Set([...uuids].map((u) => u.toLowerCase()))];
   const call: StoreCallOptions = options.signal ? { signal: options.signal } : {};
-  const read = options.read ?? ((uuid: string, o: StoreCallOptions) => readManifest(store, uuid, o));
+  const read =
+    options.read ?? ((uuid: string, o: StoreCallOptions) => readManifest(store, uuid, o));
   const found = new Map<string, ManifestLookup>();
   const lookup = async (id: string): Promise<void> => {
     try {
@@ -84,9 +102,13 @@ export async function readManifests(
       if (isSyncError(e) && e.code === ERR_ABORTED) throw e;
       const error = isSyncError(e)
         ? e
-        : new SyncError(ERR_CHECKPOINT_MANIFEST_CORRUPT, `cannot read ${remoteObjectName(store, remoteKeys.manifest(id))}`, {
-            cause: e,
-          });
+        : new SyncError(
+            ERR_CHECKPOINT_MANIFEST_CORRUPT,
+            `cannot read ${remoteObjectName(store, remoteKeys.manifest(id))}`,
+            {
+              cause: e,
+            },
+          );
       found.set(id, { status: 'unreadable', error });
     }
   };
@@ -101,13 +123,20 @@ export async function readManifests(
 }
 
 /** The bucket's `owner.json`, or null when absent; a corrupt one is `ERR_CHECKPOINT_OWNER_CORRUPT`. */
-export async function readOwner(store: ObjectStore, options: StoreCallOptions = {}): Promise<OwnerInfo | null> {
+export async function readOwner(
+  store: ObjectStore,
+  options: StoreCallOptions = {},
+): Promise<OwnerInfo | null> {
   const body = await store.getSmall(remoteKeys.owner, options);
   if (body === null) return null;
   return parseOwner(decode(body), remoteObjectName(store, remoteKeys.owner));
 }
 
 /** Writes `owner.json`; pass `ifNoneMatch: true` to create it only when absent. */
-export async function writeOwner(store: ObjectStore, owner: OwnerInfo, options: PutOptions = {}): Promise<void> {
+export async function writeOwner(
+  store: ObjectStore,
+  owner: OwnerInfo,
+  options: PutOptions = {},
+): Promise<void> {
   await store.putSmall(remoteKeys.owner, serializeOwner(owner), options);
 }

@@ -26,7 +26,13 @@ export interface ResolveInput {
 
 /** The resolver's answer: a hit, nothing anywhere, or the next catalog it needs read. */
 export type ResolveResult =
-  | { kind: 'found'; source: CheckpointSource; entry: CatalogEntry; reason: string; looked: ResolveLook[] }
+  | {
+      kind: 'found';
+      source: CheckpointSource;
+      entry: CatalogEntry;
+      reason: string;
+      looked: ResolveLook[];
+    }
   | { kind: 'none'; reason: string; looked: ResolveLook[] }
   | { kind: 'pending'; need: Exclude<CheckpointSource, 'local'>; looked: ResolveLook[] };
 
@@ -49,7 +55,8 @@ export function isCheckpointSpec(spec: string): boolean {
  */
 export function resolveCheckpoint(input: ResolveInput): ResolveResult {
   const looked: ResolveLook[] = [];
-  const what = input.spec === 'latest' ? 'the latest checkpoint' : `checkpoint ${input.spec.toLowerCase()}`;
+  const what =
+    input.spec === 'latest' ? 'the latest checkpoint' : `checkpoint ${input.spec.toLowerCase()}`;
   if (!isCheckpointSpec(input.spec)) {
     return { kind: 'none', reason: `'${input.spec}' is neither 'latest' nor a UUID`, looked };
   }
@@ -68,9 +75,17 @@ export function resolveCheckpoint(input: ResolveInput): ResolveResult {
     looked.push({ source, entries: entries.length, found: entry !== null });
     if (entry) {
       const where = source === 'local' ? 'local storage' : source;
-      return { kind: 'found', source, entry, reason: `${what} is ${entry.uuid}, found in ${where}`, looked };
+      return {
+        kind: 'found',
+        source,
+        entry,
+        reason: `${what} is ${entry.uuid}, found in ${where}`,
+        looked,
+      };
     }
   }
-  const places = looked.map((l) => `${l.source === 'local' ? 'local storage' : l.source} (${l.entries} checkpoints)`).join(', ');
+  const places = looked
+    .map((l) => `${l.source === 'local' ? 'local storage' : l.source} (${l.entries} checkpoints)`)
+    .join(', ');
   return { kind: 'none', reason: `${what} was not found in ${places}`, looked };
 }

@@ -41,7 +41,9 @@ function format(ms: number, randA: number, rest: Uint8Array): string {
 }
 
 /** Makes a UUIDv7 generator whose results strictly increase within a millisecond and across clock steps back (RFC 9562 method 1). */
-export function createUuidv7Generator(random: RandomBytes = cryptoRandom): (nowMs?: number) => string {
+export function createUuidv7Generator(
+  random: RandomBytes = cryptoRandom,
+): (nowMs?: number) => string {
   let lastMs = -1;
   let lastRequested = -1;
   let counter = 0;

@@ -4,7 +4,11 @@ import { ERR_ABORTED, SyncError, hasErrorCode, isSyncError, throwIfAborted } fro
 describe('SyncError', () => {
   it('keeps code, hint, details and the native cause', () => {
     const cause = new Error('disk on fire');
-    const err = new SyncError('ERR_TEST', 'it broke', { hint: 'try again', cause, details: { a: 1 } });
+    const err = new SyncError('ERR_TEST', 'it broke', {
+      hint: 'try again',
+      cause,
+      details: { a: 1 },
+    });
     expect(err.code).toBe('ERR_TEST');
     expect(err.hint).toBe('try again');
     expect(err.cause).toBe(cause);

@@ -31,7 +31,13 @@ export class SyncError extends Error {
     return this.hint ? `${this.message} (hint: ${this.hint})` : this.message;
   }
 
-  toJSON(): { name: string; code: string; message: string; hint?: string; details?: Record<string, unknown> } {
+  toJSON(): {
+    name: string;
+    code: string;
+    message: string;
+    hint?: string;
+    details?: Record<string, unknown>;
+  } {
     return {
       name: this.name,
       code: this.code,

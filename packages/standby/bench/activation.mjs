@@ -64,5 +64,7 @@ for (const [name, samples] of [
   );
 }
 const p99 = percentile(toEngine, 99);
-process.stdout.write(`budget ${BUDGET_MS} ms of runner overhead: ${p99 < BUDGET_MS ? 'ok' : 'EXCEEDED'}\n`);
+process.stdout.write(
+  `budget ${BUDGET_MS} ms of runner overhead: ${p99 < BUDGET_MS ? 'ok' : 'EXCEEDED'}\n`,
+);
 if (p99 >= BUDGET_MS) process.exitCode = 1;

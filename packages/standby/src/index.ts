@@ -16,7 +16,13 @@ export type {
 } from './standby-state.js';
 export { STANDBY_EVENT_TYPES } from './standby-event.js';
 export type { ErrorInfo, PullResult, StandbyEvent, StandbyEventType } from './standby-event.js';
-export type { LogEntry, LogLevel, PullSources, StandbyEffect, StandbyEffectType } from './standby-effect.js';
+export type {
+  LogEntry,
+  LogLevel,
+  PullSources,
+  StandbyEffect,
+  StandbyEffectType,
+} from './standby-effect.js';
 export { runtimeStatusOf } from './runtime-status.js';
 export type { RuntimeStatus } from './runtime-status.js';
 export { uuidV7TimeMs } from './uuid-v7-time.js';

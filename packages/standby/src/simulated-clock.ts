@@ -87,7 +87,11 @@ export class SimulatedClock implements Clock {
   #nextDue(limit: number): Timer | undefined {
     let best: Timer | undefined;
     for (const t of this.#timers.values()) {
-      if (t.due <= limit && (best === undefined || t.due < best.due || (t.due === best.due && t.seq < best.seq))) best = t;
+      if (
+        t.due <= limit &&
+        (best === undefined || t.due < best.due || (t.due === best.due && t.seq < best.seq))
+      )
+        best = t;
     }
     return best;
   }

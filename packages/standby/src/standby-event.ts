@@ -16,7 +16,12 @@ export interface PullResult {
 
 /** Everything that can happen to the machine. `at` is the clock reading when it happened. */
 export type StandbyEvent =
-  | { readonly type: 'start'; readonly initial: InitialMode; readonly config: StandbyStartConfig; readonly at: number }
+  | {
+      readonly type: 'start';
+      readonly initial: InitialMode;
+      readonly config: StandbyStartConfig;
+      readonly at: number;
+    }
   | { readonly type: 'tick'; readonly at: number }
   | { readonly type: 'pullSucceeded'; readonly result: PullResult; readonly at: number }
   | { readonly type: 'pullFailed'; readonly error: ErrorInfo; readonly at: number }

@@ -28,9 +28,16 @@ describe('standby pulls', () => {
     await h.runner.start(standby);
     await h.clock.advance(35_000);
     expect(h.pulls.map((p) => p.startedAt)).toEqual([0, 10_000, 20_000, 30_000]);
-    expect(h.pulls.every((p) => p.request.mode === 'standby' && p.request.sources === 'remote')).toBe(true);
+    expect(
+      h.pulls.every((p) => p.request.mode === 'standby' && p.request.sources === 'remote'),
+    ).toBe(true);
     expect(h.logs.filter((l) => l.message === 'checkpoint pulled successfully')).toHaveLength(4);
-    expect(h.runner.snapshot()).toMatchObject({ state: 'standby', runtimeStatus: 'Standby', totalPulls: 4, lastPullAtMs: 32_000 });
+    expect(h.runner.snapshot()).toMatchObject({
+      state: 'standby',
+      runtimeStatus: 'Standby',
+      totalPulls: 4,
+      lastPullAtMs: 32_000,
+    });
     await h.runner.stop();
   });
 
@@ -64,17 +71,30 @@ describe('standby pulls', () => {
     await h.clock.advance(1_000);
     expect(h.runner.snapshot().consecutivePullFailures).toBe(1);
     await h.clock.advance(20_000);
-    expect(h.runner.snapshot()).toMatchObject({ consecutivePullFailures: 3, failedPulls: 3, lastPullError: { code: 'ERR_RCLONE_AUTH' } });
+    expect(h.runner.snapshot()).toMatchObject({
+      consecutivePullFailures: 3,
+      failedPulls: 3,
+      lastPullError: { code: 'ERR_RCLONE_AUTH' },
+    });
     await h.clock.advance(10_000);
     expect(h.pulls.map((p) => p.startedAt)).toEqual([0, 10_000, 20_000, 30_000]);
-    expect(h.runner.snapshot()).toMatchObject({ state: 'standby', consecutivePullFailures: 0, totalPulls: 4, lastPulledCheckpoint: { uuid: CP1 } });
+    expect(h.runner.snapshot()).toMatchObject({
+      state: 'standby',
+      consecutivePullFailures: 0,
+      totalPulls: 4,
+      lastPulledCheckpoint: { uuid: CP1 },
+    });
     await h.runner.stop();
   });
 
   it('report freshness as the age of the newest pulled checkpoint from its UUIDv7 time', async () => {
     const t0 = 1_750_000_000_000;
     const cp = uuidV7At(t0 - 5_000);
-    const h = createHarness({ startMs: t0, pullMs: () => 1_000, pullResult: () => ({ checkpointUuid: cp, bytes: 1234 }) });
+    const h = createHarness({
+      startMs: t0,
+      pullMs: () => 1_000,
+      pullResult: () => ({ checkpointUuid: cp, bytes: 1234 }),
+    });
     expect(h.runner.snapshot().checkpointAgeMs).toBeNull();
     await h.runner.start(standby);
     await h.clock.advance(4_000);
@@ -96,7 +116,10 @@ describe('standby pulls', () => {
 
 describe('activation', () => {
   it('during a running pull waits for it, then does exactly one final pull, then marker, then engine', async () => {
-    const h = createHarness({ pullMs: () => 5_000, pullResult: (_i, r) => ({ checkpointUuid: r.mode === 'final' ? CP2 : CP1 }) });
+    const h = createHarness({
+      pullMs: () => 5_000,
+      pullResult: (_i, r) => ({ checkpointUuid: r.mode === 'final' ? CP2 : CP1 }),
+    });
     await h.runner.start(standby);
     await h.clock.advance(2_000);
     let activated = false;
@@ -116,7 +139,12 @@ describe('activation', () => {
     await activation;
     expect(h.markers).toEqual([10_000]);
     expect(h.engineStarts).toEqual([{ mode: 'running', checkpointUuid: CP2, at: 10_000 }]);
-    expect(h.runner.snapshot()).toMatchObject({ state: 'running', runtimeStatus: 'Running', activated: true, runningFrom: { uuid: CP2 } });
+    expect(h.runner.snapshot()).toMatchObject({
+      state: 'running',
+      runtimeStatus: 'Running',
+      activated: true,
+      runningFrom: { uuid: CP2 },
+    });
     await h.clock.advance(60_000);
     expect(h.pulls).toHaveLength(2);
     expect(h.clock.pendingTimers).toBe(0);
@@ -159,14 +187,20 @@ describe('activation', () => {
     expect((e as SyncError).message).toMatch(/connection refused/);
     expect(h.engineStarts).toHaveLength(0);
     expect(h.markers).toHaveLength(0);
-    expect(h.runner.snapshot()).toMatchObject({ state: 'failed', runtimeStatus: 'Failed', failure: { code: ERR_STANDBY_FINAL_PULL_FAILED } });
+    expect(h.runner.snapshot()).toMatchObject({
+      state: 'failed',
+      runtimeStatus: 'Failed',
+      failure: { code: ERR_STANDBY_FINAL_PULL_FAILED },
+    });
     expect(h.clock.pendingTimers).toBe(0);
     await h.runner.stop();
   });
 
   it('is a no-op while running and rejected with ERR_STANDBY_INVALID_TRANSITION when not started', async () => {
     const h = createHarness();
-    expect(hasErrorCode(await rejectionOf(h.runner.activate()), ERR_STANDBY_INVALID_TRANSITION)).toBe(true);
+    expect(
+      hasErrorCode(await rejectionOf(h.runner.activate()), ERR_STANDBY_INVALID_TRANSITION),
+    ).toBe(true);
     await h.runner.start({ ...standbyConfig, initial: 'running', startFromCheckpoint: null });
     await h.runner.activate();
     expect(h.engineStarts).toHaveLength(1);
@@ -178,7 +212,9 @@ describe('activation', () => {
     const started = h.runner.start({ ...standby, activatedMarkerPresent: true });
     await h.clock.advance(10);
     await started;
-    expect(h.pulls.map((p) => p.request)).toEqual([{ mode: 'restore', checkpoint: 'latest', sources: 'local-only' }]);
+    expect(h.pulls.map((p) => p.request)).toEqual([
+      { mode: 'restore', checkpoint: 'latest', sources: 'local-only' },
+    ]);
     expect(h.engineStarts).toEqual([{ mode: 'running', checkpointUuid: CP2, at: 10 }]);
     expect(h.markers).toHaveLength(0);
     expect(h.runner.state.name).toBe('running');
@@ -190,8 +226,13 @@ describe('requestActivate', () => {
   it('answers acceptance synchronously (202 vs 400) and finishes later', async () => {
     const h = createHarness({ pullMs: () => 1_000, pullResult: () => ({ checkpointUuid: CP1 }) });
     const refused = h.runner.requestActivate();
-    expect(refused.outcome).toMatchObject({ accepted: false, code: ERR_STANDBY_INVALID_TRANSITION });
-    expect(hasErrorCode(await rejectionOf(refused.done), ERR_STANDBY_INVALID_TRANSITION)).toBe(true);
+    expect(refused.outcome).toMatchObject({
+      accepted: false,
+      code: ERR_STANDBY_INVALID_TRANSITION,
+    });
+    expect(hasErrorCode(await rejectionOf(refused.done), ERR_STANDBY_INVALID_TRANSITION)).toBe(
+      true,
+    );
 
     await h.runner.start(standby);
     const request = h.runner.requestActivate('running');
@@ -211,7 +252,11 @@ describe('requestActivate', () => {
     });
     let request: ReturnType<typeof h.runner.requestActivate> | undefined;
     h.runner.subscribe((n) => {
-      if (n.type === 'log' && n.entry.message === 'checkpoint pulled successfully' && request === undefined) {
+      if (
+        n.type === 'log' &&
+        n.entry.message === 'checkpoint pulled successfully' &&
+        request === undefined
+      ) {
         request = h.runner.requestActivate();
       }
     });
@@ -232,7 +277,9 @@ describe('non-standby start', () => {
     const started = h.runner.start({ ...standbyConfig, initial: 'paused' });
     await h.clock.advance(50);
     await started;
-    expect(h.pulls.map((p) => p.request)).toEqual([{ mode: 'restore', checkpoint: 'latest', sources: 'local-first' }]);
+    expect(h.pulls.map((p) => p.request)).toEqual([
+      { mode: 'restore', checkpoint: 'latest', sources: 'local-first' },
+    ]);
     expect(h.engineStarts).toEqual([{ mode: 'paused', checkpointUuid: CP1, at: 50 }]);
     await h.runner.resume();
     expect(h.runner.state.name).toBe('running');
@@ -244,7 +291,9 @@ describe('non-standby start', () => {
 
   it('fails the start when nothing is found and fail_if_no_checkpoint is set; starts empty otherwise', async () => {
     const strict = createHarness({ pullMs: () => 0 });
-    const failing = rejectionOf(strict.runner.start({ ...standbyConfig, initial: 'running', failIfNoCheckpoint: true }));
+    const failing = rejectionOf(
+      strict.runner.start({ ...standbyConfig, initial: 'running', failIfNoCheckpoint: true }),
+    );
     await strict.clock.advance(0);
     const error = await failing;
     expect(hasErrorCode(error, ERR_STANDBY_NO_CHECKPOINT)).toBe(true);
@@ -268,7 +317,11 @@ describe('stop', () => {
     expect(h.pulls).toHaveLength(1);
     expect(h.pulls[0]?.aborted).toBe(true);
     expect(h.clock.pendingTimers).toBe(0);
-    expect(h.runner.snapshot()).toMatchObject({ state: 'stopped', runtimeStatus: 'Stopped', pullInFlight: null });
+    expect(h.runner.snapshot()).toMatchObject({
+      state: 'stopped',
+      runtimeStatus: 'Stopped',
+      pullInFlight: null,
+    });
     await h.clock.advance(100_000);
     expect(h.pulls).toHaveLength(1);
   });
@@ -296,7 +349,9 @@ describe('stop', () => {
   it('waits for an engine start in flight, then stops the engine', async () => {
     let release: () => void = () => undefined;
     const h = createHarness({ startEngine: () => new Promise<void>((r) => (release = r)) });
-    const started = rejectionOf(h.runner.start({ ...standbyConfig, initial: 'running', startFromCheckpoint: null }));
+    const started = rejectionOf(
+      h.runner.start({ ...standbyConfig, initial: 'running', startFromCheckpoint: null }),
+    );
     await h.clock.flush();
     const stopped = h.runner.stop();
     await h.clock.flush();
@@ -325,7 +380,14 @@ describe('notifications', () => {
     const off = h.runner.subscribe((n) => seen.push(n));
     await h.runner.start(standby);
     await h.clock.advance(0);
-    expect(seen.some((n) => n.type === 'transition' && n.record.event.type === 'start' && n.record.state.name === 'standby')).toBe(true);
+    expect(
+      seen.some(
+        (n) =>
+          n.type === 'transition' &&
+          n.record.event.type === 'start' &&
+          n.record.state.name === 'standby',
+      ),
+    ).toBe(true);
     expect(seen.some((n) => n.type === 'log' && n.entry.message === 'entering standby')).toBe(true);
     off();
     const count = seen.length;

@@ -155,14 +155,20 @@ function toPullResult(result: PullHandlerResult): PullResult {
 }
 
 function rejection(outcome: TransitionOutcome, what: string): SyncError {
-  return new SyncError(outcome.code ?? ERR_STANDBY_INVALID_TRANSITION, outcome.reason ?? `${what} does not apply now`);
+  return new SyncError(
+    outcome.code ?? ERR_STANDBY_INVALID_TRANSITION,
+    outcome.reason ?? `${what} does not apply now`,
+  );
 }
 
 function failureError(state: StandbyState): SyncError {
   if (state.name === 'failed' && state.failure !== null) {
     return new SyncError(state.failure.code, state.failure.message);
   }
-  return new SyncError(ERR_STANDBY_STOPPED, `the pipeline was ${state.name === 'failed' ? 'failed' : 'stopped'} before it got there`);
+  return new SyncError(
+    ERR_STANDBY_STOPPED,
+    `the pipeline was ${state.name === 'failed' ? 'failed' : 'stopped'} before it got there`,
+  );
 }
 
 /** Creates a runner that feeds events into `transition` and executes its effects through `handlers`. */
@@ -319,7 +325,8 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
           if (gen === generation && onOk) onOk();
         },
         (error: unknown) => {
-          if (gen === generation) dispatch({ type: 'engineFailed', error: errorInfo(error), at: clock.now() });
+          if (gen === generation)
+            dispatch({ type: 'engineFailed', error: errorInfo(error), at: clock.now() });
         },
       ),
     );
@@ -375,7 +382,8 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
               if (gen === generation) dispatch({ type: 'markerWritten', at: clock.now() });
             },
             (error: unknown) => {
-              if (gen === generation) dispatch({ type: 'markerFailed', error: errorInfo(error), at: clock.now() });
+              if (gen === generation)
+                dispatch({ type: 'markerFailed', error: errorInfo(error), at: clock.now() });
             },
           ),
         );
@@ -383,10 +391,16 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
       }
       case 'startEngine': {
         const controller = new AbortController();
-        const request: StartEngineRequest = { mode: effect.mode, checkpointUuid: effect.checkpointUuid };
+        const request: StartEngineRequest = {
+          mode: effect.mode,
+          checkpointUuid: effect.checkpointUuid,
+        };
         const started = call(() => handlers.startEngine(request, controller.signal));
         engine = { controller, started };
-        runEngineCall(() => started, () => dispatch({ type: 'engineStarted', at: clock.now() }));
+        runEngineCall(
+          () => started,
+          () => dispatch({ type: 'engineStarted', at: clock.now() }),
+        );
         return;
       }
       case 'pauseEngine':
@@ -406,7 +420,10 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
             await current?.started.catch(() => undefined);
             if (stopEngine) await stopEngine();
           })().catch((error: unknown) => {
-            emitLog({ level: 'warn', message: `stopping the engine failed: ${errorInfo(error).message}` });
+            emitLog({
+              level: 'warn',
+              message: `stopping the engine failed: ${errorInfo(error).message}`,
+            });
           }),
         );
         return;
@@ -448,9 +465,13 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
 
     requestActivate(mode = 'running') {
       if (dispatching) {
-        throw new SyncError(ERR_STANDBY_INVALID_TRANSITION, 'requestActivate was called from inside an effect handler', {
-          hint: 'call it from outside the handler, or use activate(), which waits its turn',
-        });
+        throw new SyncError(
+          ERR_STANDBY_INVALID_TRANSITION,
+          'requestActivate was called from inside an effect handler',
+          {
+            hint: 'call it from outside the handler, or use activate(), which waits its turn',
+          },
+        );
       }
       const outcome = dispatch({ type: 'activate', mode, at: clock.now() });
       const done = outcome.accepted

@@ -1,13 +1,6 @@
 /** Names of the machine's states. `stopped` is also the state before the first `start`. */
 export type StandbyStateName =
-  | 'stopped'
-  | 'starting'
-  | 'restoring'
-  | 'standby'
-  | 'activating'
-  | 'running'
-  | 'paused'
-  | 'failed';
+  'stopped' | 'starting' | 'restoring' | 'standby' | 'activating' | 'running' | 'paused' | 'failed';
 
 /** Every state name, for exhaustive tests and UIs. */
 export const STANDBY_STATE_NAMES: readonly StandbyStateName[] = [

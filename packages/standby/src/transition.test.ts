@@ -15,10 +15,20 @@ import type { StandbyEvent } from './standby-event.js';
 import { STANDBY_EVENT_TYPES } from './standby-event.js';
 import type { StandbyState } from './standby-state.js';
 import { STANDBY_STATE_NAMES, initialStandbyState } from './standby-state.js';
-import { CP1, CP2, FIXTURES, SAMPLE_EVENTS, boom, ok, run, start } from './test-support/fixtures.js';
+import {
+  CP1,
+  CP2,
+  FIXTURES,
+  SAMPLE_EVENTS,
+  boom,
+  ok,
+  run,
+  start,
+} from './test-support/fixtures.js';
 import { transition } from './transition.js';
 
-const types = (effects: readonly StandbyEffect[]): string[] => effects.filter((e) => e.type !== 'log').map((e) => e.type);
+const types = (effects: readonly StandbyEffect[]): string[] =>
+  effects.filter((e) => e.type !== 'log').map((e) => e.type);
 const fixture = (name: string): StandbyState => {
   const s = FIXTURES[name];
   if (!s) throw new Error(`no fixture ${name}`);
@@ -38,67 +48,326 @@ const at = 1_000;
 const TABLE: readonly Row[] = [
   // start
   { from: 'fresh', event: start('standby'), to: 'standby', effects: ['pull'] },
-  { from: 'fresh', event: start('standby', { startFromCheckpoint: null }), to: 'stopped', effects: [], accepted: false, code: ERR_STANDBY_REQUIRES_CHECKPOINT },
-  { from: 'fresh', event: start('standby', { pullIntervalMs: 0 }), to: 'stopped', effects: [], accepted: false, code: ERR_STANDBY_INVALID_CONFIG },
-  { from: 'fresh', event: start('standby', { activatedMarkerPresent: true }), to: 'restoring', effects: ['pull'] },
-  { from: 'fresh', event: start('standby', { activatedMarkerPresent: true, hasLocalCheckpoint: false }), to: 'starting', effects: ['startEngine'] },
-  { from: 'fresh', event: start('standby', { activatedMarkerPresent: true, hasLocalCheckpoint: false, failIfNoCheckpoint: true }), to: 'failed', effects: [] },
+  {
+    from: 'fresh',
+    event: start('standby', { startFromCheckpoint: null }),
+    to: 'stopped',
+    effects: [],
+    accepted: false,
+    code: ERR_STANDBY_REQUIRES_CHECKPOINT,
+  },
+  {
+    from: 'fresh',
+    event: start('standby', { pullIntervalMs: 0 }),
+    to: 'stopped',
+    effects: [],
+    accepted: false,
+    code: ERR_STANDBY_INVALID_CONFIG,
+  },
+  {
+    from: 'fresh',
+    event: start('standby', { activatedMarkerPresent: true }),
+    to: 'restoring',
+    effects: ['pull'],
+  },
+  {
+    from: 'fresh',
+    event: start('standby', { activatedMarkerPresent: true, hasLocalCheckpoint: false }),
+    to: 'starting',
+    effects: ['startEngine'],
+  },
+  {
+    from: 'fresh',
+    event: start('standby', {
+      activatedMarkerPresent: true,
+      hasLocalCheckpoint: false,
+      failIfNoCheckpoint: true,
+    }),
+    to: 'failed',
+    effects: [],
+  },
   { from: 'fresh', event: start('running'), to: 'restoring', effects: ['pull'] },
-  { from: 'fresh', event: start('paused', { startFromCheckpoint: null }), to: 'starting', effects: ['startEngine'] },
+  {
+    from: 'fresh',
+    event: start('paused', { startFromCheckpoint: null }),
+    to: 'starting',
+    effects: ['startEngine'],
+  },
   { from: 'failed/finalPull', event: start('standby'), to: 'standby', effects: ['pull'] },
-  { from: 'stopped/afterRun', event: start('standby', { activatedMarkerPresent: true }), to: 'restoring', effects: ['pull'] },
-  { from: 'running', event: start('standby'), to: 'running', effects: [], accepted: false, code: ERR_STANDBY_INVALID_TRANSITION },
-  { from: 'standby/idle', event: start('running'), to: 'standby', effects: [], accepted: false, code: ERR_STANDBY_INVALID_TRANSITION },
+  {
+    from: 'stopped/afterRun',
+    event: start('standby', { activatedMarkerPresent: true }),
+    to: 'restoring',
+    effects: ['pull'],
+  },
+  {
+    from: 'running',
+    event: start('standby'),
+    to: 'running',
+    effects: [],
+    accepted: false,
+    code: ERR_STANDBY_INVALID_TRANSITION,
+  },
+  {
+    from: 'standby/idle',
+    event: start('running'),
+    to: 'standby',
+    effects: [],
+    accepted: false,
+    code: ERR_STANDBY_INVALID_TRANSITION,
+  },
   // standby pulls
   { from: 'standby/idle', event: { type: 'tick', at: 10_000 }, to: 'standby', effects: ['pull'] },
-  { from: 'standby/pulling', event: { type: 'tick', at: 10_000 }, to: 'standby', effects: [], accepted: false },
-  { from: 'standby/pulling', event: { type: 'pullSucceeded', result: ok(), at }, to: 'standby', effects: ['schedulePull'] },
-  { from: 'standby/pulling', event: { type: 'pullFailed', error: boom, at }, to: 'standby', effects: ['schedulePull'] },
-  { from: 'standby/idle', event: { type: 'pullSucceeded', result: ok(), at }, to: 'standby', effects: [], accepted: false },
+  {
+    from: 'standby/pulling',
+    event: { type: 'tick', at: 10_000 },
+    to: 'standby',
+    effects: [],
+    accepted: false,
+  },
+  {
+    from: 'standby/pulling',
+    event: { type: 'pullSucceeded', result: ok(), at },
+    to: 'standby',
+    effects: ['schedulePull'],
+  },
+  {
+    from: 'standby/pulling',
+    event: { type: 'pullFailed', error: boom, at },
+    to: 'standby',
+    effects: ['schedulePull'],
+  },
+  {
+    from: 'standby/idle',
+    event: { type: 'pullSucceeded', result: ok(), at },
+    to: 'standby',
+    effects: [],
+    accepted: false,
+  },
   { from: 'running', event: { type: 'tick', at }, to: 'running', effects: [], accepted: false },
   // activate
-  { from: 'standby/idle', event: { type: 'activate', mode: 'running', at }, to: 'activating', effects: ['cancelScheduledPull', 'pull'] },
-  { from: 'standby/pulling', event: { type: 'activate', mode: 'running', at }, to: 'activating', effects: ['cancelScheduledPull'] },
-  { from: 'activating/awaitingPull', event: { type: 'pullSucceeded', result: ok(), at }, to: 'activating', effects: ['pull'] },
-  { from: 'activating/awaitingPull', event: { type: 'pullFailed', error: boom, at }, to: 'activating', effects: ['pull'] },
-  { from: 'activating/awaitingPull', event: { type: 'tick', at }, to: 'activating', effects: [], accepted: false },
-  { from: 'activating/finalPull', event: { type: 'activate', mode: 'running', at }, to: 'activating', effects: [], accepted: true },
-  { from: 'running', event: { type: 'activate', mode: 'running', at }, to: 'running', effects: [], accepted: true },
-  { from: 'paused', event: { type: 'activate', mode: 'running', at }, to: 'paused', effects: [], accepted: true },
-  { from: 'restoring/auto', event: { type: 'activate', mode: 'running', at }, to: 'restoring', effects: [], accepted: true },
-  { from: 'restoring/plain', event: { type: 'activate', mode: 'running', at }, to: 'restoring', effects: [], accepted: false, code: ERR_STANDBY_INVALID_TRANSITION },
-  { from: 'starting/plain', event: { type: 'activate', mode: 'running', at }, to: 'starting', effects: [], accepted: false, code: ERR_STANDBY_INVALID_TRANSITION },
-  { from: 'fresh', event: { type: 'activate', mode: 'running', at }, to: 'stopped', effects: [], accepted: false, code: ERR_STANDBY_INVALID_TRANSITION },
-  { from: 'failed/finalPull', event: { type: 'activate', mode: 'running', at }, to: 'failed', effects: [], accepted: false, code: ERR_STANDBY_INVALID_TRANSITION },
+  {
+    from: 'standby/idle',
+    event: { type: 'activate', mode: 'running', at },
+    to: 'activating',
+    effects: ['cancelScheduledPull', 'pull'],
+  },
+  {
+    from: 'standby/pulling',
+    event: { type: 'activate', mode: 'running', at },
+    to: 'activating',
+    effects: ['cancelScheduledPull'],
+  },
+  {
+    from: 'activating/awaitingPull',
+    event: { type: 'pullSucceeded', result: ok(), at },
+    to: 'activating',
+    effects: ['pull'],
+  },
+  {
+    from: 'activating/awaitingPull',
+    event: { type: 'pullFailed', error: boom, at },
+    to: 'activating',
+    effects: ['pull'],
+  },
+  {
+    from: 'activating/awaitingPull',
+    event: { type: 'tick', at },
+    to: 'activating',
+    effects: [],
+    accepted: false,
+  },
+  {
+    from: 'activating/finalPull',
+    event: { type: 'activate', mode: 'running', at },
+    to: 'activating',
+    effects: [],
+    accepted: true,
+  },
+  {
+    from: 'running',
+    event: { type: 'activate', mode: 'running', at },
+    to: 'running',
+    effects: [],
+    accepted: true,
+  },
+  {
+    from: 'paused',
+    event: { type: 'activate', mode: 'running', at },
+    to: 'paused',
+    effects: [],
+    accepted: true,
+  },
+  {
+    from: 'restoring/auto',
+    event: { type: 'activate', mode: 'running', at },
+    to: 'restoring',
+    effects: [],
+    accepted: true,
+  },
+  {
+    from: 'restoring/plain',
+    event: { type: 'activate', mode: 'running', at },
+    to: 'restoring',
+    effects: [],
+    accepted: false,
+    code: ERR_STANDBY_INVALID_TRANSITION,
+  },
+  {
+    from: 'starting/plain',
+    event: { type: 'activate', mode: 'running', at },
+    to: 'starting',
+    effects: [],
+    accepted: false,
+    code: ERR_STANDBY_INVALID_TRANSITION,
+  },
+  {
+    from: 'fresh',
+    event: { type: 'activate', mode: 'running', at },
+    to: 'stopped',
+    effects: [],
+    accepted: false,
+    code: ERR_STANDBY_INVALID_TRANSITION,
+  },
+  {
+    from: 'failed/finalPull',
+    event: { type: 'activate', mode: 'running', at },
+    to: 'failed',
+    effects: [],
+    accepted: false,
+    code: ERR_STANDBY_INVALID_TRANSITION,
+  },
   // final pull, marker, engine
-  { from: 'activating/finalPull', event: { type: 'finalPullSucceeded', result: ok(CP2), at }, to: 'activating', effects: ['writeActivationMarker'] },
-  { from: 'activating/finalPull', event: { type: 'finalPullFailed', error: boom, at }, to: 'failed', effects: [] },
-  { from: 'activating/awaitingPull', event: { type: 'finalPullSucceeded', result: ok(CP2), at }, to: 'activating', effects: [], accepted: false },
-  { from: 'activating/writingMarker', event: { type: 'markerWritten', at }, to: 'activating', effects: ['startEngine'] },
-  { from: 'activating/writingMarker', event: { type: 'markerFailed', error: boom, at }, to: 'failed', effects: [] },
-  { from: 'activating/writingMarker', event: { type: 'engineStarted', at }, to: 'activating', effects: [], accepted: false },
-  { from: 'activating/startingEngine', event: { type: 'engineStarted', at }, to: 'paused', effects: [] },
-  { from: 'activating/startingEngine', event: { type: 'engineFailed', error: boom, at }, to: 'failed', effects: [] },
+  {
+    from: 'activating/finalPull',
+    event: { type: 'finalPullSucceeded', result: ok(CP2), at },
+    to: 'activating',
+    effects: ['writeActivationMarker'],
+  },
+  {
+    from: 'activating/finalPull',
+    event: { type: 'finalPullFailed', error: boom, at },
+    to: 'failed',
+    effects: [],
+  },
+  {
+    from: 'activating/awaitingPull',
+    event: { type: 'finalPullSucceeded', result: ok(CP2), at },
+    to: 'activating',
+    effects: [],
+    accepted: false,
+  },
+  {
+    from: 'activating/writingMarker',
+    event: { type: 'markerWritten', at },
+    to: 'activating',
+    effects: ['startEngine'],
+  },
+  {
+    from: 'activating/writingMarker',
+    event: { type: 'markerFailed', error: boom, at },
+    to: 'failed',
+    effects: [],
+  },
+  {
+    from: 'activating/writingMarker',
+    event: { type: 'engineStarted', at },
+    to: 'activating',
+    effects: [],
+    accepted: false,
+  },
+  {
+    from: 'activating/startingEngine',
+    event: { type: 'engineStarted', at },
+    to: 'paused',
+    effects: [],
+  },
+  {
+    from: 'activating/startingEngine',
+    event: { type: 'engineFailed', error: boom, at },
+    to: 'failed',
+    effects: [],
+  },
   // restore
-  { from: 'restoring/plain', event: { type: 'restoreSucceeded', result: ok(), at }, to: 'starting', effects: ['startEngine'] },
-  { from: 'restoring/plain', event: { type: 'restoreSucceeded', result: ok(null), at }, to: 'starting', effects: ['startEngine'] },
-  { from: 'restoring/plain', event: { type: 'restoreFailed', error: boom, at }, to: 'failed', effects: [] },
+  {
+    from: 'restoring/plain',
+    event: { type: 'restoreSucceeded', result: ok(), at },
+    to: 'starting',
+    effects: ['startEngine'],
+  },
+  {
+    from: 'restoring/plain',
+    event: { type: 'restoreSucceeded', result: ok(null), at },
+    to: 'starting',
+    effects: ['startEngine'],
+  },
+  {
+    from: 'restoring/plain',
+    event: { type: 'restoreFailed', error: boom, at },
+    to: 'failed',
+    effects: [],
+  },
   { from: 'starting/plain', event: { type: 'engineStarted', at }, to: 'running', effects: [] },
-  { from: 'starting/plain', event: { type: 'engineFailed', error: boom, at }, to: 'failed', effects: [] },
+  {
+    from: 'starting/plain',
+    event: { type: 'engineFailed', error: boom, at },
+    to: 'failed',
+    effects: [],
+  },
   // pause, resume, engine failure while running
   { from: 'running', event: { type: 'pause', at }, to: 'paused', effects: ['pauseEngine'] },
   { from: 'paused', event: { type: 'resume', at }, to: 'running', effects: ['resumeEngine'] },
   { from: 'paused', event: { type: 'pause', at }, to: 'paused', effects: [], accepted: true },
   { from: 'running', event: { type: 'resume', at }, to: 'running', effects: [], accepted: true },
-  { from: 'standby/idle', event: { type: 'pause', at }, to: 'standby', effects: [], accepted: false, code: ERR_STANDBY_INVALID_TRANSITION },
-  { from: 'standby/idle', event: { type: 'resume', at }, to: 'standby', effects: [], accepted: false, code: ERR_STANDBY_INVALID_TRANSITION },
+  {
+    from: 'standby/idle',
+    event: { type: 'pause', at },
+    to: 'standby',
+    effects: [],
+    accepted: false,
+    code: ERR_STANDBY_INVALID_TRANSITION,
+  },
+  {
+    from: 'standby/idle',
+    event: { type: 'resume', at },
+    to: 'standby',
+    effects: [],
+    accepted: false,
+    code: ERR_STANDBY_INVALID_TRANSITION,
+  },
   { from: 'running', event: { type: 'engineFailed', error: boom, at }, to: 'failed', effects: [] },
-  { from: 'standby/idle', event: { type: 'engineFailed', error: boom, at }, to: 'standby', effects: [], accepted: false },
+  {
+    from: 'standby/idle',
+    event: { type: 'engineFailed', error: boom, at },
+    to: 'standby',
+    effects: [],
+    accepted: false,
+  },
   // stop
-  { from: 'standby/idle', event: { type: 'stop', at }, to: 'stopped', effects: ['cancelScheduledPull'] },
-  { from: 'standby/pulling', event: { type: 'stop', at }, to: 'stopped', effects: ['cancelScheduledPull', 'cancelPull'] },
-  { from: 'activating/finalPull', event: { type: 'stop', at }, to: 'stopped', effects: ['cancelPull'] },
-  { from: 'activating/startingEngine', event: { type: 'stop', at }, to: 'stopped', effects: ['stopEngine'] },
+  {
+    from: 'standby/idle',
+    event: { type: 'stop', at },
+    to: 'stopped',
+    effects: ['cancelScheduledPull'],
+  },
+  {
+    from: 'standby/pulling',
+    event: { type: 'stop', at },
+    to: 'stopped',
+    effects: ['cancelScheduledPull', 'cancelPull'],
+  },
+  {
+    from: 'activating/finalPull',
+    event: { type: 'stop', at },
+    to: 'stopped',
+    effects: ['cancelPull'],
+  },
+  {
+    from: 'activating/startingEngine',
+    event: { type: 'stop', at },
+    to: 'stopped',
+    effects: ['stopEngine'],
+  },
   { from: 'restoring/plain', event: { type: 'stop', at }, to: 'stopped', effects: ['cancelPull'] },
   { from: 'running', event: { type: 'stop', at }, to: 'stopped', effects: ['stopEngine'] },
   { from: 'paused', event: { type: 'stop', at }, to: 'stopped', effects: ['stopEngine'] },
@@ -107,7 +376,15 @@ const TABLE: readonly Row[] = [
 ];
 
 describe('transition table', () => {
-  it.each(TABLE.map((row) => [`${row.from} + ${row.event.type}${'initial' in row.event ? `(${row.event.initial})` : ''} -> ${row.to}`, row] as const))('%s', (_name, row) => {
+  it.each(
+    TABLE.map(
+      (row) =>
+        [
+          `${row.from} + ${row.event.type}${'initial' in row.event ? `(${row.event.initial})` : ''} -> ${row.to}`,
+          row,
+        ] as const,
+    ),
+  )('%s', (_name, row) => {
     const from = fixture(row.from);
     const [next, effects, outcome] = transition(from, row.event);
     expect(next.name).toBe(row.to);
@@ -125,7 +402,9 @@ describe('transition table', () => {
 });
 
 describe('every state handles every event', () => {
-  const pairs = Object.entries(FIXTURES).flatMap(([name, state]) => SAMPLE_EVENTS.map((event) => [name, state, event] as const));
+  const pairs = Object.entries(FIXTURES).flatMap(([name, state]) =>
+    SAMPLE_EVENTS.map((event) => [name, state, event] as const),
+  );
 
   it(`${pairs.length} combinations: no throw, unchanged means same object and no effects, result is plain data`, () => {
     for (const [name, state, event] of pairs) {
@@ -142,7 +421,8 @@ describe('every state handles every event', () => {
       } else {
         expect(outcome.accepted).toBe(true);
       }
-      if (!outcome.accepted) expect(outcome.reason, `${name} + ${event.type} says why`).toBeTruthy();
+      if (!outcome.accepted)
+        expect(outcome.reason, `${name} + ${event.type} says why`).toBeTruthy();
       expect(JSON.parse(JSON.stringify(next))).toEqual(next);
       expect(JSON.parse(JSON.stringify(effects))).toEqual(effects);
     }
@@ -151,102 +431,203 @@ describe('every state handles every event', () => {
 
 describe('rules', () => {
   it('logs "checkpoint pulled successfully" after each successful standby pull and counts it', () => {
-    const [next, effects] = transition(fixture('standby/pulling'), { type: 'pullSucceeded', result: { checkpointUuid: CP1, checkpointTimeMs: 5, bytes: 42 }, at: 3_000 });
-    expect(effects).toContainEqual({ type: 'log', level: 'info', message: 'checkpoint pulled successfully', fields: { checkpoint: CP1, bytes: 42 } });
-    expect(next.counters).toMatchObject({ totalPulls: 1, consecutivePullFailures: 0, lastPullAtMs: 3_000, lastPulled: { uuid: CP1, timeMs: 5, bytes: 42 } });
+    const [next, effects] = transition(fixture('standby/pulling'), {
+      type: 'pullSucceeded',
+      result: { checkpointUuid: CP1, checkpointTimeMs: 5, bytes: 42 },
+      at: 3_000,
+    });
+    expect(effects).toContainEqual({
+      type: 'log',
+      level: 'info',
+      message: 'checkpoint pulled successfully',
+      fields: { checkpoint: CP1, bytes: 42 },
+    });
+    expect(next.counters).toMatchObject({
+      totalPulls: 1,
+      consecutivePullFailures: 0,
+      lastPullAtMs: 3_000,
+      lastPulled: { uuid: CP1, timeMs: 5, bytes: 42 },
+    });
   });
 
   it('counts pull failures, survives them and resets the streak on success', () => {
     let s = fixture('standby/pulling');
     for (let i = 1; i <= 3; i++) {
-      s = run([{ type: 'pullFailed', error: boom, at: i * 10_000 - 9_000 }, { type: 'tick', at: i * 10_000 }], s);
+      s = run(
+        [
+          { type: 'pullFailed', error: boom, at: i * 10_000 - 9_000 },
+          { type: 'tick', at: i * 10_000 },
+        ],
+        s,
+      );
       expect(s.name).toBe('standby');
       expect(s.counters.consecutivePullFailures).toBe(i);
     }
-    expect(s.counters.lastPullError).toEqual({ code: 'ERR_RCLONE_AUTH', message: 'SignatureDoesNotMatch', atMs: 21_000 });
+    expect(s.counters.lastPullError).toEqual({
+      code: 'ERR_RCLONE_AUTH',
+      message: 'SignatureDoesNotMatch',
+      atMs: 21_000,
+    });
     s = run([{ type: 'pullSucceeded', result: ok(), at: 31_000 }], s);
     expect(s.counters).toMatchObject({ consecutivePullFailures: 0, failedPulls: 3, totalPulls: 4 });
   });
 
   it('schedules the next pull an interval after the previous one started, or at once when it outlasted it', () => {
-    const quick = transition(fixture('standby/pulling'), { type: 'pullSucceeded', result: ok(), at: 2_500 })[1];
+    const quick = transition(fixture('standby/pulling'), {
+      type: 'pullSucceeded',
+      result: ok(),
+      at: 2_500,
+    })[1];
     expect(quick).toContainEqual({ type: 'schedulePull', delayMs: 7_500 });
-    const slow = transition(fixture('standby/pulling'), { type: 'pullSucceeded', result: ok(), at: 15_000 })[1];
+    const slow = transition(fixture('standby/pulling'), {
+      type: 'pullSucceeded',
+      result: ok(),
+      at: 15_000,
+    })[1];
     expect(slow).toContainEqual({ type: 'schedulePull', delayMs: 0 });
   });
 
   it('activation runs the final pull with the configured checkpoint against the object store', () => {
-    const [, effects] = transition(fixture('standby/idle'), { type: 'activate', mode: 'running', at });
-    expect(effects).toContainEqual({ type: 'pull', mode: 'final', checkpoint: 'latest', sources: 'remote' });
+    const [, effects] = transition(fixture('standby/idle'), {
+      type: 'activate',
+      mode: 'running',
+      at,
+    });
+    expect(effects).toContainEqual({
+      type: 'pull',
+      mode: 'final',
+      checkpoint: 'latest',
+      sources: 'remote',
+    });
   });
 
   it('a failed final pull fails activation with its code and never starts the engine', () => {
-    const [next, effects] = transition(fixture('activating/finalPull'), { type: 'finalPullFailed', error: boom, at });
+    const [next, effects] = transition(fixture('activating/finalPull'), {
+      type: 'finalPullFailed',
+      error: boom,
+      at,
+    });
     expect(next.failure?.code).toBe(ERR_STANDBY_FINAL_PULL_FAILED);
     expect(next.failure?.message).toMatch(/SignatureDoesNotMatch/);
-    expect(effects.some((e) => e.type === 'startEngine' || e.type === 'writeActivationMarker')).toBe(false);
+    expect(
+      effects.some((e) => e.type === 'startEngine' || e.type === 'writeActivationMarker'),
+    ).toBe(false);
   });
 
   it('starts the engine from the final pull, falling back to the last pulled checkpoint', () => {
-    const s = run([{ type: 'finalPullSucceeded', result: ok(null), at }, { type: 'markerWritten', at }], fixture('activating/finalPull'));
+    const s = run(
+      [
+        { type: 'finalPullSucceeded', result: ok(null), at },
+        { type: 'markerWritten', at },
+      ],
+      fixture('activating/finalPull'),
+    );
     expect(s.activated).toBe(true);
     expect(s.runningFrom?.uuid).toBe(CP1);
-    const [, effects] = transition(fixture('activating/writingMarker'), { type: 'markerWritten', at });
+    const [, effects] = transition(fixture('activating/writingMarker'), {
+      type: 'markerWritten',
+      at,
+    });
     expect(effects).toContainEqual({ type: 'startEngine', mode: 'running', checkpointUuid: CP2 });
   });
 
   it('activation with nothing ever pulled honours fail_if_no_checkpoint', () => {
-    const base = run([start('standby', { failIfNoCheckpoint: true }), { type: 'pullSucceeded', result: ok(null), at: 10 }, { type: 'activate', mode: 'running', at: 20 }]);
+    const base = run([
+      start('standby', { failIfNoCheckpoint: true }),
+      { type: 'pullSucceeded', result: ok(null), at: 10 },
+      { type: 'activate', mode: 'running', at: 20 },
+    ]);
     const [next] = transition(base, { type: 'finalPullSucceeded', result: ok(null), at: 30 });
     expect(next.failure?.code).toBe(ERR_STANDBY_NO_CHECKPOINT);
   });
 
   it('the activated marker restores from local storage only, with "latest", and writes no marker', () => {
-    const [next, effects] = transition(initialStandbyState(), start('standby', { activatedMarkerPresent: true, startFromCheckpoint: CP1 }));
+    const [next, effects] = transition(
+      initialStandbyState(),
+      start('standby', { activatedMarkerPresent: true, startFromCheckpoint: CP1 }),
+    );
     expect(next.activated).toBe(true);
     expect(types(effects)).toEqual(['pull']);
-    expect(effects).toContainEqual({ type: 'pull', mode: 'restore', checkpoint: 'latest', sources: 'local-only' });
+    expect(effects).toContainEqual({
+      type: 'pull',
+      mode: 'restore',
+      checkpoint: 'latest',
+      sources: 'local-only',
+    });
   });
 
   it('restore looks locally first; not found fails only with fail_if_no_checkpoint', () => {
-    expect(transition(initialStandbyState(), start('running', { startFromCheckpoint: CP1 }))[1]).toContainEqual({
+    expect(
+      transition(initialStandbyState(), start('running', { startFromCheckpoint: CP1 }))[1],
+    ).toContainEqual({
       type: 'pull',
       mode: 'restore',
       checkpoint: CP1,
       sources: 'local-first',
     });
-    const strict = run([start('running', { failIfNoCheckpoint: true }), { type: 'restoreSucceeded', result: ok(null), at }]);
+    const strict = run([
+      start('running', { failIfNoCheckpoint: true }),
+      { type: 'restoreSucceeded', result: ok(null), at },
+    ]);
     expect(strict.failure?.code).toBe(ERR_STANDBY_NO_CHECKPOINT);
-    const lax = transition(fixture('restoring/plain'), { type: 'restoreSucceeded', result: ok(null), at })[1];
+    const lax = transition(fixture('restoring/plain'), {
+      type: 'restoreSucceeded',
+      result: ok(null),
+      at,
+    })[1];
     expect(lax).toContainEqual({ type: 'startEngine', mode: 'running', checkpointUuid: null });
-    expect(run([{ type: 'restoreFailed', error: boom, at }], fixture('restoring/plain')).failure?.code).toBe(boom.code);
-    expect(run([{ type: 'restoreFailed', error: { message: 'disk on fire' }, at }], fixture('restoring/plain')).failure).toMatchObject({
+    expect(
+      run([{ type: 'restoreFailed', error: boom, at }], fixture('restoring/plain')).failure?.code,
+    ).toBe(boom.code);
+    expect(
+      run(
+        [{ type: 'restoreFailed', error: { message: 'disk on fire' }, at }],
+        fixture('restoring/plain'),
+      ).failure,
+    ).toMatchObject({
       code: ERR_STANDBY_RESTORE_FAILED,
       message: 'restoring the start checkpoint failed: disk on fire',
     });
   });
 
   it('failure codes name the step that failed', () => {
-    expect(run([{ type: 'markerFailed', error: boom, at }], fixture('activating/writingMarker')).failure?.code).toBe(ERR_STANDBY_MARKER_FAILED);
-    expect(run([{ type: 'engineFailed', error: boom, at }], fixture('running')).failure?.code).toBe(ERR_STANDBY_ENGINE_FAILED);
+    expect(
+      run([{ type: 'markerFailed', error: boom, at }], fixture('activating/writingMarker')).failure
+        ?.code,
+    ).toBe(ERR_STANDBY_MARKER_FAILED);
+    expect(run([{ type: 'engineFailed', error: boom, at }], fixture('running')).failure?.code).toBe(
+      ERR_STANDBY_ENGINE_FAILED,
+    );
   });
 });
 
 const arbEvent: fc.Arbitrary<StandbyEvent> = fc.oneof(
-  fc.record({
-    initial: fc.constantFrom('running' as const, 'paused' as const, 'standby' as const),
-    startFromCheckpoint: fc.constantFrom('latest', CP1, null),
-    failIfNoCheckpoint: fc.boolean(),
-    activatedMarkerPresent: fc.boolean(),
-    hasLocalCheckpoint: fc.constantFrom(true, false, undefined),
-  }).map(({ initial, hasLocalCheckpoint, ...rest }) => start(initial, hasLocalCheckpoint === undefined ? rest : { ...rest, hasLocalCheckpoint })),
+  fc
+    .record({
+      initial: fc.constantFrom('running' as const, 'paused' as const, 'standby' as const),
+      startFromCheckpoint: fc.constantFrom('latest', CP1, null),
+      failIfNoCheckpoint: fc.boolean(),
+      activatedMarkerPresent: fc.boolean(),
+      hasLocalCheckpoint: fc.constantFrom(true, false, undefined),
+    })
+    .map(({ initial, hasLocalCheckpoint, ...rest }) =>
+      start(initial, hasLocalCheckpoint === undefined ? rest : { ...rest, hasLocalCheckpoint }),
+    ),
   fc.constant<StandbyEvent>({ type: 'tick', at: 0 }),
-  fc.constantFrom(CP1, CP2, null).map<StandbyEvent>((u) => ({ type: 'pullSucceeded', result: ok(u), at: 0 })),
+  fc
+    .constantFrom(CP1, CP2, null)
+    .map<StandbyEvent>((u) => ({ type: 'pullSucceeded', result: ok(u), at: 0 })),
   fc.constant<StandbyEvent>({ type: 'pullFailed', error: boom, at: 0 }),
-  fc.constantFrom('running' as const, 'paused' as const).map<StandbyEvent>((mode) => ({ type: 'activate', mode, at: 0 })),
-  fc.constantFrom(CP2, null).map<StandbyEvent>((u) => ({ type: 'finalPullSucceeded', result: ok(u), at: 0 })),
+  fc
+    .constantFrom('running' as const, 'paused' as const)
+    .map<StandbyEvent>((mode) => ({ type: 'activate', mode, at: 0 })),
+  fc
+    .constantFrom(CP2, null)
+    .map<StandbyEvent>((u) => ({ type: 'finalPullSucceeded', result: ok(u), at: 0 })),
   fc.constant<StandbyEvent>({ type: 'finalPullFailed', error: boom, at: 0 }),
-  fc.constantFrom(CP1, null).map<StandbyEvent>((u) => ({ type: 'restoreSucceeded', result: ok(u), at: 0 })),
+  fc
+    .constantFrom(CP1, null)
+    .map<StandbyEvent>((u) => ({ type: 'restoreSucceeded', result: ok(u), at: 0 })),
   fc.constant<StandbyEvent>({ type: 'restoreFailed', error: boom, at: 0 }),
   fc.constant<StandbyEvent>({ type: 'markerWritten', at: 0 }),
   fc.constant<StandbyEvent>({ type: 'markerFailed', error: boom, at: 0 }),
@@ -263,11 +644,20 @@ function respond(state: StandbyState, n: number, at: number): StandbyEvent {
   if (state.pullInFlight === 'standby') {
     // Sometimes /activate arrives while the standby pull is still running.
     if (n === 9 && state.name === 'standby') return { type: 'activate', mode: 'running', at };
-    return success ? { type: 'pullSucceeded', result: ok(CP1), at } : { type: 'pullFailed', error: boom, at };
+    return success
+      ? { type: 'pullSucceeded', result: ok(CP1), at }
+      : { type: 'pullFailed', error: boom, at };
   }
-  if (state.pullInFlight === 'final') return success ? { type: 'finalPullSucceeded', result: ok(CP2), at } : { type: 'finalPullFailed', error: boom, at };
-  if (state.pullInFlight === 'restore') return success ? { type: 'restoreSucceeded', result: ok(CP1), at } : { type: 'restoreFailed', error: boom, at };
-  if (state.activationStep === 'writingMarker') return success ? { type: 'markerWritten', at } : { type: 'markerFailed', error: boom, at };
+  if (state.pullInFlight === 'final')
+    return success
+      ? { type: 'finalPullSucceeded', result: ok(CP2), at }
+      : { type: 'finalPullFailed', error: boom, at };
+  if (state.pullInFlight === 'restore')
+    return success
+      ? { type: 'restoreSucceeded', result: ok(CP1), at }
+      : { type: 'restoreFailed', error: boom, at };
+  if (state.activationStep === 'writingMarker')
+    return success ? { type: 'markerWritten', at } : { type: 'markerFailed', error: boom, at };
   if (state.name === 'starting' || state.activationStep === 'startingEngine') {
     return success ? { type: 'engineStarted', at } : { type: 'engineFailed', error: boom, at };
   }
@@ -291,7 +681,10 @@ function respond(state: StandbyState, n: number, at: number): StandbyEvent {
 const arbStep = fc.tuple(
   fc.oneof(
     { weight: 1, arbitrary: arbEvent.map((event) => ({ kind: 'random' as const, event })) },
-    { weight: 3, arbitrary: fc.integer({ min: 0, max: 9 }).map((n) => ({ kind: 'respond' as const, n })) },
+    {
+      weight: 3,
+      arbitrary: fc.integer({ min: 0, max: 9 }).map((n) => ({ kind: 'respond' as const, n })),
+    },
   ),
   fc.nat(20_000),
 );
@@ -311,7 +704,10 @@ describe('random event sequences (fast-check)', () => {
         let markerAtStart = false;
         for (const [step, dt] of steps) {
           now += dt;
-          const event = step.kind === 'random' ? ({ ...step.event, at: now } as StandbyEvent) : respond(state, step.n, now);
+          const event =
+            step.kind === 'random'
+              ? ({ ...step.event, at: now } as StandbyEvent)
+              : respond(state, step.n, now);
           const prev = state;
           const [next, effects, outcome] = transition(prev, event);
           state = next;
@@ -336,7 +732,9 @@ describe('random event sequences (fast-check)', () => {
           const pulls = effects.filter((e) => e.type === 'pull');
           expect(pulls.length).toBeLessThanOrEqual(1);
           if (pulls[0]) {
-            expect(next.pullInFlight, 'a pull is only emitted when it is the one in flight').toBe(pulls[0].mode);
+            expect(next.pullInFlight, 'a pull is only emitted when it is the one in flight').toBe(
+              pulls[0].mode,
+            );
             const completes = event.type === 'pullSucceeded' || event.type === 'pullFailed';
             expect(prev.pullInFlight === null || completes, 'never two pulls at once').toBe(true);
           }
@@ -345,10 +743,13 @@ describe('random event sequences (fast-check)', () => {
           const live = next.name === 'running' || next.name === 'paused';
           if (live) {
             expect(finalPullFailed, 'never running after a failed final pull').toBe(false);
-            if (standbyStart && !markerAtStart) expect(markerWritten, 'standby runs only after writing the marker').toBe(true);
+            if (standbyStart && !markerAtStart)
+              expect(markerWritten, 'standby runs only after writing the marker').toBe(true);
           }
-          if (prev.name === 'running' || prev.name === 'paused') expect(next.name).not.toBe('standby');
-          if (markerAtStart) expect(next.name, 'an activated storage never re-enters standby').not.toBe('standby');
+          if (prev.name === 'running' || prev.name === 'paused')
+            expect(next.name).not.toBe('standby');
+          if (markerAtStart)
+            expect(next.name, 'an activated storage never re-enters standby').not.toBe('standby');
           if (event.type === 'activate') {
             const ok =
               ['standby', 'activating', 'running', 'paused'].includes(prev.name) ||

@@ -85,10 +85,18 @@ function moved(next: StandbyState, effects: readonly StandbyEffect[]): Transitio
 }
 
 function log(level: LogLevel, message: string, fields?: Record<string, unknown>): StandbyEffect {
-  return fields === undefined ? { type: 'log', level, message } : { type: 'log', level, message, fields };
+  return fields === undefined
+    ? { type: 'log', level, message }
+    : { type: 'log', level, message, fields };
 }
 
-function fail(state: StandbyState, code: string, message: string, at: number, extra: readonly StandbyEffect[] = []): TransitionResult {
+function fail(
+  state: StandbyState,
+  code: string,
+  message: string,
+  at: number,
+  extra: readonly StandbyEffect[] = [],
+): TransitionResult {
   return moved(
     {
       ...state,
@@ -136,7 +144,11 @@ function pullResultFields(result: PullResult): Record<string, unknown> {
 
 function onStart(state: StandbyState, event: EventOf<'start'>): TransitionResult {
   if (state.name !== 'stopped' && state.name !== 'failed') {
-    return rejected(state, `cannot start: the pipeline is ${state.name}; stop it first`, ERR_STANDBY_INVALID_TRANSITION);
+    return rejected(
+      state,
+      `cannot start: the pipeline is ${state.name}; stop it first`,
+      ERR_STANDBY_INVALID_TRANSITION,
+    );
   }
   const { config, initial, at } = event;
   if (initial === 'standby') {
@@ -148,7 +160,11 @@ function onStart(state: StandbyState, event: EventOf<'start'>): TransitionResult
       );
     }
     if (!Number.isFinite(config.pullIntervalMs) || config.pullIntervalMs <= 0) {
-      return rejected(state, `pull interval must be a positive number of milliseconds, got ${String(config.pullIntervalMs)}`, ERR_STANDBY_INVALID_CONFIG);
+      return rejected(
+        state,
+        `pull interval must be a positive number of milliseconds, got ${String(config.pullIntervalMs)}`,
+        ERR_STANDBY_INVALID_CONFIG,
+      );
     }
   }
   const fresh: StandbyState = {
@@ -167,12 +183,25 @@ function onStart(state: StandbyState, event: EventOf<'start'>): TransitionResult
     // Activated before and storage intact: run from the newest *local* checkpoint. Pulling the
     // remote now could install an older primary's checkpoint over this pipeline's own progress.
     const auto = { ...fresh, targetMode: 'running' as const };
-    const why = log('info', 'activated.feldera present: activating by itself from the newest local checkpoint');
+    const why = log(
+      'info',
+      'activated.feldera present: activating by itself from the newest local checkpoint',
+    );
     if (config.hasLocalCheckpoint === false) {
       if (config.failIfNoCheckpoint) {
-        return fail(auto, ERR_STANDBY_NO_CHECKPOINT, 'activated.feldera present but no local checkpoint, and fail_if_no_checkpoint is set', at, [why]);
+        return fail(
+          auto,
+          ERR_STANDBY_NO_CHECKPOINT,
+          'activated.feldera present but no local checkpoint, and fail_if_no_checkpoint is set',
+          at,
+          [why],
+        );
       }
-      return moved(auto, [why, log('info', 'no local checkpoint: starting from empty state'), { type: 'startEngine', mode: 'running', checkpointUuid: null }]);
+      return moved(auto, [
+        why,
+        log('info', 'no local checkpoint: starting from empty state'),
+        { type: 'startEngine', mode: 'running', checkpointUuid: null },
+      ]);
     }
     return moved({ ...auto, name: 'restoring', pullInFlight: 'restore' }, [
       why,
@@ -190,7 +219,10 @@ function onStart(state: StandbyState, event: EventOf<'start'>): TransitionResult
         counters: { ...INITIAL_COUNTERS, lastPullStartedAtMs: at },
       },
       [
-        log('info', 'entering standby', { startFromCheckpoint: checkpoint, pullIntervalMs: config.pullIntervalMs }),
+        log('info', 'entering standby', {
+          startFromCheckpoint: checkpoint,
+          pullIntervalMs: config.pullIntervalMs,
+        }),
         { type: 'pull', mode: 'standby', checkpoint, sources: 'remote' },
       ],
     );
@@ -199,18 +231,28 @@ function onStart(state: StandbyState, event: EventOf<'start'>): TransitionResult
   const withMode = { ...fresh, targetMode: initial };
   if (config.startFromCheckpoint !== null) {
     return moved({ ...withMode, name: 'restoring', pullInFlight: 'restore' }, [
-      { type: 'pull', mode: 'restore', checkpoint: config.startFromCheckpoint, sources: 'local-first' },
+      {
+        type: 'pull',
+        mode: 'restore',
+        checkpoint: config.startFromCheckpoint,
+        sources: 'local-first',
+      },
     ]);
   }
   return moved(withMode, [{ type: 'startEngine', mode: initial, checkpointUuid: null }]);
 }
 
 function onTick(state: StandbyState, event: EventOf<'tick'>): TransitionResult {
-  if (state.name !== 'standby') return ignored(state, `tick ignored: not in standby (${state.name})`);
+  if (state.name !== 'standby')
+    return ignored(state, `tick ignored: not in standby (${state.name})`);
   if (state.pullInFlight !== null) return ignored(state, 'tick ignored: a pull is already running');
   const checkpoint = state.config?.startFromCheckpoint ?? 'latest';
   return moved(
-    { ...state, pullInFlight: 'standby', counters: { ...state.counters, lastPullStartedAtMs: event.at } },
+    {
+      ...state,
+      pullInFlight: 'standby',
+      counters: { ...state.counters, lastPullStartedAtMs: event.at },
+    },
     [{ type: 'pull', mode: 'standby', checkpoint, sources: 'remote' }],
   );
 }
@@ -235,9 +277,18 @@ function finalPull(state: StandbyState, at: number): { next: StandbyState; effec
   };
 }
 
-function onStandbyPullDone(state: StandbyState, at: number, result: PullResult | null, error: ErrorInfo | null): TransitionResult {
-  if (state.pullInFlight !== 'standby') return ignored(state, 'pull result ignored: no standby pull in flight');
-  const counters = result !== null ? countSuccess(state.counters, at, result) : countFailure(state.counters, at, error ?? { message: 'unknown error' });
+function onStandbyPullDone(
+  state: StandbyState,
+  at: number,
+  result: PullResult | null,
+  error: ErrorInfo | null,
+): TransitionResult {
+  if (state.pullInFlight !== 'standby')
+    return ignored(state, 'pull result ignored: no standby pull in flight');
+  const counters =
+    result !== null
+      ? countSuccess(state.counters, at, result)
+      : countFailure(state.counters, at, error ?? { message: 'unknown error' });
   const note =
     result !== null
       ? result.checkpointUuid === null
@@ -266,7 +317,11 @@ function onActivate(state: StandbyState, event: EventOf<'activate'>): Transition
       if (state.pullInFlight !== null) {
         return moved({ ...activating, activationStep: 'awaitingPull' }, [
           { type: 'cancelScheduledPull' },
-          log('info', 'activation requested: waiting for the running pull, then one final catch-up pull', { mode: event.mode }),
+          log(
+            'info',
+            'activation requested: waiting for the running pull, then one final catch-up pull',
+            { mode: event.mode },
+          ),
         ]);
       }
       const { next, effect } = finalPull(activating, event.at);
@@ -284,31 +339,55 @@ function onActivate(state: StandbyState, event: EventOf<'activate'>): Transition
     case 'restoring':
     case 'starting':
       if (state.activated) return noop(state, 'activating by itself (activated.feldera present)');
-      return rejected(state, `cannot activate: the pipeline is ${state.name}, not in standby`, ERR_STANDBY_INVALID_TRANSITION);
+      return rejected(
+        state,
+        `cannot activate: the pipeline is ${state.name}, not in standby`,
+        ERR_STANDBY_INVALID_TRANSITION,
+      );
     case 'stopped':
     case 'failed':
-      return rejected(state, `cannot activate: the pipeline is ${state.name}, not in standby`, ERR_STANDBY_INVALID_TRANSITION);
+      return rejected(
+        state,
+        `cannot activate: the pipeline is ${state.name}, not in standby`,
+        ERR_STANDBY_INVALID_TRANSITION,
+      );
   }
 }
 
-function onFinalPullSucceeded(state: StandbyState, event: EventOf<'finalPullSucceeded'>): TransitionResult {
-  if (state.name !== 'activating' || state.pullInFlight !== 'final') return ignored(state, 'final pull result ignored: no final pull in flight');
+function onFinalPullSucceeded(
+  state: StandbyState,
+  event: EventOf<'finalPullSucceeded'>,
+): TransitionResult {
+  if (state.name !== 'activating' || state.pullInFlight !== 'final')
+    return ignored(state, 'final pull result ignored: no final pull in flight');
   const counters = countSuccess(state.counters, event.at, event.result);
   const after: StandbyState = { ...state, pullInFlight: null, counters };
   const from = counters.lastPulled;
   if (from === null && state.config?.failIfNoCheckpoint === true) {
-    return fail(after, ERR_STANDBY_NO_CHECKPOINT, 'activation failed: no checkpoint to start from, and fail_if_no_checkpoint is set', event.at);
+    return fail(
+      after,
+      ERR_STANDBY_NO_CHECKPOINT,
+      'activation failed: no checkpoint to start from, and fail_if_no_checkpoint is set',
+      event.at,
+    );
   }
   return moved({ ...after, activationStep: 'writingMarker', runningFrom: from }, [
     event.result.checkpointUuid === null
       ? log('info', 'final pull found no checkpoint', { startingFrom: from?.uuid ?? null })
-      : log('info', 'checkpoint pulled successfully', { ...pullResultFields(event.result), final: true }),
+      : log('info', 'checkpoint pulled successfully', {
+          ...pullResultFields(event.result),
+          final: true,
+        }),
     { type: 'writeActivationMarker' },
   ]);
 }
 
-function onFinalPullFailed(state: StandbyState, event: EventOf<'finalPullFailed'>): TransitionResult {
-  if (state.name !== 'activating' || state.pullInFlight !== 'final') return ignored(state, 'final pull result ignored: no final pull in flight');
+function onFinalPullFailed(
+  state: StandbyState,
+  event: EventOf<'finalPullFailed'>,
+): TransitionResult {
+  if (state.name !== 'activating' || state.pullInFlight !== 'final')
+    return ignored(state, 'final pull result ignored: no final pull in flight');
   const counters = countFailure(state.counters, event.at, event.error);
   return fail(
     { ...state, counters },
@@ -318,47 +397,85 @@ function onFinalPullFailed(state: StandbyState, event: EventOf<'finalPullFailed'
   );
 }
 
-function onRestoreSucceeded(state: StandbyState, event: EventOf<'restoreSucceeded'>): TransitionResult {
-  if (state.name !== 'restoring' || state.pullInFlight !== 'restore') return ignored(state, 'restore result ignored: no restore in flight');
+function onRestoreSucceeded(
+  state: StandbyState,
+  event: EventOf<'restoreSucceeded'>,
+): TransitionResult {
+  if (state.name !== 'restoring' || state.pullInFlight !== 'restore')
+    return ignored(state, 'restore result ignored: no restore in flight');
   const mode: RunMode = state.targetMode ?? 'running';
   const from = checkpointOf(event.result);
   const after: StandbyState = { ...state, name: 'starting', pullInFlight: null, runningFrom: from };
   if (from === null) {
     if (state.config?.failIfNoCheckpoint === true) {
-      return fail(after, ERR_STANDBY_NO_CHECKPOINT, `no checkpoint found for start_from_checkpoint=${state.config.startFromCheckpoint ?? 'latest'}, and fail_if_no_checkpoint is set`, event.at);
+      return fail(
+        after,
+        ERR_STANDBY_NO_CHECKPOINT,
+        `no checkpoint found for start_from_checkpoint=${state.config.startFromCheckpoint ?? 'latest'}, and fail_if_no_checkpoint is set`,
+        event.at,
+      );
     }
-    return moved(after, [log('info', 'no checkpoint found: starting from empty state'), { type: 'startEngine', mode, checkpointUuid: null }]);
+    return moved(after, [
+      log('info', 'no checkpoint found: starting from empty state'),
+      { type: 'startEngine', mode, checkpointUuid: null },
+    ]);
   }
-  return moved(after, [log('info', 'checkpoint restored', pullResultFields(event.result)), { type: 'startEngine', mode, checkpointUuid: from.uuid }]);
+  return moved(after, [
+    log('info', 'checkpoint restored', pullResultFields(event.result)),
+    { type: 'startEngine', mode, checkpointUuid: from.uuid },
+  ]);
 }
 
 function onRestoreFailed(state: StandbyState, event: EventOf<'restoreFailed'>): TransitionResult {
-  if (state.name !== 'restoring' || state.pullInFlight !== 'restore') return ignored(state, 'restore result ignored: no restore in flight');
+  if (state.name !== 'restoring' || state.pullInFlight !== 'restore')
+    return ignored(state, 'restore result ignored: no restore in flight');
   // Keep the cause's code (an auth or network failure, say) so callers can tell failures apart.
-  return fail(state, event.error.code ?? ERR_STANDBY_RESTORE_FAILED, `restoring the start checkpoint failed: ${event.error.message}`, event.at);
+  return fail(
+    state,
+    event.error.code ?? ERR_STANDBY_RESTORE_FAILED,
+    `restoring the start checkpoint failed: ${event.error.message}`,
+    event.at,
+  );
 }
 
 function onMarkerWritten(state: StandbyState): TransitionResult {
-  if (state.name !== 'activating' || state.activationStep !== 'writingMarker') return ignored(state, 'markerWritten ignored: not writing the marker');
+  if (state.name !== 'activating' || state.activationStep !== 'writingMarker')
+    return ignored(state, 'markerWritten ignored: not writing the marker');
   return moved({ ...state, activationStep: 'startingEngine', activated: true }, [
-    { type: 'startEngine', mode: state.targetMode ?? 'running', checkpointUuid: state.runningFrom?.uuid ?? null },
+    {
+      type: 'startEngine',
+      mode: state.targetMode ?? 'running',
+      checkpointUuid: state.runningFrom?.uuid ?? null,
+    },
   ]);
 }
 
 function onMarkerFailed(state: StandbyState, event: EventOf<'markerFailed'>): TransitionResult {
-  if (state.name !== 'activating' || state.activationStep !== 'writingMarker') return ignored(state, 'markerFailed ignored: not writing the marker');
-  return fail(state, ERR_STANDBY_MARKER_FAILED, `activation failed: could not write activated.feldera (${event.error.message})`, event.at);
+  if (state.name !== 'activating' || state.activationStep !== 'writingMarker')
+    return ignored(state, 'markerFailed ignored: not writing the marker');
+  return fail(
+    state,
+    ERR_STANDBY_MARKER_FAILED,
+    `activation failed: could not write activated.feldera (${event.error.message})`,
+    event.at,
+  );
 }
 
 function engineStarting(state: StandbyState): boolean {
-  return state.name === 'starting' || (state.name === 'activating' && state.activationStep === 'startingEngine');
+  return (
+    state.name === 'starting' ||
+    (state.name === 'activating' && state.activationStep === 'startingEngine')
+  );
 }
 
 function onEngineStarted(state: StandbyState): TransitionResult {
-  if (!engineStarting(state)) return ignored(state, 'engineStarted ignored: no engine start in flight');
+  if (!engineStarting(state))
+    return ignored(state, 'engineStarted ignored: no engine start in flight');
   const mode: RunMode = state.targetMode ?? 'running';
   return moved({ ...state, name: mode, activationStep: null }, [
-    log('info', mode === 'running' ? 'pipeline running' : 'pipeline paused', { checkpoint: state.runningFrom?.uuid ?? null }),
+    log('info', mode === 'running' ? 'pipeline running' : 'pipeline paused', {
+      checkpoint: state.runningFrom?.uuid ?? null,
+    }),
   ]);
 }
 
@@ -371,13 +488,23 @@ function onEngineFailed(state: StandbyState, event: EventOf<'engineFailed'>): Tr
 
 function onPause(state: StandbyState): TransitionResult {
   if (state.name === 'paused') return noop(state, 'already paused');
-  if (state.name !== 'running') return rejected(state, `cannot pause: the pipeline is ${state.name}`, ERR_STANDBY_INVALID_TRANSITION);
+  if (state.name !== 'running')
+    return rejected(
+      state,
+      `cannot pause: the pipeline is ${state.name}`,
+      ERR_STANDBY_INVALID_TRANSITION,
+    );
   return moved({ ...state, name: 'paused', targetMode: 'paused' }, [{ type: 'pauseEngine' }]);
 }
 
 function onResume(state: StandbyState): TransitionResult {
   if (state.name === 'running') return noop(state, 'already running');
-  if (state.name !== 'paused') return rejected(state, `cannot resume: the pipeline is ${state.name}`, ERR_STANDBY_INVALID_TRANSITION);
+  if (state.name !== 'paused')
+    return rejected(
+      state,
+      `cannot resume: the pipeline is ${state.name}`,
+      ERR_STANDBY_INVALID_TRANSITION,
+    );
   return moved({ ...state, name: 'running', targetMode: 'running' }, [{ type: 'resumeEngine' }]);
 }
 
@@ -386,7 +513,11 @@ function onStop(state: StandbyState): TransitionResult {
   const effects: StandbyEffect[] = [];
   if (state.name === 'standby') effects.push({ type: 'cancelScheduledPull' });
   if (state.pullInFlight !== null) effects.push({ type: 'cancelPull' });
-  if (engineStarting(state) || state.name === 'running' || state.name === 'paused') effects.push({ type: 'stopEngine' });
+  if (engineStarting(state) || state.name === 'running' || state.name === 'paused')
+    effects.push({ type: 'stopEngine' });
   effects.push(log('info', 'stopped', { from: state.name }));
-  return moved({ ...state, name: 'stopped', activationStep: null, pullInFlight: null, failure: null }, effects);
+  return moved(
+    { ...state, name: 'stopped', activationStep: null, pullInFlight: null, failure: null },
+    effects,
+  );
 }

@@ -5,7 +5,9 @@ describe('uuidV7TimeMs', () => {
   it('reads the first 48 bits as milliseconds', () => {
     // From the Feldera docs: 019779b4-8760-75f2-... was created on 2025-06-16.
     expect(uuidV7TimeMs('019779b4-8760-75f2-bdf0-71b825e63610')).toBe(0x019779b48760);
-    expect(new Date(uuidV7TimeMs('019779b4-8760-75f2-bdf0-71b825e63610')!).toISOString()).toMatch(/^2025-06-16/);
+    expect(new Date(uuidV7TimeMs('019779b4-8760-75f2-bdf0-71b825e63610')!).toISOString()).toMatch(
+      /^2025-06-16/,
+    );
     expect(uuidV7TimeMs('FFFFFFFF-FFFF-7FFF-BFFF-FFFFFFFFFFFF')).toBe(2 ** 48 - 1);
   });
 

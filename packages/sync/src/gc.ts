@@ -1,4 +1,9 @@
-import { readRemoteCatalog, remoteKeys, selectRetained, uuidv7TimeMs } from '@feldera-sync/checkpoint';
+import {
+  readRemoteCatalog,
+  remoteKeys,
+  selectRetained,
+  uuidv7TimeMs,
+} from '@feldera-sync/checkpoint';
 import type { SyncContext } from './context.js';
 import { applyRetention } from './retention.js';
 import type { RetentionReport } from './retention.js';
@@ -28,18 +33,36 @@ const UUID_IN_KEY = /([0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{
  * older than the retention window (at least an hour). Lists the bucket, so it is not run on the
  * push path.
  */
-export async function collectRemoteGarbage(ctx: SyncContext, dryRun: boolean, signal?: AbortSignal): Promise<GcReport> {
+export async function collectRemoteGarbage(
+  ctx: SyncContext,
+  dryRun: boolean,
+  signal?: AbortSignal,
+): Promise<GcReport> {
   const opts = signal ? { signal } : {};
   const before = await readingRemote(readRemoteCatalog(ctx.store, opts));
   const newest = before.at(-1)?.uuid;
   let retention: RetentionReport = { removed: [], deletedObjects: 0, refused: null };
   if (newest !== undefined) {
     retention = dryRun
-      ? { removed: selectRetained(before, ctx.clock.now(), { ...ctx.retention, justPushed: newest }).drop.map((e) => e.uuid), deletedObjects: 0, refused: null }
+      ? {
+          removed: selectRetained(before, ctx.clock.now(), {
+            ...ctx.retention,
+            justPushed: newest,
+          }).drop.map((e) => e.uuid),
+          deletedObjects: 0,
+          refused: null,
+        }
       : await applyRetention(ctx, newest, before, signal);
   }
-  const catalog = dryRun || retention.removed.length === 0 ? before : await readingRemote(readRemoteCatalog(ctx.store, opts));
-  const referenced = new Set<string>([remoteKeys.owner, remoteKeys.catalog, `${remoteKeys.catalog}.mut`]);
+  const catalog =
+    dryRun || retention.removed.length === 0
+      ? before
+      : await readingRemote(readRemoteCatalog(ctx.store, opts));
+  const referenced = new Set<string>([
+    remoteKeys.owner,
+    remoteKeys.catalog,
+    `${remoteKeys.catalog}.mut`,
+  ]);
   const lookups = await ctx.manifests.lookup(
     ctx.store,
     catalog.map((e) => e.uuid),
@@ -48,13 +71,20 @@ export async function collectRemoteGarbage(ctx: SyncContext, dryRun: boolean, si
   const bad = catalog.find((e) => lookups.get(e.uuid)?.status !== 'ok');
   if (bad) {
     const message = `gc deleted nothing: the manifest of catalogued checkpoint ${bad.uuid} could not be read`;
-    return { dryRun, orphans: [], young: [], refused: { code: SyncErrorCodes.retentionRefused, message }, retention };
+    return {
+      dryRun,
+      orphans: [],
+      young: [],
+      refused: { code: SyncErrorCodes.retentionRefused, message },
+      retention,
+    };
   }
   for (const e of catalog) {
     referenced.add(remoteKeys.zip(e.uuid));
     referenced.add(remoteKeys.manifest(e.uuid));
   }
-  for (const l of lookups.values()) if (l.status === 'ok') for (const o of l.manifest.objects) referenced.add(o.key);
+  for (const l of lookups.values())
+    if (l.status === 'ok') for (const o of l.manifest.objects) referenced.add(o.key);
 
   const now = ctx.clock.now();
   const windowMs = Math.max(HOUR_MS, ctx.retention.minAgeDays * 86_400_000);

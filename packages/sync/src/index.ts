@@ -1,5 +1,10 @@
 export { createSynchronizer } from './synchronizer.js';
-export type { Synchronizer, SynchronizerOptions, PushRequestOptions, PullOptions } from './synchronizer.js';
+export type {
+  Synchronizer,
+  SynchronizerOptions,
+  PushRequestOptions,
+  PullOptions,
+} from './synchronizer.js';
 export type { PushReport } from './push.js';
 export type { PullReport } from './pull.js';
 export type { VerifyReport, VerifyProblem } from './verify.js';

@@ -31,7 +31,11 @@ const LOCAL = new Set<string>([
 
 function recode(e: unknown, codes: ReadonlySet<string>, code: string, hint: string): unknown {
   if (!isSyncError(e) || !codes.has(e.code)) return e;
-  return new SyncError(code, e.message, { cause: e, hint: e.hint ?? hint, details: { ...e.details, layoutCode: e.code } });
+  return new SyncError(code, e.message, {
+    cause: e,
+    hint: e.hint ?? hint,
+    details: { ...e.details, layoutCode: e.code },
+  });
 }
 
 /** A damaged catalog, manifest or owner record in the bucket as `ERR_SYNC_INVALID_REMOTE`; anything else unchanged. */
@@ -46,7 +50,12 @@ export function remoteLayoutError(e: unknown): unknown {
 
 /** A damaged catalog or checkpoint file in the storage directory as `ERR_SYNC_INVALID_LOCAL`; anything else unchanged. */
 export function localLayoutError(e: unknown): unknown {
-  return recode(e, LOCAL, SyncErrorCodes.invalidLocal, 'the storage directory is damaged; it is never repaired automatically');
+  return recode(
+    e,
+    LOCAL,
+    SyncErrorCodes.invalidLocal,
+    'the storage directory is damaged; it is never repaired automatically',
+  );
 }
 
 /** Awaits a read of the bucket's layout, re-coding damage with `remoteLayoutError`. */

@@ -1,6 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncDir, listLocalCheckpoints, planLocalGc, writeLocalCatalog } from '@feldera-sync/checkpoint';
+import {
+  fsyncDir,
+  listLocalCheckpoints,
+  planLocalGc,
+  writeLocalCatalog,
+} from '@feldera-sync/checkpoint';
 
 /** What a local collection removed. */
 export interface LocalGcReport {
@@ -15,12 +20,18 @@ export interface LocalGcReport {
  * goes (the checkpoint package's plan). The catalog is rewritten first, so it never names a
  * checkpoint whose files are gone; a kill in between leaves only unreferenced files behind.
  */
-export async function collectLocalGarbage(storageDir: string, keep: Iterable<string>, signal?: AbortSignal): Promise<LocalGcReport> {
+export async function collectLocalGarbage(
+  storageDir: string,
+  keep: Iterable<string>,
+  signal?: AbortSignal,
+): Promise<LocalGcReport> {
   const opts = signal ? { signal } : {};
   const plan = planLocalGc(await listLocalCheckpoints(storageDir, opts), keep);
-  if (plan.deleteDirs.length === 0 && plan.deleteFiles.length === 0) return { removed: [], deletedFiles: 0 };
+  if (plan.deleteDirs.length === 0 && plan.deleteFiles.length === 0)
+    return { removed: [], deletedFiles: 0 };
   await writeLocalCatalog(storageDir, plan.catalog, opts);
-  for (const dir of plan.deleteDirs) await rm(join(storageDir, dir), { recursive: true, force: true });
+  for (const dir of plan.deleteDirs)
+    await rm(join(storageDir, dir), { recursive: true, force: true });
   for (const file of plan.deleteFiles) await rm(join(storageDir, file), { force: true });
   await fsyncDir(storageDir);
   return { removed: plan.deleteDirs, deletedFiles: plan.deleteFiles.length };

@@ -24,24 +24,35 @@ describe('takeOverOwnership (failover)', () => {
 
     const report = await takeOverOwnership(store, B, systemClock, silentLogger);
     expect(report).toMatchObject({ tookOver: true, previous: { pipeline_name: A.systemName } });
-    expect(ownerOf(store)).toMatchObject({ pipeline_name: B.systemName, given_name: 'standby', previous_owner: { pipeline_name: A.systemName } });
+    expect(ownerOf(store)).toMatchObject({
+      pipeline_name: B.systemName,
+      given_name: 'standby',
+      previous_owner: { pipeline_name: A.systemName },
+    });
 
     const second = await a.checkpoint([await a.batch(1024)]);
     const catalogBefore = store.objects.get('checkpoints.feldera');
     const refused = await primary.push(second).catch((e: unknown) => e);
     expect(hasErrorCode(refused, SyncErrorCodes.ownerMismatch)).toBe(true);
     expect(store.objects.get('checkpoints.feldera')).toEqual(catalogBefore);
-    await expect(ensureOwner(store, B, systemClock, silentLogger)).resolves.toMatchObject({ pipeline_name: B.systemName });
+    await expect(ensureOwner(store, B, systemClock, silentLogger)).resolves.toMatchObject({
+      pipeline_name: B.systemName,
+    });
     await primary.close();
   });
 
   it('writes nothing when the bucket has no owner or already names this pipeline', async () => {
     const store = createMemoryObjectStore();
-    expect(await takeOverOwnership(store, B, systemClock, silentLogger)).toEqual({ previous: null, tookOver: false });
+    expect(await takeOverOwnership(store, B, systemClock, silentLogger)).toEqual({
+      previous: null,
+      tookOver: false,
+    });
     expect(store.objects.has('owner.json')).toBe(false);
     await ensureOwner(store, B, systemClock, silentLogger);
     const puts = store.calls.putSmall;
-    expect(await takeOverOwnership(store, B, systemClock, silentLogger)).toMatchObject({ tookOver: false });
+    expect(await takeOverOwnership(store, B, systemClock, silentLogger)).toMatchObject({
+      tookOver: false,
+    });
     expect(store.calls.putSmall).toBe(puts);
   });
 });

@@ -83,16 +83,29 @@ describe('push cost does not grow with the catalog', () => {
     // Referenced only by the oldest checkpoint, and again by the new one: found by `head`, not re-sent.
     const ancient = await a.batch(10 * KiB);
     const store = createMemoryObjectStore();
-    const first = createSynchronizer({ storageDir: a.dir, store, pipeline: A, retention: { minCount: 1000, minAgeDays: 30 } });
+    const first = createSynchronizer({
+      storageDir: a.dir,
+      store,
+      pipeline: A,
+      retention: { minCount: 1000, minAgeDays: 30 },
+    });
     let last: string[] = [];
     for (let i = 0; i < old; i++) {
       last = [...common, ...(i === 0 ? [ancient] : []), await a.batch(2 * KiB)];
       await first.push(await a.checkpoint(last, { operatorBytes: 1 * KiB, step: i + 1 }));
     }
     const fresh = await a.batch(5 * KiB);
-    const uuid = await a.checkpoint([...last, ancient, fresh], { operatorBytes: 1 * KiB, step: old + 1 });
+    const uuid = await a.checkpoint([...last, ancient, fresh], {
+      operatorBytes: 1 * KiB,
+      step: old + 1,
+    });
     for (const k of Object.keys(store.calls)) store.calls[k as keyof typeof store.calls] = 0;
-    const second = createSynchronizer({ storageDir: a.dir, store, pipeline: A, retention: { minCount: 1000, minAgeDays: 30 } });
+    const second = createSynchronizer({
+      storageDir: a.dir,
+      store,
+      pipeline: A,
+      retention: { minCount: 1000, minAgeDays: 30 },
+    });
     const report = await second.push(uuid);
     return { report, calls: { ...store.calls } };
   }
@@ -118,12 +131,25 @@ describe('push cost does not grow with the catalog', () => {
     const a = await storage();
     const gone = await a.batch(12 * KiB);
     const store = createMemoryObjectStore();
-    const s = createSynchronizer({ storageDir: a.dir, store, pipeline: A, retention: { minCount: 1000, minAgeDays: 30 } });
+    const s = createSynchronizer({
+      storageDir: a.dir,
+      store,
+      pipeline: A,
+      retention: { minCount: 1000, minAgeDays: 30 },
+    });
     await s.push(await a.checkpoint([gone], { operatorBytes: 1 * KiB }));
-    for (let i = 0; i < 3; i++) await s.push(await a.checkpoint([await a.batch(1 * KiB)], { operatorBytes: 1 * KiB, step: i + 2 }));
+    for (let i = 0; i < 3; i++)
+      await s.push(
+        await a.checkpoint([await a.batch(1 * KiB)], { operatorBytes: 1 * KiB, step: i + 2 }),
+      );
     store.objects.delete(gone);
     const uuid = await a.checkpoint([gone], { operatorBytes: 1 * KiB, step: 9 });
-    const report = await createSynchronizer({ storageDir: a.dir, store, pipeline: A, retention: { minCount: 1000, minAgeDays: 30 } }).push(uuid);
+    const report = await createSynchronizer({
+      storageDir: a.dir,
+      store,
+      pipeline: A,
+      retention: { minCount: 1000, minAgeDays: 30 },
+    }).push(uuid);
     expect(report.objects).toBe(4);
     expect(store.objects.has(gone)).toBe(true);
   });
@@ -137,14 +163,17 @@ describe('pull verifies in one pass', () => {
     await createSynchronizer({ storageDir: a.dir, store, pipeline: A }).push(c1);
 
     const ok = await storage();
-    await expect(createSynchronizer({ storageDir: ok.dir, store, pipeline: A }).restore({ spec: 'latest' })).resolves.toMatchObject({ uuid: c1 });
+    await expect(
+      createSynchronizer({ storageDir: ok.dir, store, pipeline: A }).restore({ spec: 'latest' }),
+    ).resolves.toMatchObject({ uuid: c1 });
 
     // A manifest whose zip_files disagree with the (hash-verified) zip: caught from the extraction pass.
     const key = `dependencies/${c1}.json`;
     const text = new TextDecoder().decode(store.objects.get(key));
     const { zip_files } = JSON.parse(text) as { zip_files: { sha256: string }[] };
     const at = text.indexOf('"zip_files"');
-    const damaged = text.slice(0, at) + text.slice(at).replace(zip_files[0]!.sha256, '0'.repeat(64));
+    const damaged =
+      text.slice(0, at) + text.slice(at).replace(zip_files[0]!.sha256, '0'.repeat(64));
     store.objects.set(key, new TextEncoder().encode(damaged));
     const bad = await storage();
     const error: unknown = await createSynchronizer({ storageDir: bad.dir, store, pipeline: A })

@@ -29,7 +29,9 @@ class SimulatedClock implements Clock {
   async advance(ms: number): Promise<void> {
     const target = this.#now + ms;
     for (;;) {
-      const due = [...this.#timers.entries()].filter(([, t]) => t.at <= target).sort((a, b) => a[1].at - b[1].at)[0];
+      const due = [...this.#timers.entries()]
+        .filter(([, t]) => t.at <= target)
+        .sort((a, b) => a[1].at - b[1].at)[0];
       if (!due) break;
       this.#timers.delete(due[0]);
       this.#now = due[1].at;
@@ -68,9 +70,15 @@ describe('periodic push', () => {
     let failing = false;
     const store: ObjectStore = {
       ...memory,
-      getSmall: (k, o) => (failing ? Promise.reject(new Error('network down')) : memory.getSmall(k, o)),
+      getSmall: (k, o) =>
+        failing ? Promise.reject(new Error('network down')) : memory.getSmall(k, o),
     };
-    const s = createSynchronizer({ storageDir: dir, store, pipeline: { systemName: 'pipeline-x', givenName: 'x' }, clock });
+    const s = createSynchronizer({
+      storageDir: dir,
+      store,
+      pipeline: { systemName: 'pipeline-x', givenName: 'x' },
+      clock,
+    });
     const c1 = await b.checkpoint([await b.batch(1024)]);
     s.startPeriodic({ intervalMs: 60_000 });
     expect(clock.pending()).toEqual([60_000]);
@@ -113,10 +121,16 @@ describe('periodic push', () => {
       uploadFiles: (_dir, _files, _prefix, o) =>
         new Promise((_resolve, reject) => {
           uploadStarted = true;
-          o?.signal?.addEventListener('abort', () => reject(new Error('upload cancelled')), { once: true });
+          o?.signal?.addEventListener('abort', () => reject(new Error('upload cancelled')), {
+            once: true,
+          });
         }),
     };
-    const s = createSynchronizer({ storageDir: dir, store, pipeline: { systemName: 'pipeline-x', givenName: 'x' } });
+    const s = createSynchronizer({
+      storageDir: dir,
+      store,
+      pipeline: { systemName: 'pipeline-x', givenName: 'x' },
+    });
     await b.checkpoint([await b.batch(1024)]);
     s.startPeriodic({ intervalMs: 10 });
     await until(() => uploadStarted);

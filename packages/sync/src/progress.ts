@@ -1,7 +1,14 @@
 import type { TransferProgress } from '@feldera-sync/checkpoint';
 
 /** Phases a sync goes through, for status displays. */
-export type SyncPhase = 'preparing' | 'uploading' | 'downloading' | 'verifying' | 'installing' | 'committing' | 'retention';
+export type SyncPhase =
+  | 'preparing'
+  | 'uploading'
+  | 'downloading'
+  | 'verifying'
+  | 'installing'
+  | 'committing'
+  | 'retention';
 
 /** Progress of the running push or pull. */
 export interface SyncProgress {

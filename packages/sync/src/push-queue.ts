@@ -1,8 +1,6 @@
 /** A push request's place in the queue. */
 export type PushQueueDecision =
-  | { action: 'join-running' }
-  | { action: 'join-queued' }
-  | { action: 'enqueue' };
+  { action: 'join-running' } | { action: 'join-queued' } | { action: 'enqueue' };
 
 /** State of the per-storage-directory push queue: at most one running, the rest waiting in order. */
 export interface PushQueueState {

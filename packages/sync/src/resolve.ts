@@ -1,5 +1,10 @@
 import type { CatalogEntry, ObjectStore, ResolveInput } from '@feldera-sync/checkpoint';
-import { StoreErrorCodes, listLocalCheckpoints, readRemoteCatalog, resolveCheckpoint } from '@feldera-sync/checkpoint';
+import {
+  StoreErrorCodes,
+  listLocalCheckpoints,
+  readRemoteCatalog,
+  resolveCheckpoint,
+} from '@feldera-sync/checkpoint';
 import { hasErrorCode } from '@feldera-sync/errors';
 import type { SyncContext } from './context.js';
 import { readingLocal, readingRemote } from './layout-errors.js';
@@ -17,13 +22,20 @@ export type Resolution =
   | { source: 'none'; uuid: null; searched: string[]; reason: string };
 
 /** The complete local checkpoints, oldest first; makes no object-store request. */
-export async function completeLocalCheckpoints(storageDir: string, signal?: AbortSignal): Promise<CatalogEntry[]> {
+export async function completeLocalCheckpoints(
+  storageDir: string,
+  signal?: AbortSignal,
+): Promise<CatalogEntry[]> {
   const all = await readingLocal(listLocalCheckpoints(storageDir, { signal }));
   return all.filter((c) => c.complete).map((c) => c.entry);
 }
 
 /** Resolves `spec` in local storage only; makes no object-store request. */
-export async function resolveLocal(storageDir: string, spec: CheckpointSpec, signal?: AbortSignal): Promise<string | null> {
+export async function resolveLocal(
+  storageDir: string,
+  spec: CheckpointSpec,
+  signal?: AbortSignal,
+): Promise<string | null> {
   const local = await completeLocalCheckpoints(storageDir, signal);
   const r = resolveCheckpoint({ spec, local, bucket: null, readBucket: null });
   return r.kind === 'found' ? r.entry.uuid : null;
@@ -42,7 +54,9 @@ export async function locateCheckpoint(
   const stores = { bucket: ctx.store, read_bucket: ctx.readStore };
   const input: ResolveInput = {
     spec,
-    local: options.includeLocal ? await completeLocalCheckpoints(ctx.storageDir, options.signal) : [],
+    local: options.includeLocal
+      ? await completeLocalCheckpoints(ctx.storageDir, options.signal)
+      : [],
     bucket: undefined,
     readBucket: ctx.readStore ? undefined : null,
   };
@@ -55,7 +69,9 @@ export async function locateCheckpoint(
       case 'none': {
         const searched = r.looked
           .filter((l) => l.source !== 'local' || options.includeLocal)
-          .map((l) => (l.source === 'local' ? 'local storage' : `${l.source} ${stores[l.source]!.description}`));
+          .map((l) =>
+            l.source === 'local' ? 'local storage' : `${l.source} ${stores[l.source]!.description}`,
+          );
         return { source: 'none', uuid: null, searched, reason: r.reason };
       }
       case 'pending': {
@@ -78,7 +94,9 @@ async function readCatalogOrEmpty(
     return await readingRemote(readRemoteCatalog(store, signal ? { signal } : {}));
   } catch (e) {
     if (!hasErrorCode(e, StoreErrorCodes.bucketNotFound)) throw e;
-    ctx.logger.warn(`${source} does not exist; treating it as holding no checkpoint`, { store: store.description });
+    ctx.logger.warn(`${source} does not exist; treating it as holding no checkpoint`, {
+      store: store.description,
+    });
     return [];
   }
 }

@@ -1,5 +1,10 @@
 import type { CatalogEntry } from '@feldera-sync/checkpoint';
-import { planRetention, readRemoteCatalog, selectRetained, writeRemoteCatalog } from '@feldera-sync/checkpoint';
+import {
+  planRetention,
+  readRemoteCatalog,
+  selectRetained,
+  writeRemoteCatalog,
+} from '@feldera-sync/checkpoint';
 import type { SyncContext } from './context.js';
 import { SyncErrorCodes } from './errors.js';
 import { readingRemote } from './layout-errors.js';
@@ -31,7 +36,8 @@ export async function applyRetention(
   const now = ctx.clock.now();
   const options = { ...ctx.retention, justPushed };
   // Manifests are read only when something is due to go.
-  if (selectRetained(catalog, now, options).drop.length === 0) return { removed: [], deletedObjects: 0, refused: null };
+  if (selectRetained(catalog, now, options).drop.length === 0)
+    return { removed: [], deletedObjects: 0, refused: null };
 
   const manifests = await ctx.manifests.lookup(
     ctx.store,
@@ -41,7 +47,11 @@ export async function applyRetention(
   const plan = planRetention(catalog, manifests, now, options);
   if (!plan.ok) {
     ctx.logger.warn(plan.reason, { unreadable: plan.unreadable });
-    return { removed: [], deletedObjects: 0, refused: { code: SyncErrorCodes.retentionRefused, message: plan.reason } };
+    return {
+      removed: [],
+      deletedObjects: 0,
+      refused: { code: SyncErrorCodes.retentionRefused, message: plan.reason },
+    };
   }
   for (const step of plan.steps) {
     switch (step.type) {
@@ -56,6 +66,10 @@ export async function applyRetention(
   const removed = plan.drop.map((e) => e.uuid);
   for (const uuid of removed) ctx.manifests.forget(ctx.store, uuid);
   const deletedObjects = plan.deleteCheckpointObjects.length + plan.deleteShared.length;
-  ctx.logger.info('remote retention removed checkpoints', { removed, objects: deletedObjects, unknownDropped: plan.unknownDropped });
+  ctx.logger.info('remote retention removed checkpoints', {
+    removed,
+    objects: deletedObjects,
+    unknownDropped: plan.unknownDropped,
+  });
   return { removed, deletedObjects, refused: null };
 }

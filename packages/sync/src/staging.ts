@@ -3,12 +3,18 @@ import { dirname, join } from 'node:path';
 import { STAGING_DIR } from '@feldera-sync/checkpoint';
 
 /** `<storage>/.sync-staging/<kind>-<uuid>`: where pushes pin and pulls stage (the engine's local GC ignores it). */
-export function stagingPath(storageDir: string, kind: 'push' | 'pull' | 'verify', uuid: string): string {
+export function stagingPath(
+  storageDir: string,
+  kind: 'push' | 'pull' | 'verify',
+  uuid: string,
+): string {
   return join(storageDir, STAGING_DIR, `${kind}-${uuid}`);
 }
 
 /** Names of leftover staging directories (from a crash or kill), by kind. */
-export async function listStaging(storageDir: string): Promise<{ push: string[]; pull: string[]; other: string[] }> {
+export async function listStaging(
+  storageDir: string,
+): Promise<{ push: string[]; pull: string[]; other: string[] }> {
   const out = { push: [] as string[], pull: [] as string[], other: [] as string[] };
   let names: string[];
   try {
@@ -38,7 +44,8 @@ export async function linkOrCopy(source: string, target: string): Promise<void> 
     await link(source, target);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK') await copyFile(source, target);
+    if (code === 'EXDEV' || code === 'EPERM' || code === 'ENOTSUP' || code === 'EMLINK')
+      await copyFile(source, target);
     else throw e;
   }
 }

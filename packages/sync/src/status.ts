@@ -31,7 +31,14 @@ export type StatusEvent =
   | { type: 'started'; progress: SyncProgress }
   | { type: 'progress'; progress: SyncProgress }
   | { type: 'push-succeeded'; uuid: string; periodic: boolean; at: number }
-  | { type: 'push-failed'; uuid: string; periodic: boolean; at: number; error: string; code?: string | undefined }
+  | {
+      type: 'push-failed';
+      uuid: string;
+      periodic: boolean;
+      at: number;
+      error: string;
+      code?: string | undefined;
+    }
   | { type: 'finished' };
 
 /** The status before anything happened. */
@@ -56,7 +63,11 @@ export function reduceStatus(state: SyncStatus, event: StatusEvent): SyncStatus 
     case 'finished':
       return { ...state, running: null };
     case 'push-succeeded': {
-      const base = { ...state, lastSynced: newer(state.lastSynced, event.uuid), lastSuccessAt: event.at };
+      const base = {
+        ...state,
+        lastSynced: newer(state.lastSynced, event.uuid),
+        lastSuccessAt: event.at,
+      };
       if (event.periodic) return { ...base, periodic: event.uuid, periodicFailure: null };
       const clear = state.failure !== null && state.failure.uuid <= event.uuid;
       return { ...base, success: event.uuid, failure: clear ? null : state.failure };
@@ -66,7 +77,13 @@ export function reduceStatus(state: SyncStatus, event: StatusEvent): SyncStatus 
         const consecutive = (state.periodicFailure?.consecutive ?? 0) + 1;
         return {
           ...state,
-          periodicFailure: { uuid: event.uuid, error: event.error, code: event.code, at: event.at, consecutive },
+          periodicFailure: {
+            uuid: event.uuid,
+            error: event.error,
+            code: event.code,
+            at: event.at,
+            consecutive,
+          },
         };
       }
       return { ...state, failure: { uuid: event.uuid, error: event.error } };

@@ -18,11 +18,23 @@ const KiB = 1024;
 const storage = storagePerTest();
 
 const sync = (dir: string, store: ObjectStore, extra: Partial<SynchronizerOptions> = {}) =>
-  createSynchronizer({ storageDir: dir, store, pipeline: A, retention: { minCount: 10, minAgeDays: 30 }, ...extra });
+  createSynchronizer({
+    storageDir: dir,
+    store,
+    pipeline: A,
+    retention: { minCount: 10, minAgeDays: 30 },
+    ...extra,
+  });
 
 /** A store whose every call fails like a store with bad credentials. */
 function refusingStore(): ObjectStore {
-  const fail = () => Promise.reject(new SyncError(StoreErrorCodes.auth, 'SignatureDoesNotMatch: the request signature we calculated does not match'));
+  const fail = () =>
+    Promise.reject(
+      new SyncError(
+        StoreErrorCodes.auth,
+        'SignatureDoesNotMatch: the request signature we calculated does not match',
+      ),
+    );
   return {
     description: 's3:refusing/',
     capabilities: { conditionalPut: true },
@@ -55,7 +67,10 @@ describe('push and restore (memory store)', () => {
     const report = await sync(a.dir, store).push(c2);
     expect(report).toMatchObject({ uuid: c2, objects: 6, skippedObjects: 0, alreadySynced: false });
     expect(order).toEqual(['owner.json', `dependencies/${c2}.json`, 'checkpoints.feldera']);
-    expect(JSON.parse(new TextDecoder().decode(store.objects.get('owner.json')))).toMatchObject({ pipeline_name: A.systemName, given_name: 'alpha' });
+    expect(JSON.parse(new TextDecoder().decode(store.objects.get('owner.json')))).toMatchObject({
+      pipeline_name: A.systemName,
+      given_name: 'alpha',
+    });
     await expect(readdir(join(a.dir, '.sync-staging'))).resolves.toEqual([]);
 
     const b = await storage();
@@ -63,9 +78,14 @@ describe('push and restore (memory store)', () => {
     expect(pulled).toMatchObject({ uuid: c2, source: 'bucket', objects: 4, reused: 0 });
     const src = await snapshotTree(a.dir);
     const dst = await snapshotTree(b.dir);
-    for (const key of Object.keys(src)) if (key.startsWith(c2) || key.startsWith('w0-')) expect(dst[key]).toBe(src[key]);
-    expect(await readFile(join(b.dir, 'state.json'), 'utf8')).toBe(await readFile(join(a.dir, c2, 'state.json'), 'utf8'));
-    expect(await readFile(join(b.dir, 'checkpoints.feldera'), 'utf8')).toContain('18446744073709551557');
+    for (const key of Object.keys(src))
+      if (key.startsWith(c2) || key.startsWith('w0-')) expect(dst[key]).toBe(src[key]);
+    expect(await readFile(join(b.dir, 'state.json'), 'utf8')).toBe(
+      await readFile(join(a.dir, c2, 'state.json'), 'utf8'),
+    );
+    expect(await readFile(join(b.dir, 'checkpoints.feldera'), 'utf8')).toContain(
+      '18446744073709551557',
+    );
   });
 
   it('sends only new objects for a checkpoint sharing most bytes with the last one', async () => {
@@ -88,7 +108,9 @@ describe('push and restore (memory store)', () => {
     const { c2, fresh } = await twoCheckpoints(a);
     await removeDir(join(a.dir, fresh));
     const store = createMemoryObjectStore();
-    const err = await sync(a.dir, store).push(c2).catch((e: unknown) => e);
+    const err = await sync(a.dir, store)
+      .push(c2)
+      .catch((e: unknown) => e);
     expect(hasErrorCode(err, SyncErrorCodes.checkpointNotFound)).toBe(true);
     expect((err as Error).message).toBe(`checkpoint '${c2}' not found in local storage`);
     expect(Object.values(store.calls).reduce((x, y) => x + y)).toBe(0);
@@ -102,14 +124,18 @@ describe('push and restore (memory store)', () => {
     const before = new Map(store.objects);
     store.calls.putSmall = 0;
     store.calls.uploadFiles = 0;
-    const err = await sync(a.dir, store, { pipeline: B }).push(c1).catch((e: unknown) => e);
+    const err = await sync(a.dir, store, { pipeline: B })
+      .push(c1)
+      .catch((e: unknown) => e);
     expect(hasErrorCode(err, SyncErrorCodes.ownerMismatch)).toBe(true);
     expect((err as Error).message).toBe(
       `S3 checkpoint bucket is already owned by alpha (id: ${A.systemName}). Current pipeline is beta (id: ${B.systemName}). Refusing to write checkpoint data`,
     );
     expect(store.calls.putSmall + store.calls.uploadFiles).toBe(0);
     expect(store.objects).toEqual(before);
-    await expect(sync(a.dir, store, { pipeline: { ...A, givenName: 'renamed' } }).push('latest')).resolves.toMatchObject({ uuid: expect.any(String) });
+    await expect(
+      sync(a.dir, store, { pipeline: { ...A, givenName: 'renamed' } }).push('latest'),
+    ).resolves.toMatchObject({ uuid: expect.any(String) });
   });
 
   it('shares one push between concurrent requests for the same checkpoint', async () => {
@@ -158,7 +184,11 @@ describe('pull, integrity and resolution (memory store)', () => {
     const p2 = await standby.pull();
     expect(p2).toMatchObject({ uuid: c2, reused: 2, objects: 2 });
     expect(p2.bytes).toBeLessThan(20 * KiB + 8 * KiB);
-    await expect(standby.pull()).resolves.toMatchObject({ uuid: c2, alreadyInstalled: true, bytes: 0 });
+    await expect(standby.pull()).resolves.toMatchObject({
+      uuid: c2,
+      alreadyInstalled: true,
+      bytes: 0,
+    });
   });
 
   it('keeps a standby storage bounded: the newest two pulled checkpoints and their files', async () => {
@@ -176,7 +206,9 @@ describe('pull, integrity and resolution (memory store)', () => {
       await primary.push(ids[i]!);
       await expect(standby.pull()).resolves.toMatchObject({ uuid: ids[i] });
     }
-    const catalog = JSON.parse(await readFile(join(b.dir, 'checkpoints.feldera'), 'utf8')) as { uuid: string }[];
+    const catalog = JSON.parse(await readFile(join(b.dir, 'checkpoints.feldera'), 'utf8')) as {
+      uuid: string;
+    }[];
     expect(catalog.map((e) => e.uuid)).toEqual(ids.slice(3));
     const names = await readdir(b.dir);
     for (const gone of ids.slice(0, 3)) expect(names).not.toContain(gone);
@@ -209,17 +241,27 @@ describe('pull, integrity and resolution (memory store)', () => {
   it('resolves locally without any store request, so bad credentials do not matter', async () => {
     const a = await storage();
     const { c2 } = await twoCheckpoints(a);
-    await expect(sync(a.dir, refusingStore()).restore({ spec: 'latest' })).resolves.toMatchObject({ uuid: c2, source: 'local' });
+    await expect(sync(a.dir, refusingStore()).restore({ spec: 'latest' })).resolves.toMatchObject({
+      uuid: c2,
+      source: 'local',
+    });
   });
 
   it('fails on auth errors whatever fail_if_no_checkpoint says; obeys it for not found', async () => {
     const b = await storage();
-    const err = await sync(b.dir, refusingStore()).restore({ failIfNoCheckpoint: false }).catch((e: unknown) => e);
+    const err = await sync(b.dir, refusingStore())
+      .restore({ failIfNoCheckpoint: false })
+      .catch((e: unknown) => e);
     expect(hasErrorCode(err, StoreErrorCodes.auth)).toBe(true);
     expect((err as Error).message).toContain('SignatureDoesNotMatch');
     const empty = createMemoryObjectStore();
-    await expect(sync(b.dir, empty).restore({})).resolves.toMatchObject({ uuid: null, source: 'none' });
-    const none = await sync(b.dir, empty).restore({ failIfNoCheckpoint: true }).catch((e: unknown) => e);
+    await expect(sync(b.dir, empty).restore({})).resolves.toMatchObject({
+      uuid: null,
+      source: 'none',
+    });
+    const none = await sync(b.dir, empty)
+      .restore({ failIfNoCheckpoint: true })
+      .catch((e: unknown) => e);
     expect(hasErrorCode(none, SyncErrorCodes.noCheckpoint)).toBe(true);
   });
 
@@ -236,7 +278,12 @@ describe('pull, integrity and resolution (memory store)', () => {
     expect(r).toMatchObject({ uuid: c1, source: 'read_bucket' });
     expect(readStore.calls.putSmall + readStore.calls.uploadFiles + readStore.calls.delete).toBe(0);
     const warnings: string[] = [];
-    const logger = { debug() {}, info() {}, error() {}, warn: (m: string) => void warnings.push(m) };
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn: (m: string) => void warnings.push(m),
+    };
     const c = await storage();
     await sync(c.dir, seed, { pipeline: B, logger }).pull();
     expect(warnings.join('\n')).toContain('owned by');
@@ -301,10 +348,15 @@ describe('crash resume and retention (memory store)', () => {
       const r = await s.push(ids[i]!);
       if (i >= 2) expect(r.retention.removed).toHaveLength(1);
     }
-    const catalog = JSON.parse(new TextDecoder().decode(store.objects.get('checkpoints.feldera'))) as { uuid: string }[];
+    const catalog = JSON.parse(
+      new TextDecoder().decode(store.objects.get('checkpoints.feldera')),
+    ) as { uuid: string }[];
     expect(catalog.map((e) => e.uuid)).toEqual(ids.slice(3));
     const keys = [...store.objects.keys()].sort();
-    const deps = async (id: string) => JSON.parse(await readFile(join(a.dir, id, 'dependencies.json'), 'utf8')) as { batches: string[] };
+    const deps = async (id: string) =>
+      JSON.parse(await readFile(join(a.dir, id, 'dependencies.json'), 'utf8')) as {
+        batches: string[];
+      };
     const wanted = new Set(['owner.json', 'checkpoints.feldera', base]);
     for (const id of ids.slice(3)) {
       wanted.add(`${id}.zip`).add(`dependencies/${id}.json`);
@@ -354,11 +406,21 @@ describe('crash resume and retention (memory store)', () => {
     const done = await strict.gc();
     expect(done.retention.removed).toEqual(ids.slice(0, 2));
     expect(done.refused).toBeNull();
-    const catalog = JSON.parse(new TextDecoder().decode(store.objects.get('checkpoints.feldera'))) as { uuid: string }[];
+    const catalog = JSON.parse(
+      new TextDecoder().decode(store.objects.get('checkpoints.feldera')),
+    ) as { uuid: string }[];
     expect(catalog.map((e) => e.uuid)).toEqual([ids[2]]);
-    const deps = JSON.parse(await readFile(join(a.dir, ids[2]!, 'dependencies.json'), 'utf8')) as { batches: string[] };
+    const deps = JSON.parse(await readFile(join(a.dir, ids[2]!, 'dependencies.json'), 'utf8')) as {
+      batches: string[];
+    };
     expect([...store.objects.keys()].sort()).toEqual(
-      ['owner.json', 'checkpoints.feldera', `${ids[2]}.zip`, `dependencies/${ids[2]}.json`, ...deps.batches].sort(),
+      [
+        'owner.json',
+        'checkpoints.feldera',
+        `${ids[2]}.zip`,
+        `dependencies/${ids[2]}.json`,
+        ...deps.batches,
+      ].sort(),
     );
   });
 });

@@ -77,9 +77,15 @@ export interface Synchronizer {
   /** Start-time restore: resolves local -> bucket -> read_bucket and installs a remote hit. */
   restore(options?: PullOptions): Promise<PullReport>;
   /** Checks every object of a remote checkpoint against its manifest. */
-  verify(spec: CheckpointSpec, options?: { signal?: AbortSignal | undefined; source?: 'bucket' | 'read_bucket' }): Promise<VerifyReport>;
+  verify(
+    spec: CheckpointSpec,
+    options?: { signal?: AbortSignal | undefined; source?: 'bucket' | 'read_bucket' },
+  ): Promise<VerifyReport>;
   /** Deletes remote objects left by interrupted pushes (lists the bucket). */
-  gc(options?: { dryRun?: boolean | undefined; signal?: AbortSignal | undefined }): Promise<GcReport>;
+  gc(options?: {
+    dryRun?: boolean | undefined;
+    signal?: AbortSignal | undefined;
+  }): Promise<GcReport>;
   /** Current status (SPEC section 6 fields plus progress). */
   status(): SyncStatus;
   /** Checkpoints pinned by a push in flight; local GC must keep their files. */
@@ -108,7 +114,10 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
     store: options.store,
     readStore: options.readStore,
     pipeline: options.pipeline,
-    retention: { minCount: options.retention?.minCount ?? 10, minAgeDays: options.retention?.minAgeDays ?? 30 },
+    retention: {
+      minCount: options.retention?.minCount ?? 10,
+      minAgeDays: options.retention?.minAgeDays ?? 30,
+    },
     clock,
     logger,
     hashes: new HashCache(options.hashCache),
@@ -134,7 +143,11 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
     };
 
   // Periodic pusher state.
-  let periodic: { intervalMs: number; retryBaseMs?: number | undefined; retryCapMs?: number | undefined } | null = null;
+  let periodic: {
+    intervalMs: number;
+    retryBaseMs?: number | undefined;
+    retryCapMs?: number | undefined;
+  } | null = null;
   let timer: TimerHandle = null;
   let scheduled = false;
   let failures = 0;
@@ -175,16 +188,34 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
     const isPeriodic = opts.periodic === true;
     dispatch({
       type: 'started',
-      progress: { operation: 'push', uuid, phase: 'preparing', bytesDone: 0, bytesTotal: 0, objectsDone: 0, objectsTotal: 0, speed: 0 },
+      progress: {
+        operation: 'push',
+        uuid,
+        phase: 'preparing',
+        bytesDone: 0,
+        bytesTotal: 0,
+        objectsDone: 0,
+        objectsTotal: 0,
+        speed: 0,
+      },
     });
     try {
-      const report = await pushCheckpoint(ctx, uuid, { signal: opts.signal, onProgress: tracking(opts.onProgress) });
+      const report = await pushCheckpoint(ctx, uuid, {
+        signal: opts.signal,
+        onProgress: tracking(opts.onProgress),
+      });
       dispatch({ type: 'push-succeeded', uuid, periodic: isPeriodic, at: clock.now() });
       // "push_interval" counts from the end of the last successful sync, manual ones included.
       if (periodic && !ticking && !isPeriodic) schedule(periodic.intervalMs);
       return report;
     } catch (e) {
-      dispatch({ type: 'push-failed', uuid, periodic: isPeriodic, at: clock.now(), ...describeError(e) });
+      dispatch({
+        type: 'push-failed',
+        uuid,
+        periodic: isPeriodic,
+        at: clock.now(),
+        ...describeError(e),
+      });
       throw e;
     } finally {
       lane.running = null;
@@ -195,11 +226,18 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
   const push = async (spec: CheckpointSpec, opts: PushRequestOptions = {}): Promise<PushReport> => {
     checkOpen();
     throwIfAborted(opts.signal, 'push');
-    const uuid = spec === 'latest' ? await resolveLocal(ctx.storageDir, 'latest', opts.signal) : spec.toLowerCase();
+    const uuid =
+      spec === 'latest'
+        ? await resolveLocal(ctx.storageDir, 'latest', opts.signal)
+        : spec.toLowerCase();
     if (uuid === null) {
-      throw new SyncError(SyncErrorCodes.checkpointNotFound, `checkpoint 'latest' not found in local storage`, {
-        hint: 'make a checkpoint first',
-      });
+      throw new SyncError(
+        SyncErrorCodes.checkpointNotFound,
+        `checkpoint 'latest' not found in local storage`,
+        {
+          hint: 'make a checkpoint first',
+        },
+      );
     }
     const decision = decidePushRequest(
       { running: lane.running, queued: [...lane.pushes.keys()].filter((u) => u !== lane.running) },
@@ -231,42 +269,90 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
       switch (resolution.source) {
         case 'none':
           if (opts.failIfNoCheckpoint) {
-            const where = resolution.searched.length > 0 ? `not found in ${resolution.searched.join(', ')}` : `not found: ${resolution.reason}`;
+            const where =
+              resolution.searched.length > 0
+                ? `not found in ${resolution.searched.join(', ')}`
+                : `not found: ${resolution.reason}`;
             throw new SyncError(SyncErrorCodes.noCheckpoint, `checkpoint '${spec}' ${where}`, {
               hint: 'set fail_if_no_checkpoint to false to start from empty state, or point start_from_checkpoint at an existing checkpoint',
               details: { spec, searched: resolution.searched },
             });
           }
-          return { uuid: null, source: 'none', bytes: 0, objects: 0, reused: 0, reusedBytes: 0, alreadyInstalled: false, durationMs: clock.now() - started };
+          return {
+            uuid: null,
+            source: 'none',
+            bytes: 0,
+            objects: 0,
+            reused: 0,
+            reusedBytes: 0,
+            alreadyInstalled: false,
+            durationMs: clock.now() - started,
+          };
         case 'local':
           await pointRootStateAt(ctx.storageDir, resolution.uuid);
-          return { uuid: resolution.uuid, source: 'local', bytes: 0, objects: 0, reused: 0, reusedBytes: 0, alreadyInstalled: true, durationMs: clock.now() - started };
+          return {
+            uuid: resolution.uuid,
+            source: 'local',
+            bytes: 0,
+            objects: 0,
+            reused: 0,
+            reusedBytes: 0,
+            alreadyInstalled: true,
+            durationMs: clock.now() - started,
+          };
         case 'bucket':
         case 'read_bucket': {
           if (resolution.source === 'bucket') {
             const owner = await readBucketOwner(resolution.store, opts.signal);
-            if (owner && owner.pipeline_name !== ctx.pipeline.systemName && !warnedOwners.has(owner.pipeline_name)) {
+            if (
+              owner &&
+              owner.pipeline_name !== ctx.pipeline.systemName &&
+              !warnedOwners.has(owner.pipeline_name)
+            ) {
               warnedOwners.add(owner.pipeline_name);
-              logger.warn(`pulling from a bucket owned by ${owner.given_name} (id: ${owner.pipeline_name})`, {
-                owner: owner.pipeline_name,
-              });
+              logger.warn(
+                `pulling from a bucket owned by ${owner.given_name} (id: ${owner.pipeline_name})`,
+                {
+                  owner: owner.pipeline_name,
+                },
+              );
             }
           }
           const uuid = resolution.uuid;
           dispatch({
             type: 'started',
-            progress: { operation: 'pull', uuid, phase: 'preparing', bytesDone: 0, bytesTotal: 0, objectsDone: 0, objectsTotal: 0, speed: 0 },
+            progress: {
+              operation: 'pull',
+              uuid,
+              phase: 'preparing',
+              bytesDone: 0,
+              bytesTotal: 0,
+              objectsDone: 0,
+              objectsTotal: 0,
+              speed: 0,
+            },
           });
           try {
-            const report = await installCheckpoint(ctx, resolution.store, resolution.source, resolution.entry, {
-              signal: opts.signal,
-              onProgress: tracking(opts.onProgress),
-            });
+            const report = await installCheckpoint(
+              ctx,
+              resolution.store,
+              resolution.source,
+              resolution.entry,
+              {
+                signal: opts.signal,
+                onProgress: tracking(opts.onProgress),
+              },
+            );
             // A standby installs a checkpoint per primary push and takes none itself: without this
             // its storage would grow for as long as it stands by.
             if (!includeLocal) {
-              const gc = await collectLocalGarbage(ctx.storageDir, [uuid, ...ctx.pins], opts.signal);
-              if (gc.removed.length > 0) logger.debug('standby removed older local checkpoints', { ...gc });
+              const gc = await collectLocalGarbage(
+                ctx.storageDir,
+                [uuid, ...ctx.pins],
+                opts.signal,
+              );
+              if (gc.removed.length > 0)
+                logger.debug('standby removed older local checkpoints', { ...gc });
             }
             return report;
           } finally {
@@ -284,7 +370,10 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
     verify: (spec, opts = {}) => {
       checkOpen();
       const store = opts.source === 'read_bucket' ? ctx.readStore : ctx.store;
-      if (!store) return Promise.reject(new SyncError(SyncErrorCodes.checkpointNotFound, 'no read_bucket is configured'));
+      if (!store)
+        return Promise.reject(
+          new SyncError(SyncErrorCodes.checkpointNotFound, 'no read_bucket is configured'),
+        );
       return verifyCheckpoint(ctx, store, spec, opts.signal);
     },
     gc: (opts = {}) => {
@@ -295,7 +384,11 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
     pins: () => new Set(ctx.pins),
     startPeriodic: (opts) => {
       checkOpen();
-      periodic = { intervalMs: opts.intervalMs, retryBaseMs: opts.retryBaseMs, retryCapMs: opts.retryCapMs };
+      periodic = {
+        intervalMs: opts.intervalMs,
+        retryBaseMs: opts.retryBaseMs,
+        retryCapMs: opts.retryCapMs,
+      };
       failures = 0;
       const last = state.lastSuccessAt;
       schedule(last === null ? opts.intervalMs : Math.max(0, last + opts.intervalMs - clock.now()));
@@ -312,7 +405,12 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
       closed = true;
       const { cancelAfterMs } = closeOptions;
       const cancel =
-        cancelAfterMs === undefined ? null : clock.setTimeout(() => periodicAbort.abort(new Error('synchroniser closing')), cancelAfterMs);
+        cancelAfterMs === undefined
+          ? null
+          : clock.setTimeout(
+              () => periodicAbort.abort(new Error('synchroniser closing')),
+              cancelAfterMs,
+            );
       try {
         await lane.tail;
       } finally {

@@ -37,7 +37,10 @@ describe('bucket formats written by a push', () => {
     expect(catalog).toEqual(await readLocalCatalog(a.dir));
     expect(catalog[0]!.fingerprint).toBe(18446744073709551557n);
 
-    const manifest = parseManifest(text(store.objects.get(remoteKeys.manifest(uuid))), remoteKeys.manifest(uuid));
+    const manifest = parseManifest(
+      text(store.objects.get(remoteKeys.manifest(uuid))),
+      remoteKeys.manifest(uuid),
+    );
     expect(manifest.entry).toEqual(catalog[0]);
     expect(manifest.batches).toEqual(batches);
     expect(manifest.objects.map((o) => o.key)).toEqual([...batches, remoteKeys.zip(uuid)]);
@@ -52,7 +55,10 @@ describe('bucket formats written by a push', () => {
     const uuid = await a.checkpoint([await a.batch(1000)]);
     const store = createMemoryObjectStore();
     await createSynchronizer({ storageDir: a.dir, store, pipeline: A }).push(uuid);
-    store.objects.set(remoteKeys.manifest(uuid), new TextEncoder().encode('{"format_version": 1, "uuid": '));
+    store.objects.set(
+      remoteKeys.manifest(uuid),
+      new TextEncoder().encode('{"format_version": 1, "uuid": '),
+    );
     const b = await storage();
     const err = await createSynchronizer({ storageDir: b.dir, store, pipeline: A })
       .pull()
@@ -60,7 +66,9 @@ describe('bucket formats written by a push', () => {
     expect(hasErrorCode(err, SyncErrorCodes.invalidRemote)).toBe(true);
     expect((err as Error).message).toContain('truncated');
     const report = await createSynchronizer({ storageDir: b.dir, store, pipeline: A }).verify(uuid);
-    expect(report.problems).toEqual([expect.objectContaining({ key: remoteKeys.manifest(uuid), problem: 'manifest' })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ key: remoteKeys.manifest(uuid), problem: 'manifest' }),
+    ]);
   });
 });
 
@@ -74,11 +82,18 @@ describe('owner.json while a racing first pusher creates it', () => {
     let reads = 0;
     store.getSmall = async (key, o) => {
       if (key === remoteKeys.owner && ++reads === 2) {
-        store.objects.set(key, new TextEncoder().encode(JSON.stringify({ pipeline_name: A.systemName, given_name: 'alpha' })));
+        store.objects.set(
+          key,
+          new TextEncoder().encode(
+            JSON.stringify({ pipeline_name: A.systemName, given_name: 'alpha' }),
+          ),
+        );
       }
       return getSmall(key, o);
     };
-    await expect(createSynchronizer({ storageDir: a.dir, store, pipeline: A }).push(uuid)).resolves.toMatchObject({ uuid });
+    await expect(
+      createSynchronizer({ storageDir: a.dir, store, pipeline: A }).push(uuid),
+    ).resolves.toMatchObject({ uuid });
     store.objects.set(remoteKeys.owner, new Uint8Array());
     const err = await createSynchronizer({ storageDir: a.dir, store, pipeline: A })
       .push(uuid)
@@ -114,6 +129,8 @@ describe('install into an empty storage directory', () => {
     const r = await createSynchronizer({ storageDir: b.dir, store, pipeline: A }).pull();
     expect(r).toMatchObject({ uuid: c2, alreadyInstalled: false });
     expect((await latestCompleteCheckpoint(b.dir))?.uuid).toBe(c2);
-    expect(await readFile(join(b.dir, 'state.json'), 'utf8')).toBe(await readFile(join(a.dir, c2, 'state.json'), 'utf8'));
+    expect(await readFile(join(b.dir, 'state.json'), 'utf8')).toBe(
+      await readFile(join(a.dir, c2, 'state.json'), 'utf8'),
+    );
   });
 });

@@ -34,7 +34,13 @@ describe.skipIf(!ceph.available)('against Ceph RGW', () => {
     return new StorageBuilder(d);
   };
   const sync = (dir: string, store: ObjectStore, extra: Partial<SynchronizerOptions> = {}) =>
-    createSynchronizer({ storageDir: dir, store, pipeline: A, retention: { minCount: 10, minAgeDays: 30 }, ...extra });
+    createSynchronizer({
+      storageDir: dir,
+      store,
+      pipeline: A,
+      retention: { minCount: 10, minAgeDays: 30 },
+      ...extra,
+    });
   const listKeys = async (store: ObjectStore) => (await store.list('')).map((o) => o.key).sort();
 
   let shared: TestBucket;
@@ -71,8 +77,11 @@ describe.skipIf(!ceph.available)('against Ceph RGW', () => {
     expect(p2.bytes).toBeLessThan(400 * KiB + 20 * KiB);
     const src = await snapshotTree(a.dir);
     const dst = await snapshotTree(b.dir);
-    for (const [k, v] of Object.entries(src)) if (k.startsWith(c2) || k.startsWith('w0-')) expect(dst[k]).toBe(v);
-    console.info(`[sync] incremental push bytes: c1=${r1.bytes} c2=${r2.bytes}; standby pull bytes: c1=${p1.bytes} c2=${p2.bytes}`);
+    for (const [k, v] of Object.entries(src))
+      if (k.startsWith(c2) || k.startsWith('w0-')) expect(dst[k]).toBe(v);
+    console.info(
+      `[sync] incremental push bytes: c1=${r1.bytes} c2=${r2.bytes}; standby pull bytes: c1=${p1.bytes} c2=${p2.bytes}`,
+    );
   });
 
   it('integrity: one flipped byte in a remote batch file fails the pull, naming the object; storage unchanged', async () => {
@@ -89,7 +98,9 @@ describe.skipIf(!ceph.available)('against Ceph RGW', () => {
     await store.uploadFiles(damaged, [batch], '');
     const b = await storage();
     const before = await snapshotTree(b.dir);
-    const err = await sync(b.dir, store, { pipeline: B }).restore({ spec: c1 }).catch((e: unknown) => e);
+    const err = await sync(b.dir, store, { pipeline: B })
+      .restore({ spec: c1 })
+      .catch((e: unknown) => e);
     expect(hasErrorCode(err, SyncErrorCodes.integrity)).toBe(true);
     expect((err as Error).message).toContain(batch);
     expect(await snapshotTree(b.dir)).toEqual(before);
@@ -105,7 +116,9 @@ describe.skipIf(!ceph.available)('against Ceph RGW', () => {
     await sync(a.dir, store).push(c1);
     const before = await store.list('');
     const c2 = await a.checkpoint([await a.batch(64 * KiB)]);
-    const err = await sync(a.dir, store, { pipeline: B }).push(c2).catch((e: unknown) => e);
+    const err = await sync(a.dir, store, { pipeline: B })
+      .push(c2)
+      .catch((e: unknown) => e);
     expect(hasErrorCode(err, SyncErrorCodes.ownerMismatch)).toBe(true);
     expect((err as Error).message).toContain('Refusing to write checkpoint data');
     expect(await store.list('')).toEqual(before);
@@ -118,13 +131,20 @@ describe.skipIf(!ceph.available)('against Ceph RGW', () => {
     const b = await storage();
     const ca = await a.checkpoint([await a.batch(16 * KiB)]);
     const cb = await b.checkpoint([await b.batch(16 * KiB)]);
-    const results = await Promise.allSettled([sync(a.dir, storeFor(own)).push(ca), sync(b.dir, storeFor(own), { pipeline: B }).push(cb)]);
+    const results = await Promise.allSettled([
+      sync(a.dir, storeFor(own)).push(ca),
+      sync(b.dir, storeFor(own), { pipeline: B }).push(cb),
+    ]);
     const won = results.filter((r) => r.status === 'fulfilled');
     expect(won).toHaveLength(1);
     const lost = results.find((r) => r.status === 'rejected');
     expect(hasErrorCode(lost?.reason, SyncErrorCodes.ownerMismatch)).toBe(true);
-    const owner = JSON.parse(new TextDecoder().decode((await storeFor(own).getSmall('owner.json')))) as { pipeline_name: string };
-    expect(owner.pipeline_name).toBe(results[0].status === 'fulfilled' ? A.systemName : B.systemName);
+    const owner = JSON.parse(
+      new TextDecoder().decode(await storeFor(own).getSmall('owner.json')),
+    ) as { pipeline_name: string };
+    expect(owner.pipeline_name).toBe(
+      results[0].status === 'fulfilled' ? A.systemName : B.systemName,
+    );
   });
 
   it('retention keeps the newest and the young, and the bucket holds exactly what they need', async () => {
@@ -141,14 +161,18 @@ describe.skipIf(!ceph.available)('against Ceph RGW', () => {
       await s.push(ids[i]!);
     }
     expect(await listKeys(store)).toEqual([...needed].sort());
-    const catalog = JSON.parse(new TextDecoder().decode((await store.getSmall('checkpoints.feldera')))) as { uuid: string }[];
+    const catalog = JSON.parse(
+      new TextDecoder().decode(await store.getSmall('checkpoints.feldera')),
+    ) as { uuid: string }[];
     expect(catalog.map((e) => e.uuid)).toEqual(ids.slice(2));
   });
 
   it('auth errors fail a restore with the store text even when fail_if_no_checkpoint is off', async () => {
     const b = await storage();
     const bad = storeFor(shared, { secretKey: 'wrong-secret-0000000000000000000000000000' });
-    const err = await sync(b.dir, bad).restore({ failIfNoCheckpoint: false }).catch((e: unknown) => e);
+    const err = await sync(b.dir, bad)
+      .restore({ failIfNoCheckpoint: false })
+      .catch((e: unknown) => e);
     expect(hasErrorCode(err, StoreErrorCodes.auth)).toBe(true);
     expect((err as Error).message).toMatch(/SignatureDoesNotMatch|AccessDenied|InvalidAccessKeyId/);
     expect((err as Error).message).not.toContain('wrong-secret');

@@ -16,13 +16,22 @@ const CHILD = fileURLToPath(new URL('./fixtures/sync-child.mjs', import.meta.url
 const A = { systemName: 'pipeline-00000000-0000-4000-8000-00000000000a', givenName: 'alpha' };
 const KILLS = Number(process.env['FELDERA_SYNC_KILLS'] ?? 20);
 
-function runChild(op: 'push' | 'pull', dir: string, env: string, killAfterMs: number | null): Promise<{ killed: boolean; code: number | null; out: string }> {
+function runChild(
+  op: 'push' | 'pull',
+  dir: string,
+  env: string,
+  killAfterMs: number | null,
+): Promise<{ killed: boolean; code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CHILD, op, dir], { env: { ...process.env, FSYNC_TEST_STORE: env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, op, dir], {
+      env: { ...process.env, FSYNC_TEST_STORE: env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = killAfterMs === null ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    const timer =
+      killAfterMs === null ? null : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
     child.on('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
       resolve({ killed: signal === 'SIGKILL', code, out });
@@ -32,7 +41,11 @@ function runChild(op: 'push' | 'pull', dir: string, env: string, killAfterMs: nu
 
 async function catalogOf(store: ObjectStore): Promise<string[]> {
   const body = await store.getSmall('checkpoints.feldera');
-  return body ? (JSON.parse(new TextDecoder().decode(body).replace(/\d{16,}/g, '0')) as { uuid: string }[]).map((e) => e.uuid) : [];
+  return body
+    ? (
+        JSON.parse(new TextDecoder().decode(body).replace(/\d{16,}/g, '0')) as { uuid: string }[]
+      ).map((e) => e.uuid)
+    : [];
 }
 
 /** Every catalogued checkpoint has a manifest whose objects all exist with the recorded size. */
@@ -40,7 +53,11 @@ async function assertRemoteConsistent(store: ObjectStore): Promise<string[]> {
   const uuids = await catalogOf(store);
   const sizes = new Map((await store.list('')).map((o) => [o.key, o.size]));
   for (const uuid of uuids) {
-    const m = JSON.parse(new TextDecoder().decode((await store.getSmall(`dependencies/${uuid}.json`))).replace(/\d{16,}/g, '0')) as {
+    const m = JSON.parse(
+      new TextDecoder()
+        .decode(await store.getSmall(`dependencies/${uuid}.json`))
+        .replace(/\d{16,}/g, '0'),
+    ) as {
       objects: { key: string; size: number }[];
     };
     for (const o of m.objects) expect(sizes.get(o.key), `${o.key} of ${uuid}`).toBe(o.size);
@@ -70,7 +87,14 @@ describe.skipIf(!ceph.available)('SIGKILL at random moments (Ceph RGW)', () => {
       checkpoints.push(await b.checkpoint([...batches], { operatorBytes: 16 * 1024 }));
     }
     const env = JSON.stringify({
-      remote: { provider: bucket.provider, endpoint: bucket.endpoint, region: bucket.region, accessKey: bucket.accessKey, secretKey: bucket.secretKey, bucket: bucket.bucket },
+      remote: {
+        provider: bucket.provider,
+        endpoint: bucket.endpoint,
+        region: bucket.region,
+        accessKey: bucket.accessKey,
+        secretKey: bucket.secretKey,
+        bucket: bucket.bucket,
+      },
       conditionalPut: bucket.conditionalPut,
       pipeline: A,
       checkpoints,
@@ -91,7 +115,11 @@ describe.skipIf(!ceph.available)('SIGKILL at random moments (Ceph RGW)', () => {
     expect(final.code, final.out).toBe(0);
     expect(await assertRemoteConsistent(store)).toEqual(checkpoints);
     // Whatever arrived before the kills is not sent again: only missing objects plus metadata.
-    const sent = final.out.trim().split('\n').map((l) => (JSON.parse(l) as { bytes: number }).bytes).reduce((x, y) => x + y, 0);
+    const sent = final.out
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { bytes: number }).bytes)
+      .reduce((x, y) => x + y, 0);
     expect(sent).toBeLessThanOrEqual(missingBytes + checkpoints.length * 16 * 1024);
     // Every catalogued checkpoint restores with matching hashes.
     const src = await snapshotTree(dir);
@@ -100,7 +128,8 @@ describe.skipIf(!ceph.available)('SIGKILL at random moments (Ceph RGW)', () => {
       dirs.push(into);
       await createSynchronizer({ storageDir: into, store, pipeline: A }).restore({ spec: uuid });
       const dst = await snapshotTree(into);
-      for (const [k, v] of Object.entries(dst)) if (k.startsWith(uuid) || k.startsWith('w0-')) expect(v).toBe(src[k]);
+      for (const [k, v] of Object.entries(dst))
+        if (k.startsWith(uuid) || k.startsWith('w0-')) expect(v).toBe(src[k]);
     }
     console.info(`[sync] push kill test: ${killed} of ${KILLS} runs killed mid-push`);
   }, 600_000);
@@ -125,7 +154,14 @@ describe.skipIf(!ceph.available)('SIGKILL at random moments (Ceph RGW)', () => {
     await primary.push(c2);
     const want = await snapshotTree(src);
     const env = JSON.stringify({
-      remote: { provider: bucket.provider, endpoint: bucket.endpoint, region: bucket.region, accessKey: bucket.accessKey, secretKey: bucket.secretKey, bucket: bucket.bucket },
+      remote: {
+        provider: bucket.provider,
+        endpoint: bucket.endpoint,
+        region: bucket.region,
+        accessKey: bucket.accessKey,
+        secretKey: bucket.secretKey,
+        bucket: bucket.bucket,
+      },
       conditionalPut: bucket.conditionalPut,
       pipeline: A,
     });
@@ -137,7 +173,8 @@ describe.skipIf(!ceph.available)('SIGKILL at random moments (Ceph RGW)', () => {
       const catalog = await readFile(join(standby, 'checkpoints.feldera'), 'utf8');
       if (catalog.includes(c2)) {
         if (installedAt < 0) installedAt = i;
-        for (const [k, v] of Object.entries(want)) if (k.startsWith(c2) || batches.includes(k)) expect(now[k], k).toBe(v);
+        for (const [k, v] of Object.entries(want))
+          if (k.startsWith(c2) || batches.includes(k)) expect(now[k], k).toBe(v);
       } else {
         // Old state: everything that was there is unchanged and the catalog does not name c2.
         for (const [k, v] of Object.entries(old)) expect(now[k], k).toBe(v);
@@ -146,6 +183,8 @@ describe.skipIf(!ceph.available)('SIGKILL at random moments (Ceph RGW)', () => {
     }
     const last = await runChild('pull', standby, env, null);
     expect(last.code, last.out).toBe(0);
-    expect(await readFile(join(standby, 'state.json'), 'utf8')).toBe(await readFile(join(src, c2, 'state.json'), 'utf8'));
+    expect(await readFile(join(standby, 'state.json'), 'utf8')).toBe(
+      await readFile(join(src, c2, 'state.json'), 'utf8'),
+    );
   }, 600_000);
 });

@@ -50,16 +50,28 @@ describe('generateStorageDir', () => {
 
   it('writes large files in chunks', async () => {
     const d = await tmp();
-    const g = await generateStorageDir(d, { seed: 7, checkpoints: 1, batchesPerCheckpoint: 1, batchSize: 3 * 1024 * 1024 + 5 });
+    const g = await generateStorageDir(d, {
+      seed: 7,
+      checkpoints: 1,
+      batchesPerCheckpoint: 1,
+      batchSize: 3 * 1024 * 1024 + 5,
+    });
     expect((await stat(join(d, g.batchFiles[0]!.path))).size).toBe(3 * 1024 * 1024 + 5);
   });
 
   it('can leave the last checkpoint incomplete and out of the catalog', async () => {
     const d = await tmp();
-    const g = await generateStorageDir(d, { seed: 3, checkpoints: 2, incompleteLast: true, legacyDependencies: true });
+    const g = await generateStorageDir(d, {
+      seed: 3,
+      checkpoints: 2,
+      incompleteLast: true,
+      legacyDependencies: true,
+    });
     const last = g.checkpoints[1]!;
     expect(last.complete).toBe(false);
     expect(await readFile(join(d, 'checkpoints.feldera'), 'utf8')).not.toContain(last.uuid);
-    expect(JSON.parse(await readFile(join(d, last.uuid, 'dependencies.json'), 'utf8'))).toEqual(last.batches);
+    expect(JSON.parse(await readFile(join(d, last.uuid, 'dependencies.json'), 'utf8'))).toEqual(
+      last.batches,
+    );
   });
 });

@@ -109,13 +109,17 @@ function uuidv7From(ms: number, rand: () => number): string {
 }
 
 /** Writes `size` pseudo-random bytes from `seed` in 1 MiB chunks (xorshift32), hashing as it goes. */
-export async function writePseudoRandomFile(path: string, size: number, seed: number): Promise<GeneratedFile> {
+export async function writePseudoRandomFile(
+  path: string,
+  size: number,
+  seed: number,
+): Promise<GeneratedFile> {
   const hash = createHash('sha256');
   const handle = await open(path, 'w');
   try {
     const words = new Uint32Array(CHUNK / 4);
     const bytes = new Uint8Array(words.buffer);
-    let x = (seed >>> 0) || 0x9e3779b9;
+    let x = seed >>> 0 || 0x9e3779b9;
     let left = size;
     while (left > 0) {
       for (let i = 0; i < words.length; i++) {
@@ -148,7 +152,10 @@ async function writeSmall(dir: string, path: string, text: string): Promise<Gene
  * `CHECKPOINT`, operator files, `dependencies.json` and `state.json`, the catalog and the root
  * `state.json`. Deterministic from `options.seed`.
  */
-export async function generateStorageDir(dir: string, options: StorageGeneratorOptions): Promise<GeneratedStorage> {
+export async function generateStorageDir(
+  dir: string,
+  options: StorageGeneratorOptions,
+): Promise<GeneratedStorage> {
   const rand = createPrng(options.seed);
   const perCheckpoint = options.batchesPerCheckpoint ?? 2;
   const retired = options.retiredPerCheckpoint ?? 1;
@@ -172,7 +179,11 @@ export async function generateStorageDir(dir: string, options: StorageGeneratorO
     if (c > 0) live = live.slice(Math.min(retired, live.length));
     for (let b = 0; b < perCheckpoint; b++) {
       const name = `w0-${uuidv7From(ckptMs - Math.floor(interval / 2) + b, rand)}.feldera`;
-      const file = await writePseudoRandomFile(join(dir, name), pickSize(batchSize, rand), Math.floor(rand() * 2 ** 32));
+      const file = await writePseudoRandomFile(
+        join(dir, name),
+        pickSize(batchSize, rand),
+        Math.floor(rand() * 2 ** 32),
+      );
       const rel = { ...file, path: name };
       batchFiles.push(rel);
       all.push(rel);
@@ -187,20 +198,33 @@ export async function generateStorageDir(dir: string, options: StorageGeneratorO
     const stateFiles: string[] = [];
     for (let o = 0; o < operatorFiles; o++) {
       const path = `${uuid}/pspine-${o}.dat`;
-      const f = await writePseudoRandomFile(join(dir, path), pickSize(operatorFileSize, rand), Math.floor(rand() * 2 ** 32));
+      const f = await writePseudoRandomFile(
+        join(dir, path),
+        pickSize(operatorFileSize, rand),
+        Math.floor(rand() * 2 ** 32),
+      );
       files.push({ ...f, path });
       stateFiles.push(path);
     }
     const batches = [...live];
     const deps = options.legacyDependencies ? batches : { batches, state_files: stateFiles };
-    files.push(await writeSmall(dir, `${uuid}/dependencies.json`, JSON.stringify(deps, null, 2) + '\n'));
+    files.push(
+      await writeSmall(dir, `${uuid}/dependencies.json`, JSON.stringify(deps, null, 2) + '\n'),
+    );
     const state = complete
-      ? { step: c + 1, processed_records: records, checkpoint: uuid, input_offsets: { orders: records } }
+      ? {
+          step: c + 1,
+          processed_records: records,
+          checkpoint: uuid,
+          input_offsets: { orders: records },
+        }
       : null;
-    if (state) files.push(await writeSmall(dir, `${uuid}/state.json`, JSON.stringify(state) + '\n'));
+    if (state)
+      files.push(await writeSmall(dir, `${uuid}/state.json`, JSON.stringify(state) + '\n'));
     files.sort((a, b) => (a.path < b.path ? -1 : 1));
     all.push(...files);
-    const size = files.reduce((n, f) => n + f.size, 0) + batches.reduce((n, b) => n + (sizes.get(b) ?? 0), 0);
+    const size =
+      files.reduce((n, f) => n + f.size, 0) + batches.reduce((n, b) => n + (sizes.get(b) ?? 0), 0);
     checkpoints.push({
       uuid,
       identifier: c % 3 === 0 ? `ckpt-${c}` : null,
@@ -233,5 +257,11 @@ export async function generateStorageDir(dir: string, options: StorageGeneratorO
     all.push(await writeSmall(dir, 'state.json', JSON.stringify(newest.state) + '\n'));
   }
   all.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { dir, checkpoints, batchFiles, files: all, totalBytes: all.reduce((n, f) => n + f.size, 0) };
+  return {
+    dir,
+    checkpoints,
+    batchFiles,
+    files: all,
+    totalBytes: all.reduce((n, f) => n + f.size, 0),
+  };
 }

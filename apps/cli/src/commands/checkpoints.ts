@@ -18,11 +18,19 @@ interface LsOptions {
 }
 
 /** Registers `checkpoints ls`. */
-export function registerCheckpointsCommands(program: Command, ctx: CommandContext, deps: CliDeps): void {
-  const checkpoints = program.command('checkpoints').description('inspect local and remote checkpoint catalogs');
+export function registerCheckpointsCommands(
+  program: Command,
+  ctx: CommandContext,
+  deps: CliDeps,
+): void {
+  const checkpoints = program
+    .command('checkpoints')
+    .description('inspect local and remote checkpoint catalogs');
   checkpoints
     .command('ls')
-    .description('list checkpoints of a storage directory (--storage) or of the bucket (--remote --config)')
+    .description(
+      'list checkpoints of a storage directory (--storage) or of the bucket (--remote --config)',
+    )
     .option('--storage <dir>', 'storage directory whose local catalog to list')
     .option('--remote', 'list the remote catalog of the bucket in --config')
     .option('--read-bucket', "with --remote: list the config's read_bucket instead")
@@ -35,19 +43,27 @@ export function registerCheckpointsCommands(program: Command, ctx: CommandContex
     .action(async (options: LsOptions) => {
       let entries: CatalogEntry[];
       if (options.remote) {
-        if (options.storage) throw new SyncError('ERR_CLI_USAGE', 'pass either --storage or --remote, not both');
+        if (options.storage)
+          throw new SyncError('ERR_CLI_USAGE', 'pass either --storage or --remote, not both');
         const bucket = await openBucket(ctx, deps, options);
         const store = options.readBucket ? bucket.readStore : bucket.store;
-        if (!store) throw new SyncError('ERR_CLI_USAGE', '--read-bucket needs read_bucket in the config');
+        if (!store)
+          throw new SyncError('ERR_CLI_USAGE', '--read-bucket needs read_bucket in the config');
         entries = await readRemoteCatalog(store);
       } else {
         if (!options.storage) {
-          throw new SyncError('ERR_CLI_USAGE', 'checkpoints ls needs --storage DIR or --remote --config FILE', {
-            hint: 'run `feldera-sync checkpoints ls --help` for examples',
-          });
+          throw new SyncError(
+            'ERR_CLI_USAGE',
+            'checkpoints ls needs --storage DIR or --remote --config FILE',
+            {
+              hint: 'run `feldera-sync checkpoints ls --help` for examples',
+            },
+          );
         }
         entries = await readLocalCatalog(resolvePath(ctx, options.storage));
       }
-      ctx.out(options.json ? formatJson(entries.map(catalogEntryToJson)) : formatCatalogTable(entries));
+      ctx.out(
+        options.json ? formatJson(entries.map(catalogEntryToJson)) : formatCatalogTable(entries),
+      );
     });
 }

@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { RUNTIME_CONFIG_JSON_SCHEMA, SYNC_CONFIG_JSON_SCHEMA, formatIssue, redactConfig } from '@feldera-sync/config';
+import {
+  RUNTIME_CONFIG_JSON_SCHEMA,
+  SYNC_CONFIG_JSON_SCHEMA,
+  formatIssue,
+  redactConfig,
+} from '@feldera-sync/config';
 import type { ConfigWarning } from '@feldera-sync/config';
 import { checkConfigFile } from '../config-file.js';
 import type { CommandContext } from '../context.js';
@@ -16,14 +21,22 @@ export function registerConfigCommands(program: Command, ctx: CommandContext): v
   const config = program
     .command('config')
     .description('validate config files and print their JSON Schema')
-    .addHelpText('after', '\nExamples:\n  $ feldera-sync config check pipeline.json\n  $ feldera-sync config schema --sync > sync.schema.json\n');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ feldera-sync config check pipeline.json\n  $ feldera-sync config schema --sync > sync.schema.json\n',
+    );
 
   config
     .command('check')
-    .description('validate a runtime config (storage.backend.config.sync) or a bare sync object; print every problem with its path')
+    .description(
+      'validate a runtime config (storage.backend.config.sync) or a bare sync object; print every problem with its path',
+    )
     .argument('<file>', 'JSON config file')
     .option('--json', 'print one JSON report {ok, kind, issues, warnings, config}')
-    .addHelpText('after', `\nExit status is ${ExitCode.config} when the file has problems.\n\nExample:\n  $ feldera-sync config check pipeline.json\n`)
+    .addHelpText(
+      'after',
+      `\nExit status is ${ExitCode.config} when the file has problems.\n\nExample:\n  $ feldera-sync config check pipeline.json\n`,
+    )
     .action(async (file: string, options: { json?: boolean }) => {
       const check = await checkConfigFile(file, ctx.io.cwd);
       if (!check.ok) {
@@ -53,12 +66,16 @@ export function registerConfigCommands(program: Command, ctx: CommandContext): v
         );
         return;
       }
-      ctx.out(`${loaded.path}: valid ${loaded.parsed.kind === 'runtime' ? 'runtime config' : 'sync config'}\n`);
+      ctx.out(
+        `${loaded.path}: valid ${loaded.parsed.kind === 'runtime' ? 'runtime config' : 'sync config'}\n`,
+      );
       if (sync === null) {
         ctx.out('  sync: not configured (no storage.backend.config.sync)\n');
       } else {
         const credentials =
-          sync.access_key !== null ? 'static keys in the file (masked)' : `none in the file (${ACCESS_KEY_ENV}/${SECRET_KEY_ENV} or environment credentials)`;
+          sync.access_key !== null
+            ? 'static keys in the file (masked)'
+            : `none in the file (${ACCESS_KEY_ENV}/${SECRET_KEY_ENV} or environment credentials)`;
         const lines = [
           ['bucket', sync.bucket],
           ['read_bucket', sync.read_bucket ?? '-'],
@@ -77,7 +94,10 @@ export function registerConfigCommands(program: Command, ctx: CommandContext): v
     .command('schema')
     .description('print the JSON Schema of config files (runtime config by default)')
     .option('--sync', 'the schema of a bare sync object instead')
-    .addHelpText('after', '\nExample:\n  $ feldera-sync config schema > runtime-config.schema.json\n')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ feldera-sync config schema > runtime-config.schema.json\n',
+    )
     .action((options: { sync?: boolean }) => {
       ctx.out(formatJson(options.sync ? SYNC_CONFIG_JSON_SCHEMA : RUNTIME_CONFIG_JSON_SCHEMA));
     });

@@ -17,8 +17,13 @@ interface GcCommandOptions {
 export function registerGcCommand(program: Command, ctx: CommandContext, deps: CliDeps): void {
   program
     .command('gc')
-    .description('apply remote retention and delete objects no catalogued checkpoint needs (left by interrupted pushes)')
-    .requiredOption('--config <file>', 'runtime config or bare sync object (retention_min_count, retention_min_age)')
+    .description(
+      'apply remote retention and delete objects no catalogued checkpoint needs (left by interrupted pushes)',
+    )
+    .requiredOption(
+      '--config <file>',
+      'runtime config or bare sync object (retention_min_count, retention_min_age)',
+    )
     .option('--dry-run', 'print what would be deleted, delete nothing')
     .option('--json', 'print the plan and result as one JSON object')
     .addHelpText(
@@ -42,7 +47,10 @@ Examples:
         const session = startTransferSession(ctx, 'gc', true);
         try {
           const catalog = await readRemoteCatalog(bucket.store, { signal: session.signal });
-          const policy = { minCount: bucket.file.sync.retention_min_count, minAgeDays: bucket.file.sync.retention_min_age };
+          const policy = {
+            minCount: bucket.file.sync.retention_min_count,
+            minAgeDays: bucket.file.sync.retention_min_age,
+          };
           const report = await sync.gc({ dryRun, signal: session.signal });
           const removed = new Set(report.retention.removed);
           const keep = catalog.filter((e) => !removed.has(e.uuid));
@@ -71,12 +79,15 @@ Examples:
               (dryRun ? '\n' : ` (${report.retention.deletedObjects} objects deleted)\n`),
           );
           for (const uuid of report.retention.removed) ctx.out(`  expired: ${uuid}\n`);
-          if (report.retention.refused) ctx.out(`retention: deleted nothing: ${report.retention.refused.message}\n`);
+          if (report.retention.refused)
+            ctx.out(`retention: deleted nothing: ${report.retention.refused.message}\n`);
           if (report.refused) {
             ctx.out(`orphans: deleted nothing: ${report.refused.message}\n`);
             return;
           }
-          ctx.out(`orphans: ${verb} ${report.orphans.length} object${report.orphans.length === 1 ? '' : 's'}; kept ${report.young.length} recent unreferenced object${report.young.length === 1 ? '' : 's'}\n`);
+          ctx.out(
+            `orphans: ${verb} ${report.orphans.length} object${report.orphans.length === 1 ? '' : 's'}; kept ${report.young.length} recent unreferenced object${report.young.length === 1 ? '' : 's'}\n`,
+          );
           for (const key of report.orphans) ctx.out(`  ${verb}: ${key}\n`);
         } finally {
           session.dispose();

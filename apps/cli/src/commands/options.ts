@@ -37,9 +37,15 @@ export const READ_ONLY_IDENTITY: PipelineIdentity = {
 };
 
 /** Loads `--config` (required) and opens its bucket and read_bucket. */
-export async function openBucket(ctx: CommandContext, deps: CliDeps, options: BucketOptions): Promise<OpenedBucket> {
+export async function openBucket(
+  ctx: CommandContext,
+  deps: CliDeps,
+  options: BucketOptions,
+): Promise<OpenedBucket> {
   if (!options.config) {
-    throw new SyncError('ERR_CLI_USAGE', 'this command needs --config FILE', { hint: 'pass a runtime config or a bare sync object with --config' });
+    throw new SyncError('ERR_CLI_USAGE', 'this command needs --config FILE', {
+      hint: 'pass a runtime config or a bare sync object with --config',
+    });
   }
   const file = await loadSyncConfigFile(options.config, ctx.io.cwd);
   for (const w of file.warnings) ctx.err(`warning: ${w.path}: ${w.message}\n`);
@@ -58,7 +64,10 @@ export function identityFor(file: LoadedConfigFile, options: IdentityOptions): P
 }
 
 /** The identity for read-only commands: the configured one when there is one, else a placeholder. */
-export function readIdentityFor(file: LoadedConfigFile, options: IdentityOptions): PipelineIdentity {
+export function readIdentityFor(
+  file: LoadedConfigFile,
+  options: IdentityOptions,
+): PipelineIdentity {
   try {
     return identityFor(file, options);
   } catch {
@@ -67,13 +76,21 @@ export function readIdentityFor(file: LoadedConfigFile, options: IdentityOptions
 }
 
 /** A synchroniser for `storage` (or a scratch path for remote-only commands) and the opened bucket. */
-export function synchronizerFor(ctx: CommandContext, bucket: OpenedBucket, storage: string, pipeline: PipelineIdentity): Synchronizer {
+export function synchronizerFor(
+  ctx: CommandContext,
+  bucket: OpenedBucket,
+  storage: string,
+  pipeline: PipelineIdentity,
+): Synchronizer {
   return createSynchronizer({
     storageDir: resolvePath(ctx, storage),
     store: bucket.store,
     readStore: bucket.readStore,
     pipeline,
-    retention: { minCount: bucket.file.sync.retention_min_count, minAgeDays: bucket.file.sync.retention_min_age },
+    retention: {
+      minCount: bucket.file.sync.retention_min_count,
+      minAgeDays: bucket.file.sync.retention_min_age,
+    },
     checkers: bucket.file.sync.checkers,
   });
 }

@@ -17,12 +17,17 @@ interface PullCommandOptions {
 export function registerPullCommand(program: Command, ctx: CommandContext, deps: CliDeps): void {
   program
     .command('pull')
-    .description('download a checkpoint from the bucket (then read_bucket), verify it and install it into the storage directory')
+    .description(
+      'download a checkpoint from the bucket (then read_bucket), verify it and install it into the storage directory',
+    )
     .requiredOption('--config <file>', 'runtime config or bare sync object')
     .requiredOption('--storage <dir>', 'storage directory to install into (created when missing)')
     .option('--checkpoint <ref>', '"latest" or a checkpoint UUID', parseCheckpointSpec, 'latest')
     .option('--json', 'print one JSON report instead of text')
-    .addHelpText('after', '\nExample:\n  $ feldera-sync pull --config pipeline.json --storage ./restore --checkpoint latest\n')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ feldera-sync pull --config pipeline.json --storage ./restore --checkpoint latest\n',
+    )
     .action(async (options: PullCommandOptions) => {
       const bucket = await openBucket(ctx, deps, options);
       const sync = synchronizerFor(ctx, bucket, options.storage, readIdentityFor(bucket.file, {}));

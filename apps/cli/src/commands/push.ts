@@ -22,9 +22,17 @@ export function registerPushCommand(program: Command, ctx: CommandContext, deps:
     .description('push a complete local checkpoint to the bucket, then apply remote retention')
     .requiredOption('--config <file>', 'runtime config or bare sync object')
     .requiredOption('--storage <dir>', 'storage directory holding the checkpoint')
-    .option('--checkpoint <uuid>', 'checkpoint UUID, or "latest" for the newest complete one', parseCheckpointSpec, 'latest')
+    .option(
+      '--checkpoint <uuid>',
+      'checkpoint UUID, or "latest" for the newest complete one',
+      parseCheckpointSpec,
+      'latest',
+    )
     .option('--pipeline <name>', "owner name recorded in owner.json (default: the config's name)")
-    .option('--pipeline-id <id>', "act as this owner (pipeline-<uuid>), e.g. a server's pipeline; default derived from the name")
+    .option(
+      '--pipeline-id <id>',
+      "act as this owner (pipeline-<uuid>), e.g. a server's pipeline; default derived from the name",
+    )
     .option('--json', 'print one JSON report instead of text')
     .addHelpText(
       'after',
@@ -43,7 +51,10 @@ Examples:
       const sync = synchronizerFor(ctx, bucket, options.storage, pipeline);
       const session = startTransferSession(ctx, 'push', options.json === true);
       try {
-        const report = await sync.push(options.checkpoint, { signal: session.signal, onProgress: (p) => session.progress.update(p) });
+        const report = await sync.push(options.checkpoint, {
+          signal: session.signal,
+          onProgress: (p) => session.progress.update(p),
+        });
         session.progress.finish(completedSnapshot(report.bytes, report.objects, report.durationMs));
         const seconds = report.durationMs / 1000;
         if (options.json) {
@@ -74,8 +85,12 @@ Examples:
             ` (${report.skippedObjects} objects, ${formatBytes(report.skippedBytes)} already there)\n`,
         );
         const { retention } = report;
-        if (retention.refused) ctx.out(`retention: deleted nothing: ${retention.refused.message}\n`);
-        else if (retention.removed.length > 0) ctx.out(`retention: removed ${retention.removed.length} checkpoints (${retention.deletedObjects} objects): ${retention.removed.join(', ')}\n`);
+        if (retention.refused)
+          ctx.out(`retention: deleted nothing: ${retention.refused.message}\n`);
+        else if (retention.removed.length > 0)
+          ctx.out(
+            `retention: removed ${retention.removed.length} checkpoints (${retention.deletedObjects} objects): ${retention.removed.join(', ')}\n`,
+          );
       } finally {
         session.progress.finish();
         session.dispose();

@@ -22,19 +22,32 @@ interface RemoteOptions {
   interval: number;
 }
 
-async function clientFor(ctx: CommandContext, options: RemoteOptions, signal?: AbortSignal): Promise<RemoteClient> {
+async function clientFor(
+  ctx: CommandContext,
+  options: RemoteOptions,
+  signal?: AbortSignal,
+): Promise<RemoteClient> {
   let apiKey = ctx.io.env[API_KEY_ENV];
   if (options.apiKeyFile) {
     const path = resolvePath(ctx, options.apiKeyFile);
     try {
       apiKey = (await readFile(path, 'utf8')).trim();
     } catch (err) {
-      throw new SyncError('ERR_CLI_CONFIG_READ', `cannot read the API key file ${path}: ${(err as Error).message}`, { cause: err });
+      throw new SyncError(
+        'ERR_CLI_CONFIG_READ',
+        `cannot read the API key file ${path}: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
   if (apiKey) ctx.secrets.add(apiKey);
   const fetchImpl = ctx.io.fetch ?? globalThis.fetch;
-  return new RemoteClient({ url: options.url ?? ctx.io.env[SERVER_URL_ENV] ?? DEFAULT_SERVER_URL, apiKey, fetch: fetchImpl, signal });
+  return new RemoteClient({
+    url: options.url ?? ctx.io.env[SERVER_URL_ENV] ?? DEFAULT_SERVER_URL,
+    apiKey,
+    fetch: fetchImpl,
+    signal,
+  });
 }
 
 function formatSyncStatus(status: SyncStatusAnswer): string {
@@ -45,7 +58,9 @@ function formatSyncStatus(status: SyncStatusAnswer): string {
   ];
   const p = status.progress;
   if (p) {
-    lines.push(`running:            ${p.uuid} ${formatBytes(p.bytes_done)}/${formatBytes(p.bytes_total)}, ${p.objects_done}/${p.objects_total} objects`);
+    lines.push(
+      `running:            ${p.uuid} ${formatBytes(p.bytes_done)}/${formatBytes(p.bytes_total)}, ${p.objects_done}/${p.objects_total} objects`,
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -73,11 +88,17 @@ export function registerRemoteCommands(program: Command, ctx: CommandContext): v
   const remote = program
     .command('remote')
     .description('call a running feldera-sync (or Feldera) server, as a Feldera client would')
-    .addHelpText('after', '\nExamples:\n  $ feldera-sync remote sync orders --wait\n  $ feldera-sync remote status orders --url http://10.0.0.5:8080 --api-key-file key.txt\n');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ feldera-sync remote sync orders --wait\n  $ feldera-sync remote status orders --url http://10.0.0.5:8080 --api-key-file key.txt\n',
+    );
 
   addCommon(remote.command('sync'))
     .description("push the pipeline's newest checkpoint to its bucket (POST .../checkpoint/sync)")
-    .option('--wait', 'poll sync_status until the sync finished; re-issue it if the server restarted')
+    .option(
+      '--wait',
+      'poll sync_status until the sync finished; re-issue it if the server restarted',
+    )
     .option('--timeout <seconds>', 'give up waiting after this long', parseSeconds, 600)
     .option('--interval <seconds>', 'polling interval', parseSeconds, 1)
     .addHelpText('after', '\nExample:\n  $ feldera-sync remote sync orders --wait --timeout 300\n')
@@ -85,7 +106,11 @@ export function registerRemoteCommands(program: Command, ctx: CommandContext): v
       const client = await clientFor(ctx, options);
       if (!options.wait) {
         const answer = await client.requestSync(pipeline);
-        ctx.out(options.json ? formatJson(answer) : `sync of ${answer.checkpoint_uuid} requested (incarnation ${answer.incarnation_uuid})\n`);
+        ctx.out(
+          options.json
+            ? formatJson(answer)
+            : `sync of ${answer.checkpoint_uuid} requested (incarnation ${answer.incarnation_uuid})\n`,
+        );
         return;
       }
       const result = await requestSyncAndWait(client, pipeline, {
@@ -96,28 +121,44 @@ export function registerRemoteCommands(program: Command, ctx: CommandContext): v
         onEvent: (event) => {
           switch (event.type) {
             case 'requested':
-              ctx.err(`sync of ${event.answer.checkpoint_uuid} requested (incarnation ${event.answer.incarnation_uuid})\n`);
+              ctx.err(
+                `sync of ${event.answer.checkpoint_uuid} requested (incarnation ${event.answer.incarnation_uuid})\n`,
+              );
               break;
             case 'restarted':
-              ctx.err(`server restarted (incarnation ${event.requested} is now ${event.expected ?? 'unknown'}): re-issuing the sync\n`);
+              ctx.err(
+                `server restarted (incarnation ${event.requested} is now ${event.expected ?? 'unknown'}): re-issuing the sync\n`,
+              );
               break;
             case 'retrying':
               ctx.err(`waiting for the server: ${event.reason}\n`);
               break;
             case 'progress': {
               const p = event.status.progress;
-              if (p && !options.json) ctx.err(`syncing ${p.uuid}: ${formatBytes(p.bytes_done)}/${formatBytes(p.bytes_total)}, ${p.objects_done}/${p.objects_total} objects\n`);
+              if (p && !options.json)
+                ctx.err(
+                  `syncing ${p.uuid}: ${formatBytes(p.bytes_done)}/${formatBytes(p.bytes_total)}, ${p.objects_done}/${p.objects_total} objects\n`,
+                );
               break;
             }
           }
         },
       });
-      ctx.out(options.json ? formatJson({ ...result, success: true }) : `checkpoint ${result.checkpoint_uuid} synced\n`);
+      ctx.out(
+        options.json
+          ? formatJson({ ...result, success: true })
+          : `checkpoint ${result.checkpoint_uuid} synced\n`,
+      );
     });
 
   addCommon(remote.command('sync-status'))
-    .description('last manual and periodic sync, last failure and the running sync (GET .../checkpoint/sync_status)')
-    .option('--incarnation <uuid>', 'fail with IncarnationUuidMismatch when the pipeline restarted since this incarnation')
+    .description(
+      'last manual and periodic sync, last failure and the running sync (GET .../checkpoint/sync_status)',
+    )
+    .option(
+      '--incarnation <uuid>',
+      'fail with IncarnationUuidMismatch when the pipeline restarted since this incarnation',
+    )
     .addHelpText('after', '\nExample:\n  $ feldera-sync remote sync-status orders --json\n')
     .action(async (pipeline: string, options: RemoteOptions & { incarnation?: string }) => {
       const client = await clientFor(ctx, options);
@@ -126,7 +167,9 @@ export function registerRemoteCommands(program: Command, ctx: CommandContext): v
     });
 
   addCommon(remote.command('activate'))
-    .description('leave standby: final pull, then run from the newest checkpoint (POST .../activate)')
+    .description(
+      'leave standby: final pull, then run from the newest checkpoint (POST .../activate)',
+    )
     .option('--wait', 'poll status until the pipeline runs')
     .option('--timeout <seconds>', 'give up waiting after this long', parseSeconds, 600)
     .option('--interval <seconds>', 'polling interval', parseSeconds, 1)
@@ -146,15 +189,23 @@ export function registerRemoteCommands(program: Command, ctx: CommandContext): v
           return;
         }
         if (status.runtime_status === 'Failed' || status.runtime_status === 'Stopped') {
-          throw new SyncError('ERR_CLI_SYNC_FAILED', `activation of ${pipeline} failed: the pipeline is ${status.runtime_status}`, {
-            details: { status },
-            hint: 'see `feldera-sync remote status` and the server log',
-          });
+          throw new SyncError(
+            'ERR_CLI_SYNC_FAILED',
+            `activation of ${pipeline} failed: the pipeline is ${status.runtime_status}`,
+            {
+              details: { status },
+              hint: 'see `feldera-sync remote status` and the server log',
+            },
+          );
         }
         if (ctx.now() >= deadline) {
-          throw new SyncError('ERR_CLI_WAIT_TIMEOUT', `${pipeline} is still ${status.runtime_status} after ${options.timeout}s`, {
-            hint: 'raise --timeout, or check `feldera-sync remote status`',
-          });
+          throw new SyncError(
+            'ERR_CLI_WAIT_TIMEOUT',
+            `${pipeline} is still ${status.runtime_status} after ${options.timeout}s`,
+            {
+              hint: 'raise --timeout, or check `feldera-sync remote status`',
+            },
+          );
         }
         await ctx.sleep(options.interval * 1000);
       }

@@ -21,17 +21,47 @@ export function registerServeCommand(program: Command, ctx: CommandContext, deps
   const env = ctx.io.env;
   program
     .command('serve')
-    .description('run the feldera-sync server (Feldera-compatible pipeline, checkpoint and sync endpoints)')
-    .option('--host <host>', 'address to listen on (non-loopback needs --api-key-file)', env.FELDERA_SYNC_HOST ?? '127.0.0.1')
-    .option('--port <port>', 'port to listen on', parsePort, env.FELDERA_SYNC_PORT ? Number(env.FELDERA_SYNC_PORT) : 8080)
-    .option('--data-dir <dir>', 'where pipelines and their storage live', env.FELDERA_SYNC_DATA_DIR ?? '.feldera-sync-data')
-    .option('--api-key-file <file>', 'file holding the API key clients send as "Authorization: Bearer <key>"')
+    .description(
+      'run the feldera-sync server (Feldera-compatible pipeline, checkpoint and sync endpoints)',
+    )
+    .option(
+      '--host <host>',
+      'address to listen on (non-loopback needs --api-key-file)',
+      env.FELDERA_SYNC_HOST ?? '127.0.0.1',
+    )
+    .option(
+      '--port <port>',
+      'port to listen on',
+      parsePort,
+      env.FELDERA_SYNC_PORT ? Number(env.FELDERA_SYNC_PORT) : 8080,
+    )
+    .option(
+      '--data-dir <dir>',
+      'where pipelines and their storage live',
+      env.FELDERA_SYNC_DATA_DIR ?? '.feldera-sync-data',
+    )
+    .option(
+      '--api-key-file <file>',
+      'file holding the API key clients send as "Authorization: Bearer <key>"',
+    )
     .option('--embedded-s3', 'also run an in-process S3 store (s3rver) on 127.0.0.1')
-    .option('--embedded-s3-port <port>', 'port of the embedded store (default: a free one)', parsePort)
+    .option(
+      '--embedded-s3-port <port>',
+      'port of the embedded store (default: a free one)',
+      parsePort,
+    )
     .option('--demo', 'create a demo pipeline using the embedded store and print a walk-through')
-    .option('--shutdown-grace-ms <ms>', 'how long SIGTERM waits for a running push', (v) => parsePort(v), 30_000)
+    .option(
+      '--shutdown-grace-ms <ms>',
+      'how long SIGTERM waits for a running push',
+      (v) => parsePort(v),
+      30_000,
+    )
     .option('--log-level <level>', 'pino log level', env.FELDERA_SYNC_LOG_LEVEL ?? 'info')
-    .addHelpText('after', '\nExamples:\n  $ feldera-sync serve --embedded-s3 --demo\n  $ feldera-sync serve --host 0.0.0.0 --port 8080 --api-key-file /etc/feldera-sync/key\n')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ feldera-sync serve --embedded-s3 --demo\n  $ feldera-sync serve --host 0.0.0.0 --port 8080 --api-key-file /etc/feldera-sync/key\n',
+    )
     .action(async (options: ServeCommandOptions) => {
       const waiting = waitForSignal(ctx, ['SIGINT', 'SIGTERM']);
       try {
@@ -39,7 +69,8 @@ export function registerServeCommand(program: Command, ctx: CommandContext, deps
           host: options.host,
           port: options.port,
           dataDir: resolvePath(ctx, options.dataDir),
-          apiKeyFile: options.apiKeyFile === undefined ? undefined : resolvePath(ctx, options.apiKeyFile),
+          apiKeyFile:
+            options.apiKeyFile === undefined ? undefined : resolvePath(ctx, options.apiKeyFile),
           embeddedS3: options.embeddedS3 === true,
           embeddedS3Port: options.embeddedS3Port,
           demo: options.demo === true,

@@ -17,14 +17,16 @@ export const parsePushCheckpoint = parseCheckpointSpec;
 /** A TCP port: integer 0..65535. */
 export function parsePort(value: string): number {
   const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65_535) throw new InvalidArgumentError('expected a port number 0..65535');
+  if (!/^\d+$/.test(value) || n > 65_535)
+    throw new InvalidArgumentError('expected a port number 0..65535');
   return n;
 }
 
 /** A positive number of seconds (fractions allowed). */
 export function parseSeconds(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds');
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError('expected a positive number of seconds');
   return n;
 }
 
@@ -37,7 +39,11 @@ export function resolvePath(ctx: CommandContext, path: string): string {
  * Resolves with the first of `signals` received; keeps the process alive while waiting (signal
  * listeners alone do not). Without a signal source it waits until `abort` fires.
  */
-export function waitForSignal(ctx: CommandContext, signals: readonly CliSignal[], abort?: AbortSignal): { promise: Promise<CliSignal | 'aborted'>; dispose(): void } {
+export function waitForSignal(
+  ctx: CommandContext,
+  signals: readonly CliSignal[],
+  abort?: AbortSignal,
+): { promise: Promise<CliSignal | 'aborted'>; dispose(): void } {
   const unsubscribers: (() => void)[] = [];
   let keepAlive: ReturnType<typeof setInterval> | undefined;
   let settle: (value: CliSignal | 'aborted') => void = () => undefined;
@@ -57,9 +63,13 @@ export function waitForSignal(ctx: CommandContext, signals: readonly CliSignal[]
     if (off) unsubscribers.push(off);
   }
   if (ctx.io.onSignal) keepAlive = setInterval(() => undefined, 1 << 30);
-  abort?.addEventListener('abort', () => {
-    dispose();
-    settle('aborted');
-  }, { once: true });
+  abort?.addEventListener(
+    'abort',
+    () => {
+      dispose();
+      settle('aborted');
+    },
+    { once: true },
+  );
   return { promise, dispose };
 }

@@ -16,15 +16,24 @@ interface StandbyCommandOptions {
 }
 
 function describe(err: unknown): string {
-  return isSyncError(err) ? `${err.message} [${err.code}]` : err instanceof Error ? err.message : String(err);
+  return isSyncError(err)
+    ? `${err.message} [${err.code}]`
+    : err instanceof Error
+      ? err.message
+      : String(err);
 }
 
 /** Registers `standby`. */
 export function registerStandbyCommand(program: Command, ctx: CommandContext, deps: CliDeps): void {
   program
     .command('standby')
-    .description('pull the newest checkpoint every pull_interval seconds until stopped (SIGTERM/Ctrl-C) or activated (SIGUSR1)')
-    .requiredOption('--config <file>', 'runtime config or bare sync object (start_from_checkpoint, pull_interval)')
+    .description(
+      'pull the newest checkpoint every pull_interval seconds until stopped (SIGTERM/Ctrl-C) or activated (SIGUSR1)',
+    )
+    .requiredOption(
+      '--config <file>',
+      'runtime config or bare sync object (start_from_checkpoint, pull_interval)',
+    )
     .requiredOption('--storage <dir>', 'storage directory kept up to date')
     .addHelpText(
       'after',
@@ -58,7 +67,9 @@ Example:
               } else if (report.alreadyInstalled || report.uuid === lastPulled) {
                 ctx.out(`${stamp()} up to date: ${report.uuid}\n`);
               } else {
-                ctx.out(`${stamp()} checkpoint pulled successfully: ${report.uuid} from ${report.source} (${formatBytes(report.bytes)}, ${report.objects} objects)\n`);
+                ctx.out(
+                  `${stamp()} checkpoint pulled successfully: ${report.uuid} from ${report.source} (${formatBytes(report.bytes)}, ${report.objects} objects)\n`,
+                );
               }
               lastPulled = report.uuid ?? lastPulled;
               return { checkpointUuid: report.uuid, bytes: report.bytes };
@@ -68,7 +79,12 @@ Example:
             }
           },
           startEngine: () => Promise.resolve(),
-          writeMarker: (signal) => writeActivationMarker(storageDir, { activated_at: new Date(ctx.now()).toISOString(), checkpoint: lastPulled }, { signal }),
+          writeMarker: (signal) =>
+            writeActivationMarker(
+              storageDir,
+              { activated_at: new Date(ctx.now()).toISOString(), checkpoint: lastPulled },
+              { signal },
+            ),
         },
       });
       const waiting = waitForSignal(ctx, ['SIGINT', 'SIGTERM', 'SIGUSR1']);
@@ -80,13 +96,17 @@ Example:
           failIfNoCheckpoint: false,
           activatedMarkerPresent: false,
         });
-        ctx.err(`standby: pulling from ${bucket.store.description} every ${bucket.file.sync.pull_interval}s into ${storageDir}; SIGUSR1 activates, SIGTERM/Ctrl-C stops\n`);
+        ctx.err(
+          `standby: pulling from ${bucket.store.description} every ${bucket.file.sync.pull_interval}s into ${storageDir}; SIGUSR1 activates, SIGTERM/Ctrl-C stops\n`,
+        );
         const signal = await waiting.promise;
         if (signal === 'SIGUSR1') {
           ctx.err('standby: activating: final pull\n');
           await runner.activate();
           const snapshot = runner.snapshot();
-          ctx.out(`${stamp()} activated: storage holds ${snapshot.runningFrom?.uuid ?? lastPulled ?? 'no checkpoint'}\n`);
+          ctx.out(
+            `${stamp()} activated: storage holds ${snapshot.runningFrom?.uuid ?? lastPulled ?? 'no checkpoint'}\n`,
+          );
         } else {
           ctx.err(`standby: ${signal} received, stopping\n`);
         }

@@ -15,13 +15,26 @@ export interface TransferSession {
  * Starts a session: SIGINT/SIGTERM abort the operation (it fails with `ERR_ABORTED`), progress
  * goes to stderr as a bar on a TTY, as periodic lines otherwise (none with `--json`).
  */
-export function startTransferSession(ctx: CommandContext, label: string, json: boolean): TransferSession {
+export function startTransferSession(
+  ctx: CommandContext,
+  label: string,
+  json: boolean,
+): TransferSession {
   const controller = new AbortController();
   const offs = (['SIGINT', 'SIGTERM'] as const).map((signal) =>
     ctx.io.onSignal?.(signal, () => controller.abort(new Error(`${signal} received`))),
   );
-  const stream = { write: (text: string) => ctx.err(text), isTTY: ctx.io.stderr.isTTY, columns: ctx.io.stderr.columns };
-  const progress = createProgressReporter({ label, stream, mode: progressModeFor(stream, json), now: ctx.now });
+  const stream = {
+    write: (text: string) => ctx.err(text),
+    isTTY: ctx.io.stderr.isTTY,
+    columns: ctx.io.stderr.columns,
+  };
+  const progress = createProgressReporter({
+    label,
+    stream,
+    mode: progressModeFor(stream, json),
+    now: ctx.now,
+  });
   return {
     signal: controller.signal,
     progress,
@@ -32,7 +45,11 @@ export function startTransferSession(ctx: CommandContext, label: string, json: b
 }
 
 /** The final 100% snapshot of a finished transfer. */
-export function completedSnapshot(bytes: number, objects: number, durationMs: number): ProgressSnapshot {
+export function completedSnapshot(
+  bytes: number,
+  objects: number,
+  durationMs: number,
+): ProgressSnapshot {
   return {
     bytesDone: bytes,
     bytesTotal: bytes,

@@ -10,7 +10,9 @@ export async function assertBuilt(): Promise<void> {
   try {
     await access(BIN);
   } catch {
-    throw new Error(`${BIN} is missing: run \`npx turbo run build --filter=@feldera-sync/cli...\` first`);
+    throw new Error(
+      `${BIN} is missing: run \`npx turbo run build --filter=@feldera-sync/cli...\` first`,
+    );
   }
 }
 
@@ -21,17 +23,31 @@ export interface BinResult {
 }
 
 /** Runs `file args` to completion without throwing on a non-zero exit. */
-export function run(file: string, args: readonly string[], env: Record<string, string>, timeoutMs = 120_000): Promise<BinResult> {
+export function run(
+  file: string,
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs = 120_000,
+): Promise<BinResult> {
   return new Promise((resolve) => {
-    execFile(file, [...args], { env, timeout: timeoutMs, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
+    execFile(
+      file,
+      [...args],
+      { env, timeout: timeoutMs, maxBuffer: 64 << 20 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
   });
 }
 
 /** Runs the built CLI with node. */
-export function runBin(args: readonly string[], env: Record<string, string>, timeoutMs?: number): Promise<BinResult> {
+export function runBin(
+  args: readonly string[],
+  env: Record<string, string>,
+  timeoutMs?: number,
+): Promise<BinResult> {
   return run(process.execPath, [BIN, ...args], env, timeoutMs);
 }
 

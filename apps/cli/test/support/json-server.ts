@@ -20,7 +20,12 @@ export function fakeFetch(handler: FakeHandler): { fetch: typeof fetch; calls: F
     const answer = handler(call);
     if (answer instanceof Error) return Promise.reject(answer);
     const text = answer.body === undefined ? '' : JSON.stringify(answer.body);
-    return Promise.resolve(new Response(text, { status: answer.status, headers: { 'content-type': 'application/json' } }));
+    return Promise.resolve(
+      new Response(text, {
+        status: answer.status,
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
   };
   return { fetch: impl, calls };
 }

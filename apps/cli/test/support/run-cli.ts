@@ -45,7 +45,10 @@ export function runCli(args: readonly string[], options: RunOptions = {}): Promi
 }
 
 /** Starts the CLI in-process; `output()` shows what it printed so far. */
-export function startCli(args: readonly string[], options: RunOptions = {}): { result: Promise<RunResult>; output(): { stdout: string; stderr: string } } {
+export function startCli(
+  args: readonly string[],
+  options: RunOptions = {},
+): { result: Promise<RunResult>; output(): { stdout: string; stderr: string } } {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -58,7 +61,11 @@ export function startCli(args: readonly string[], options: RunOptions = {}): { r
     now: options.now,
     sleep: options.sleep,
   };
-  const result = main(['node', 'feldera-sync', ...args], io, options.deps).then((code) => ({ code, stdout, stderr }));
+  const result = main(['node', 'feldera-sync', ...args], io, options.deps).then((code) => ({
+    code,
+    stdout,
+    stderr,
+  }));
   return { result, output: () => ({ stdout, stderr }) };
 }
 

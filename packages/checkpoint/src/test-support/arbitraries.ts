@@ -20,7 +20,10 @@ export function entryFor(uuid: string, fingerprint = 7n): CatalogEntry {
 const hex = (n: number): string => n.toString(16).padStart(64, '0');
 
 /** A manifest whose shared objects are `batches` (names with sizes). */
-export function manifestFor(uuid: string, batches: readonly { path: string; size: number }[]): Manifest {
+export function manifestFor(
+  uuid: string,
+  batches: readonly { path: string; size: number }[],
+): Manifest {
   return buildManifest({
     entry: entryFor(uuid),
     batches: batches.map((b) => b.path),
@@ -36,7 +39,10 @@ export function manifestFor(uuid: string, batches: readonly { path: string; size
 }
 
 /** Batch file names from a small pool so checkpoints share some. */
-export const batchPool = Array.from({ length: 12 }, (_, i) => `w0-${uuidv7(NOW - 1000 * DAY + i, () => new Uint8Array(10).fill(i))}.feldera`);
+export const batchPool = Array.from(
+  { length: 12 },
+  (_, i) => `w0-${uuidv7(NOW - 1000 * DAY + i, () => new Uint8Array(10).fill(i))}.feldera`,
+);
 
 /** A set of batches (with stable sizes) drawn from the pool. */
 export const batchesArb: fc.Arbitrary<{ path: string; size: number }[]> = fc

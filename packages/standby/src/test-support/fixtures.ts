@@ -20,15 +20,25 @@ export const standbyConfig: StandbyStartConfig = {
   activatedMarkerPresent: false,
 };
 
-export function start(initial: InitialMode, config: Partial<StandbyStartConfig> = {}, at = 0): StandbyEvent {
+export function start(
+  initial: InitialMode,
+  config: Partial<StandbyStartConfig> = {},
+  at = 0,
+): StandbyEvent {
   return { type: 'start', initial, config: { ...standbyConfig, ...config }, at };
 }
 
-export const ok = (uuid: string | null = CP1) => ({ checkpointUuid: uuid, checkpointTimeMs: uuid === null ? null : 0 });
+export const ok = (uuid: string | null = CP1) => ({
+  checkpointUuid: uuid,
+  checkpointTimeMs: uuid === null ? null : 0,
+});
 export const boom = { message: 'SignatureDoesNotMatch', code: 'ERR_RCLONE_AUTH' };
 
 /** Applies events in order from `from`, returning the final state. */
-export function run(events: readonly StandbyEvent[], from: StandbyState = initialStandbyState()): StandbyState {
+export function run(
+  events: readonly StandbyEvent[],
+  from: StandbyState = initialStandbyState(),
+): StandbyState {
   return events.reduce<StandbyState>((s, e) => transition(s, e)[0], from);
 }
 
@@ -40,7 +50,11 @@ export const FIXTURES: Record<string, StandbyState> = {
   'standby/pulling': run([S]),
   'standby/idle': run([S, { type: 'pullSucceeded', result: ok(), at: 100 }]),
   'activating/awaitingPull': run([S, { type: 'activate', mode: 'running', at: 50 }]),
-  'activating/finalPull': run([S, { type: 'pullSucceeded', result: ok(), at: 100 }, { type: 'activate', mode: 'running', at: 200 }]),
+  'activating/finalPull': run([
+    S,
+    { type: 'pullSucceeded', result: ok(), at: 100 },
+    { type: 'activate', mode: 'running', at: 200 },
+  ]),
   'activating/writingMarker': run([
     S,
     { type: 'pullSucceeded', result: ok(), at: 100 },
@@ -57,11 +71,26 @@ export const FIXTURES: Record<string, StandbyState> = {
   'restoring/plain': run([start('running')]),
   'restoring/auto': run([start('standby', { activatedMarkerPresent: true })]),
   'starting/plain': run([start('running', { startFromCheckpoint: null })]),
-  'starting/auto': run([start('standby', { activatedMarkerPresent: true }), { type: 'restoreSucceeded', result: ok(), at: 10 }]),
-  running: run([start('running', { startFromCheckpoint: null }), { type: 'engineStarted', at: 10 }]),
+  'starting/auto': run([
+    start('standby', { activatedMarkerPresent: true }),
+    { type: 'restoreSucceeded', result: ok(), at: 10 },
+  ]),
+  running: run([
+    start('running', { startFromCheckpoint: null }),
+    { type: 'engineStarted', at: 10 },
+  ]),
   paused: run([start('paused', { startFromCheckpoint: null }), { type: 'engineStarted', at: 10 }]),
-  'failed/finalPull': run([S, { type: 'pullSucceeded', result: ok(), at: 100 }, { type: 'activate', mode: 'running', at: 200 }, { type: 'finalPullFailed', error: boom, at: 300 }]),
-  'stopped/afterRun': run([start('running', { startFromCheckpoint: null }), { type: 'engineStarted', at: 10 }, { type: 'stop', at: 20 }]),
+  'failed/finalPull': run([
+    S,
+    { type: 'pullSucceeded', result: ok(), at: 100 },
+    { type: 'activate', mode: 'running', at: 200 },
+    { type: 'finalPullFailed', error: boom, at: 300 },
+  ]),
+  'stopped/afterRun': run([
+    start('running', { startFromCheckpoint: null }),
+    { type: 'engineStarted', at: 10 },
+    { type: 'stop', at: 20 },
+  ]),
 };
 
 /** One or more sample events of every type. */
@@ -71,7 +100,11 @@ export const SAMPLE_EVENTS: readonly StandbyEvent[] = [
   start('paused', { startFromCheckpoint: null }),
   start('standby', { startFromCheckpoint: null }),
   start('standby', { activatedMarkerPresent: true }),
-  start('standby', { activatedMarkerPresent: true, hasLocalCheckpoint: false, failIfNoCheckpoint: true }),
+  start('standby', {
+    activatedMarkerPresent: true,
+    hasLocalCheckpoint: false,
+    failIfNoCheckpoint: true,
+  }),
   { type: 'tick', at: 10_000 },
   { type: 'pullSucceeded', result: ok(), at: 1_000 },
   { type: 'pullSucceeded', result: ok(null), at: 1_000 },

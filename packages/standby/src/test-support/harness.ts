@@ -1,5 +1,11 @@
 import { SimulatedClock } from '../simulated-clock.js';
-import type { PullHandlerResult, PullRequest, StandbyHandlers, StandbyRunner, StartEngineRequest } from '../standby-runner.js';
+import type {
+  PullHandlerResult,
+  PullRequest,
+  StandbyHandlers,
+  StandbyRunner,
+  StartEngineRequest,
+} from '../standby-runner.js';
 import { createStandbyRunner } from '../standby-runner.js';
 import type { LogEntry } from '../standby-effect.js';
 
@@ -41,7 +47,16 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   const logs: LogEntry[] = [];
   const engineStops: number[] = [];
   let active = 0;
-  const h: Harness = { clock, runner: undefined as unknown as StandbyRunner, pulls, engineStarts, markers, logs, engineStops, maxConcurrentPulls: 0 };
+  const h: Harness = {
+    clock,
+    runner: undefined as unknown as StandbyRunner,
+    pulls,
+    engineStarts,
+    markers,
+    logs,
+    engineStops,
+    maxConcurrentPulls: 0,
+  };
   const handlers: StandbyHandlers = {
     async pull(request, signal) {
       const index = pulls.length;

@@ -1,4 +1,9 @@
-import type { Manifest, ManifestLookup, ObjectStore, StoreCallOptions } from '@feldera-sync/checkpoint';
+import type {
+  Manifest,
+  ManifestLookup,
+  ObjectStore,
+  StoreCallOptions,
+} from '@feldera-sync/checkpoint';
 import { readManifest, readManifests } from '@feldera-sync/checkpoint';
 import { readingRemote } from '../layout-errors.js';
 
@@ -19,7 +24,11 @@ export class ManifestCache {
   }
 
   /** The manifest of `uuid`, or null when it does not exist (misses are not cached); damage is `ERR_SYNC_INVALID_REMOTE`. */
-  async get(store: ObjectStore, uuid: string, options?: StoreCallOptions): Promise<Manifest | null> {
+  async get(
+    store: ObjectStore,
+    uuid: string,
+    options?: StoreCallOptions,
+  ): Promise<Manifest | null> {
     const map = this.#map(store);
     const id = uuid.toLowerCase();
     const hit = map.get(id);
@@ -62,7 +71,11 @@ export class ManifestCache {
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight, keeping order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {

@@ -36,7 +36,10 @@ export class StorageBuilder {
   }
 
   /** Writes a complete checkpoint needing `batches`, appends it to the catalog, updates root state. */
-  async checkpoint(batches: string[], options: { uuid?: string; operatorBytes?: number; step?: number } = {}): Promise<string> {
+  async checkpoint(
+    batches: string[],
+    options: { uuid?: string; operatorBytes?: number; step?: number } = {},
+  ): Promise<string> {
     const uuid = options.uuid ?? testUuidv7();
     const dir = join(this.dir, uuid);
     await mkdir(dir, { recursive: true });
@@ -47,9 +50,22 @@ export class StorageBuilder {
     await writeFile(join(dir, 'state.json'), state);
     const catalogPath = join(this.dir, 'checkpoints.feldera');
     const text = await readFile(catalogPath, 'utf8').catch(() => '[]');
-    const entries = JSON.parse(text.replace(/("fingerprint":\s*)(\d+)/g, '$1"$2"')) as Record<string, unknown>[];
-    entries.push({ uuid, identifier: null, fingerprint: '18446744073709551557', size: 1, steps: options.step ?? 1, processed_records: 10 });
-    await writeFile(catalogPath, JSON.stringify(entries, null, 2).replace(/("fingerprint":\s*)"(\d+)"/g, '$1$2'));
+    const entries = JSON.parse(text.replace(/("fingerprint":\s*)(\d+)/g, '$1"$2"')) as Record<
+      string,
+      unknown
+    >[];
+    entries.push({
+      uuid,
+      identifier: null,
+      fingerprint: '18446744073709551557',
+      size: 1,
+      steps: options.step ?? 1,
+      processed_records: 10,
+    });
+    await writeFile(
+      catalogPath,
+      JSON.stringify(entries, null, 2).replace(/("fingerprint":\s*)"(\d+)"/g, '$1$2'),
+    );
     await writeFile(join(this.dir, 'state.json'), state);
     return uuid;
   }
@@ -68,7 +84,10 @@ export async function snapshotTree(dir: string, root = dir): Promise<Record<stri
     const p = join(dir, d.name);
     if (d.name === '.sync-staging') continue;
     if (d.isDirectory()) Object.assign(out, await snapshotTree(p, root));
-    else out[relative(root, p)] = createHash('sha256').update(await readFile(p)).digest('hex');
+    else
+      out[relative(root, p)] = createHash('sha256')
+        .update(await readFile(p))
+        .digest('hex');
   }
   return out;
 }
