@@ -116,9 +116,12 @@ export function catalogEntryToJson(entry: CatalogEntry): Record<string, unknown>
   };
 }
 
-/** Serialises a catalog (oldest first) as Feldera does: a JSON array, fingerprints as exact JSON numbers. */
+/**
+ * Serialises a catalog (oldest first) as Feldera's `update_checkpoint_file` does through
+ * `serde_json::to_writer`: a compact JSON array, fingerprints as exact JSON numbers.
+ */
 export function serializeCatalog(entries: readonly CatalogEntry[]): string {
-  return stringifyJsonLossless(entries.map(catalogEntryToJson), 2) + '\n';
+  return stringifyJsonLossless(entries.map(catalogEntryToJson));
 }
 
 /** The catalog with `entry` placed in UUID (time) order, replacing an entry with the same UUID. */

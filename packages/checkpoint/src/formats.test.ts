@@ -11,6 +11,7 @@ import {
   decideOwnership,
   isBatchFileName,
   isUuid,
+  missingStateFiles,
   ownerFor,
   ownershipMismatchMessage,
   parseCatalog,
@@ -79,7 +80,7 @@ describe('catalog format', () => {
       extra: { future: { x: [1, 2] } },
     });
     const out = serializeCatalog([e!]);
-    expect(out).toContain('"fingerprint": 18446744073709551615,');
+    expect(out).toContain('"fingerprint":18446744073709551615,');
     expect(out).toContain('"future"');
     expect(parseCatalog(out, 'x')).toEqual([e]);
   });
@@ -91,20 +92,20 @@ describe('catalog format', () => {
     ['not an array', () => '{}', /corrupt/],
     [
       'negative fingerprint',
-      (t: string) => t.replace('"fingerprint": 5', '"fingerprint": -5'),
+      (t: string) => t.replace('"fingerprint":5', '"fingerprint":-5'),
       /fingerprint/,
     ],
     [
       'fingerprint above u64',
-      (t: string) => t.replace('"fingerprint": 5', '"fingerprint": 18446744073709551616'),
+      (t: string) => t.replace('"fingerprint":5', '"fingerprint":18446744073709551616'),
       /fingerprint/,
     ],
     [
       'fractional fingerprint',
-      (t: string) => t.replace('"fingerprint": 5', '"fingerprint": 5.5'),
+      (t: string) => t.replace('"fingerprint":5', '"fingerprint":5.5'),
       /fingerprint/,
     ],
-    ['bad uuid', (t: string) => t.replace(/"uuid": "[^"]+"/, '"uuid": "x"'), /uuid/],
+    ['bad uuid', (t: string) => t.replace(/"uuid":"[^"]+"/, '"uuid":"x"'), /uuid/],
     [
       'duplicate',
       (t: string) => `[${t.trim().slice(1, -1)},${t.trim().slice(1, -1)}]`,
@@ -163,27 +164,60 @@ describe('lossless JSON', () => {
 });
 
 describe('dependencies format', () => {
-  it('round-trips and reads the legacy bare array as batches only', () => {
-    const deps = { batches: ['w0-a.feldera', 'w1-b.feldera'], state_files: ['u/spine.dat'] };
-    expect(parseDependencies(serializeDependencies(deps), 'd')).toEqual(deps);
-    expect(parseDependencies('["w0-a.feldera"]', 'd')).toEqual({
-      batches: ['w0-a.feldera'],
+  // The JSON of Feldera's own tests in crates/feldera-types/src/checkpoint.rs
+  // (deserialize_v1_legacy_array, deserialize_v2_struct, deserialize_v2_missing_state_files_defaults_to_empty).
+  it("reads Feldera's V1, V2 and V2-without-state_files forms exactly as its tests expect", () => {
+    expect(parseDependencies('["w0-aaa.feldera", "w1-bbb.feldera"]', 'd')).toEqual({
+      batches: ['w0-aaa.feldera', 'w1-bbb.feldera'],
       state_files: [],
     });
-    expect(parseDependencies('{"batches":["w0-a.feldera"]}', 'd')).toEqual({
-      batches: ['w0-a.feldera'],
+    expect(
+      parseDependencies(
+        '{\n  "batches": ["w0-aaa.feldera"],\n  "state_files": ["pspine-0-zzz.dat", "CHECKPOINT"]\n}',
+        'd',
+      ),
+    ).toEqual({ batches: ['w0-aaa.feldera'], state_files: ['pspine-0-zzz.dat', 'CHECKPOINT'] });
+    expect(parseDependencies('{"batches": ["w0-aaa.feldera"]}', 'd')).toEqual({
+      batches: ['w0-aaa.feldera'],
       state_files: [],
     });
   });
 
-  it.each(['{"batches": [1]}', '{"batches": ["../escape"]}', '["/abs"]', '{"batches": [', '42'])(
-    '%s is ERR_CHECKPOINT_DEPENDENCIES_CORRUPT naming the file',
-    (text) => {
-      const err = codeOf(() => parseDependencies(text, 'u/dependencies.json'));
-      expect(err.code).toBe(ERR_CHECKPOINT_DEPENDENCIES_CORRUPT);
-      expect(err.message).toContain('u/dependencies.json');
-    },
-  );
+  it('writes only the compact V2 object, as serde_json writes CheckpointDependenciesWrite', () => {
+    const deps = { batches: ['w0-x.feldera'], state_files: ['pspine-0-y.dat'] };
+    expect(serializeDependencies(deps)).toBe(
+      '{"batches":["w0-x.feldera"],"state_files":["pspine-0-y.dat"]}',
+    );
+    expect(parseDependencies(serializeDependencies(deps), 'd')).toEqual(deps);
+  });
+
+  it.each([
+    ['{"state_files": ["CHECKPOINT"]}', /batches/],
+    ['{"batches": [1]}', /batches/],
+    ['{"batches": ["../escape"]}', /contains '\/'/],
+    ['["/abs"]', /contains '\/'/],
+    [
+      '{"batches": [], "state_files": ["0193e1a8-0000-7000-8000-000000000000/pspine-0.dat"]}',
+      /contains '\/'.*bare file names inside the checkpoint directory/,
+    ],
+    ['{"batches": [], "state_files": ["."]}', /directory reference/],
+    ['{"batches": [], "state_files": ["a\\u001bb"]}', /control character/],
+    ['{"batches": [', /truncated/],
+    ['42', /(root)/],
+  ])('%s is ERR_CHECKPOINT_DEPENDENCIES_CORRUPT naming the file', (text, why) => {
+    const err = codeOf(() => parseDependencies(text, 'u/dependencies.json'));
+    expect(err.code).toBe(ERR_CHECKPOINT_DEPENDENCIES_CORRUPT);
+    expect(err.message).toContain('u/dependencies.json');
+    expect(err.message).toMatch(why);
+  });
+
+  it("missingStateFiles is Feldera's verify_checkpoint_intact: listed names only, empty lists check nothing", () => {
+    const deps = { batches: [], state_files: ['CHECKPOINT', 'pspine-0.dat'] };
+    expect(missingStateFiles(deps, ['CHECKPOINT', 'pspine-0.dat', 'state.json'])).toEqual([]);
+    expect(missingStateFiles(deps, ['pspine-0.dat'])).toEqual(['CHECKPOINT']);
+    expect(missingStateFiles({ batches: ['w0-a.feldera'], state_files: [] }, [])).toEqual([]);
+    expect(missingStateFiles(null, [])).toEqual([]);
+  });
 });
 
 describe('manifest and owner formats', () => {
@@ -199,16 +233,50 @@ describe('manifest and owner formats', () => {
   it.each([
     ['truncated', (t: string) => t.slice(0, 40)],
     ['empty', () => ''],
-    ['wrong version', (t: string) => t.replace('"format_version": 1', '"format_version": 99')],
+    ['wrong version', (t: string) => t.replace('"format_version": 2', '"format_version": 99')],
     ['bad sha', (t: string) => t.replace('"sha256": "', '"sha256": "zz')],
     ['no zip', (t: string) => t.replace(`"key": "${u}.zip"`, '"key": "other.zip"')],
     ['negative size', (t: string) => t.replace('"size": 10', '"size": -1')],
+    ['huge size', (t: string) => t.replace('"size": 10', '"size": 1e300')],
+    // Hostile keys: only batch files and the checkpoint's own zip may ever be installed.
+    [
+      'activated.feldera key',
+      (t: string) => t.replace(/"key": "w0-[^"]+"/, '"key": "activated.feldera"'),
+    ],
+    [
+      'key in another checkpoint',
+      (t: string) => t.replace(/"key": "w0-[^"]+"/, `"key": "${uuidv7()}/evil.txt"`),
+    ],
+    ['key in a subdirectory', (t: string) => t.replace(/"key": "(w0-[^"]+)"/, '"key": "sub/$1"')],
+    [
+      'zip file outside the checkpoint',
+      (t: string) => t.replace(`"path": "${u}/spine.dat"`, `"path": "${uuidv7()}/spine.dat"`),
+    ],
+    [
+      'zip file in a subdirectory',
+      (t: string) => t.replace(`"path": "${u}/spine.dat"`, `"path": "${u}/d/spine.dat"`),
+    ],
+    ['state file not in the zip', (t: string) => t.replace('"spine.dat"', '"other.dat"')],
+    ['state file with a slash', (t: string) => t.replace('"spine.dat"', `"${u}/spine.dat"`)],
+    [
+      'no state.json in the zip',
+      (t: string) => t.replace(`"path": "${u}/state.json"`, `"path": "${u}/other.json"`),
+    ],
   ])('a %s manifest is ERR_CHECKPOINT_MANIFEST_CORRUPT naming the object', (_n, damage) => {
     const err = codeOf(() =>
       parseManifest(damage(serializeManifest(m)), `dependencies/${u}.json in s3:b`),
     );
     expect(err.code).toBe(ERR_CHECKPOINT_MANIFEST_CORRUPT);
     expect(err.message).toContain(`dependencies/${u}.json in s3:b`);
+  });
+
+  it('reads a version 1 manifest, whose state_files were <uuid>/<name>, as bare names', () => {
+    const v1 = serializeManifest(m)
+      .replace('"format_version": 2', '"format_version": 1')
+      .replace('"CHECKPOINT",', `"${u}/CHECKPOINT",`)
+      .replace('"spine.dat"', `"${u}/spine.dat"`);
+    expect(v1).toContain(`"${u}/spine.dat"`);
+    expect(parseManifest(v1, 'k')).toEqual(m);
   });
 
   it('owner.json round-trips; a corrupt one is typed', () => {
@@ -251,9 +319,11 @@ describe('manifest and owner formats', () => {
     expect(remoteKeys.owner).toBe('owner.json');
     expect(remoteKeys.zip(u.toUpperCase())).toBe(`${u}.zip`);
     expect(remoteKeys.manifest(u)).toBe(`dependencies/${u}.json`);
-    expect(remoteKeys.batch('w0-x.feldera')).toBe('w0-x.feldera');
+    const batch = `w3-${uuidv7()}.feldera`;
+    expect(remoteKeys.batch(batch)).toBe(batch);
     expect(() => remoteKeys.zip('../x')).toThrow();
-    expect(() => remoteKeys.batch('../x')).toThrow();
+    for (const bad of ['../x', 'w0-x.feldera', 'activated.feldera', `${u}/${batch}`])
+      expect(() => remoteKeys.batch(bad)).toThrow(/not named w<N>-<uuid>.feldera/);
   });
 });
 

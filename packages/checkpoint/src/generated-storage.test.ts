@@ -2,15 +2,24 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { generateStorageDir } from '@feldera-sync/test-utils';
+import {
+  FELDERA_FIXTURE,
+  copyFelderaFixture,
+  felderaRestoreCheck,
+  generateStorageDir,
+} from '@feldera-sync/test-utils';
 import {
   hashFile,
   inspectLocalCheckpoint,
+  fsyncDir,
   latestCompleteCheckpoint,
   listLocalCheckpoints,
   planLocalGc,
+  readActivationMarker,
   readLocalCatalog,
   readRootState,
+  writeActivationMarker,
+  writeLocalCatalog,
 } from './index.js';
 
 let dir: string;
@@ -72,5 +81,64 @@ describe('against the independent storage generator', () => {
       missing: [`${g.checkpoints[2]!.uuid}/state.json`],
     });
     expect(last.deps).toEqual({ batches: g.checkpoints[2]!.batches, state_files: [] });
+  });
+});
+
+describe("against the hand-written fixture of Feldera's layout", () => {
+  it('reads every form: V1, V2 without state_files, complete V2, and the commit window', async () => {
+    await copyFelderaFixture(dir);
+    const list = await listLocalCheckpoints(dir);
+    expect(list.map((c) => [c.entry.uuid, c.complete, c.problem])).toEqual([
+      [FELDERA_FIXTURE.v1, true, null],
+      [FELDERA_FIXTURE.v2NoStateFiles, true, null],
+      [FELDERA_FIXTURE.complete, true, null],
+      [FELDERA_FIXTURE.commitWindow, false, null],
+    ]);
+    expect(list[3]!.missing).toEqual([`${FELDERA_FIXTURE.commitWindow}/state.json`]);
+    expect(list.every((c) => c.entry.fingerprint === FELDERA_FIXTURE.fingerprint)).toBe(true);
+    expect((await latestCompleteCheckpoint(dir))?.uuid).toBe(FELDERA_FIXTURE.complete);
+    const c = await inspectLocalCheckpoint(dir, FELDERA_FIXTURE.complete);
+    expect(c.deps).toEqual({
+      batches: [
+        'w0-01937f85-b790-7e03-8c30-333333333333.feldera',
+        'w1-01937f84-cd30-7e02-8b20-222222222222.feldera',
+      ],
+      state_files: ['CHECKPOINT', 'pspine-0.dat', 'z1-1.dat'],
+    });
+    expect(c.files).toEqual(
+      ['CHECKPOINT', 'dependencies.json', 'pspine-0.dat', 'state.json', 'z1-1.dat'].map(
+        (n) => `${FELDERA_FIXTURE.complete}/${n}`,
+      ),
+    );
+    expect((await inspectLocalCheckpoint(dir, FELDERA_FIXTURE.v1)).deps?.state_files).toEqual([]);
+  });
+
+  it("local GC keeps Feldera's root entries and the commit-window entry; Feldera still accepts the result", async () => {
+    await copyFelderaFixture(dir);
+    const plan = planLocalGc(await listLocalCheckpoints(dir), []);
+    expect(plan.keep.map((e) => e.uuid)).toEqual([
+      FELDERA_FIXTURE.v2NoStateFiles,
+      FELDERA_FIXTURE.complete,
+      FELDERA_FIXTURE.commitWindow,
+    ]);
+    expect(plan.deleteDirs).toEqual([FELDERA_FIXTURE.v1]);
+    // w0-…1111 is shared with B, which stays.
+    expect(plan.deleteFiles).toEqual([]);
+    await writeLocalCatalog(dir, plan.catalog);
+    for (const d of plan.deleteDirs) await rm(join(dir, d), { recursive: true });
+    await fsyncDir(dir);
+    expect(await felderaRestoreCheck(dir)).toMatchObject({
+      ok: true,
+      resumesFrom: FELDERA_FIXTURE.complete,
+      wouldRemove: [],
+    });
+  });
+
+  it("an activation marker written here is Feldera's form", async () => {
+    await copyFelderaFixture(dir);
+    const entry = (await readLocalCatalog(dir))[2]!;
+    await writeActivationMarker(dir, entry);
+    expect((await readActivationMarker(dir))?.entry).toEqual(entry);
+    expect(await felderaRestoreCheck(dir)).toMatchObject({ ok: true, problems: [] });
   });
 });

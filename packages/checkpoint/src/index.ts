@@ -38,7 +38,12 @@ export {
   serializeCatalog,
 } from './catalog.js';
 export type { CatalogEntry } from './catalog.js';
-export { DependenciesSchema, parseDependencies, serializeDependencies } from './dependencies.js';
+export {
+  DependenciesSchema,
+  missingStateFiles,
+  parseDependencies,
+  serializeDependencies,
+} from './dependencies.js';
 export type { CheckpointDependencies } from './dependencies.js';
 export {
   ACTIVATION_MARKER,
@@ -46,11 +51,13 @@ export {
   CHECKPOINT_MARKER,
   CHECKPOINT_STATE_FILE,
   DEPENDENCIES_FILE,
+  FELDERA_KEPT_ROOT_ENTRIES,
   MUT_SUFFIX,
   ROOT_STATE_FILE,
   STAGING_DIR,
   assertSafeRelativePath,
   assertUuid,
+  bareNameProblem,
   checkpointPaths,
   isBatchFileName,
   isSafeRelativePath,
@@ -66,6 +73,7 @@ export {
   writeLocalCatalog,
 } from './local-catalog.js';
 export {
+  commitCheckpointFiles,
   createCheckpointDir,
   inspectLocalCheckpoint,
   latestCompleteCheckpoint,
@@ -91,6 +99,9 @@ export {
 export type { ActivationInfo } from './activation-marker.js';
 export { hashFile } from './hash-file.js';
 export {
+  MANIFEST_FORMAT_VERSION,
+  MAX_MANIFEST_ENTRIES,
+  MAX_RECORDED_SIZE,
   ManifestObjectSchema,
   ManifestSchema,
   OwnerSchema,

@@ -1,9 +1,10 @@
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { isSyncError, throwIfAborted } from '@feldera-sync/errors';
+import { SyncError, isSyncError, throwIfAborted } from '@feldera-sync/errors';
 import type { CatalogEntry } from './catalog.js';
 import type { CheckpointDependencies } from './dependencies.js';
-import { parseDependencies, serializeDependencies } from './dependencies.js';
+import { missingStateFiles, parseDependencies, serializeDependencies } from './dependencies.js';
+import { ERR_CHECKPOINT_DEPENDENCIES_CORRUPT } from './errors.js';
 import type { IoOptions } from './atomic-file.js';
 import { fsyncDir, ioError, isNotFound, writeFileAtomic } from './atomic-file.js';
 import { readLocalCatalog } from './local-catalog.js';
@@ -109,35 +110,45 @@ export async function writeRootState(
   await writeFileAtomic(join(storageDir, ROOT_STATE_FILE), stateFileBytes(data), options);
 }
 
-/** A file outside the checkpoint directory that the checkpoint needs (a batch file, usually). */
+/** A file outside the checkpoint directory that the checkpoint needs (a batch file at the root). */
 export interface SharedFile {
-  /** Path relative to the storage directory, `/`-separated. */
+  /** Its name at the storage root (the dependency lists hold bare names). */
   path: string;
   size: number;
 }
 
+/** Where a checkpoint's dependencies came from. */
+export type DependenciesSource = 'dependencies.json' | 'pspine-batches';
+
 /** What `inspectLocalCheckpoint` found. */
 export interface LocalCheckpointInspection {
   uuid: string;
-  /** True only with `CHECKPOINT`, `dependencies.json`, `state.json` and every named file present. */
+  /**
+   * True with `<uuid>/state.json` present (Feldera writes it after the catalog entry, so an entry
+   * without it is still being committed), every batch file present at the root, and every listed
+   * state file present in `<uuid>/` (Feldera's `verify_checkpoint_intact`).
+   */
   complete: boolean;
-  /** Needed files that are absent, relative to the storage directory. */
+  /** Needed files that are absent, relative to the storage directory (`<uuid>/name` or a root name). */
   missing: string[];
-  /** Every committed file of `<uuid>/` (no `*.mut`), relative to the storage directory, sorted. */
+  /** The regular files directly inside `<uuid>/` (no `*.mut`), as `<uuid>/<name>`, sorted. */
   files: string[];
-  /** The parsed dependencies, or null when `dependencies.json` is absent. */
+  /** The dependencies: from `dependencies.json`, or Feldera's legacy `pspine-batches-*.dat` scan. */
   deps: CheckpointDependencies | null;
-  /** Present files the checkpoint needs outside its directory (batch files), with sizes. */
+  depsSource: DependenciesSource | null;
+  /** Present batch files the checkpoint needs, with sizes. */
   shared: SharedFile[];
 }
 
-async function listFilesRecursive(root: string, rel: string, out: string[]): Promise<void> {
-  const entries = await readdir(join(root, rel), { withFileTypes: true });
-  for (const d of entries) {
-    const child = rel === '' ? d.name : `${rel}/${d.name}`;
-    if (d.isDirectory()) await listFilesRecursive(root, child, out);
-    else if (!d.name.endsWith(MUT_SUFFIX)) out.push(child);
+/** The regular files and the directories directly inside `dir` (Feldera's checkpoint dirs are flat). */
+async function listFlat(dir: string): Promise<{ files: string[]; dirs: string[] }> {
+  const files: string[] = [];
+  const dirs: string[] = [];
+  for (const d of await readdir(dir, { withFileTypes: true })) {
+    if (d.isDirectory()) dirs.push(d.name);
+    else if (d.isFile() && !d.name.endsWith(MUT_SUFFIX)) files.push(d.name);
   }
+  return { files: files.sort(), dirs };
 }
 
 async function fileSize(path: string): Promise<number | null> {
@@ -150,47 +161,81 @@ async function fileSize(path: string): Promise<number | null> {
   }
 }
 
-/** Checks one checkpoint directory against its dependencies; throws on a corrupt `dependencies.json`. */
+/**
+ * Feldera's fallback for checkpoints older than `dependencies.json` (storage `lib.rs`,
+ * `gather_batches_for_checkpoint_uuid`): the union of `files` in every `pspine-batches*` file.
+ */
+async function legacyBatches(
+  storageDir: string,
+  uuid: string,
+  names: readonly string[],
+  options: IoOptions,
+): Promise<string[]> {
+  const out = new Set<string>();
+  for (const name of names.filter((n) => n.startsWith('pspine-batches'))) {
+    const path = join(storageDir, uuid, name);
+    const text = (await readTextOrNull(path, options)) ?? '';
+    let files: unknown;
+    try {
+      files = (JSON.parse(text) as { files?: unknown }).files;
+    } catch (e) {
+      throw new SyncError(ERR_CHECKPOINT_DEPENDENCIES_CORRUPT, `'${path}' is not JSON`, {
+        cause: e,
+        details: { file: path },
+      });
+    }
+    const parsed = parseDependencies(JSON.stringify(files ?? null), path);
+    for (const f of parsed.batches) out.add(f);
+  }
+  return [...out].sort();
+}
+
+/** Checks one checkpoint directory against its dependencies; throws on corrupt dependencies. */
 export async function inspectLocalCheckpoint(
   storageDir: string,
   uuid: string,
   options: IoOptions = {},
 ): Promise<LocalCheckpointInspection> {
   const id = uuid.toLowerCase();
-  checkpointPaths(storageDir, id);
+  const paths = checkpointPaths(storageDir, id);
   throwIfAborted(options.signal, `inspecting checkpoint ${id}`);
-  const files: string[] = [];
+  let names: string[] = [];
   try {
-    await listFilesRecursive(storageDir, id, files);
+    names = (await listFlat(paths.dir)).files;
   } catch (e) {
-    if (!isNotFound(e)) throw ioError(e, 'list', join(storageDir, id));
+    if (!isNotFound(e)) throw ioError(e, 'list', paths.dir);
   }
-  files.sort();
-  const present = new Set(files);
+  const present = new Set(names);
   const missing: string[] = [];
-  for (const name of [CHECKPOINT_MARKER, DEPENDENCIES_FILE, CHECKPOINT_STATE_FILE]) {
-    if (!present.has(`${id}/${name}`)) missing.push(`${id}/${name}`);
+  if (!present.has(CHECKPOINT_STATE_FILE)) missing.push(`${id}/${CHECKPOINT_STATE_FILE}`);
+  let deps: CheckpointDependencies | null = null;
+  let depsSource: DependenciesSource | null = null;
+  if (present.has(DEPENDENCIES_FILE)) {
+    deps = await readDependencies(storageDir, id, options);
+    depsSource = 'dependencies.json';
+  } else if (names.length > 0) {
+    deps = { batches: await legacyBatches(storageDir, id, names, options), state_files: [] };
+    depsSource = 'pspine-batches';
   }
-  const deps = present.has(`${id}/${DEPENDENCIES_FILE}`)
-    ? await readDependencies(storageDir, id, options)
-    : null;
   const shared: SharedFile[] = [];
   if (deps) {
-    const seen = new Set<string>();
-    for (const path of [...deps.batches, ...deps.state_files]) {
-      if (seen.has(path)) continue;
-      seen.add(path);
-      if (path.startsWith(`${id}/`)) {
-        if (!present.has(path)) missing.push(path);
-        continue;
-      }
+    for (const name of missingStateFiles(deps, names)) missing.push(`${id}/${name}`);
+    for (const name of new Set(deps.batches)) {
       throwIfAborted(options.signal, `inspecting checkpoint ${id}`);
-      const size = await fileSize(join(storageDir, path));
-      if (size === null) missing.push(path);
-      else shared.push({ path, size });
+      const size = await fileSize(join(storageDir, name));
+      if (size === null) missing.push(name);
+      else shared.push({ path: name, size });
     }
   }
-  return { uuid: id, complete: missing.length === 0, missing, files, deps, shared };
+  return {
+    uuid: id,
+    complete: names.length > 0 && missing.length === 0,
+    missing,
+    files: names.map((n) => `${id}/${n}`),
+    deps,
+    depsSource,
+    shared,
+  };
 }
 
 /** A catalog entry with what inspection found; `problem` explains a checkpoint that could not be inspected. */
@@ -241,4 +286,51 @@ export async function latestCompleteCheckpoint(
 export async function syncDirTree(dir: string): Promise<void> {
   await fsyncDir(dir);
   await fsyncDir(dirname(dir));
+}
+
+/** Byte-wise order, as Rust sorts `String`s (`sort_unstable`), whatever the code points. */
+function compareBytes(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** What `commitCheckpointFiles` wrote. */
+export interface CommittedCheckpointFiles {
+  deps: CheckpointDependencies;
+  /** Bytes of the files in `<uuid>/` after the commit, Feldera's `CheckpointMetadata.size`. */
+  size: number;
+}
+
+/**
+ * Feldera's `Checkpointer::commit` bookkeeping (dbsp `checkpointer.rs`) once the operators have
+ * written their files into `<uuid>/`: the empty `CHECKPOINT` marker, then `dependencies.json` with
+ * `batches` and `state_files` = the sorted listing of the directory's regular files without
+ * `dependencies.json` (the marker included), a directory fsync, and the directory's size. The
+ * caller then appends the catalog entry, and only after it writes `<uuid>/state.json` and the root
+ * `state.json`, in that order, as Feldera's controller does.
+ */
+export async function commitCheckpointFiles(
+  storageDir: string,
+  uuid: string,
+  batches: readonly string[],
+  options: IoOptions = {},
+): Promise<CommittedCheckpointFiles> {
+  const paths = checkpointPaths(storageDir, uuid);
+  throwIfAborted(options.signal, `committing checkpoint ${uuid}`);
+  try {
+    await mkdir(paths.dir, { recursive: true });
+    await writeFileAtomic(paths.marker, '', options);
+    const { files } = await listFlat(paths.dir);
+    const deps: CheckpointDependencies = {
+      batches: [...batches],
+      state_files: files.filter((n) => n !== DEPENDENCIES_FILE).sort(compareBytes),
+    };
+    await writeFileAtomic(paths.dependencies, serializeDependencies(deps), options);
+    let size = 0;
+    for (const name of (await listFlat(paths.dir)).files)
+      size += (await fileSize(join(paths.dir, name))) ?? 0;
+    return { deps, size };
+  } catch (e) {
+    if (isSyncError(e)) throw e;
+    throw ioError(e, 'commit', paths.dir);
+  }
 }

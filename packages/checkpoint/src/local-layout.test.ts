@@ -10,6 +10,7 @@ import {
   ERR_CHECKPOINT_INVALID_UUID,
   appendToLocalCatalog,
   checkpointPaths,
+  commitCheckpointFiles,
   createCheckpointDir,
   inspectLocalCheckpoint,
   latestCompleteCheckpoint,
@@ -56,14 +57,14 @@ async function expectCode(p: Promise<unknown>, code: string, mention?: string): 
   if (mention) expect((err as Error).message).toContain(mention);
 }
 
-/** Writes a complete checkpoint the way the engine does. */
+/** Writes a complete checkpoint in Feldera's order: files, commit bookkeeping, catalog, state. */
 async function writeCheckpoint(uuid: string, batches: string[]): Promise<void> {
-  await createCheckpointDir(dir, uuid);
   for (const b of batches) await writeFile(join(dir, b), 'batch ' + b);
+  await mkdir(join(dir, uuid));
   await writeFile(join(dir, uuid, 'spine-0.dat'), 'spine');
-  await writeDependencies(dir, uuid, { batches, state_files: [`${uuid}/spine-0.dat`] });
-  await writeCheckpointState(dir, uuid, { step: 1, big: 2n ** 60n });
+  await commitCheckpointFiles(dir, uuid, batches);
   await appendToLocalCatalog(dir, entry(uuid));
+  await writeCheckpointState(dir, uuid, { step: 1, big: 2n ** 60n });
   await writeRootState(dir, await readFile(checkpointPaths(dir, uuid).state));
 }
 
@@ -96,7 +97,7 @@ describe('local catalog', () => {
     await writeLocalCatalog(dir, [e]);
     expect(await readdir(dir)).toEqual(['checkpoints.feldera']);
     expect(await readFile(join(dir, 'checkpoints.feldera'), 'utf8')).toContain(
-      '"fingerprint": 18446744073709551615',
+      '"fingerprint":18446744073709551615',
     );
     expect(await readLocalCatalog(dir)).toEqual([e]);
   });
@@ -147,6 +148,56 @@ describe('checkpoints', () => {
     ]);
     expect(list[1]!.missing).toEqual([b2]);
     expect((await latestCompleteCheckpoint(dir))?.uuid).toBe(u1);
+  });
+
+  it('commitCheckpointFiles writes what Feldera commit() writes: marker, sorted bare state_files, size', async () => {
+    const u = uuidv7();
+    const b = `w0-${uuidv7()}.feldera`;
+    await mkdir(join(dir, u));
+    await writeFile(join(dir, u, 'z1-b.dat'), 'zz');
+    await writeFile(join(dir, u, 'pspine-0-a.dat'), 'pp');
+    await mkdir(join(dir, u, 'sub'));
+    const { deps, size } = await commitCheckpointFiles(dir, u, [b]);
+    expect(deps).toEqual({
+      batches: [b],
+      state_files: ['CHECKPOINT', 'pspine-0-a.dat', 'z1-b.dat'],
+    });
+    const text = await readFile(checkpointPaths(dir, u).dependencies, 'utf8');
+    expect(text).toBe(
+      `{"batches":["${b}"],"state_files":["CHECKPOINT","pspine-0-a.dat","z1-b.dat"]}`,
+    );
+    expect(size).toBe(4 + Buffer.byteLength(text));
+    expect(await readFile(checkpointPaths(dir, u).marker, 'utf8')).toBe('');
+  });
+
+  it('a listed state file that is missing makes the checkpoint incomplete, as Feldera refuses to restore it', async () => {
+    const u = uuidv7();
+    await writeCheckpoint(u, []);
+    await rm(join(dir, u, 'CHECKPOINT'));
+    const found = await inspectLocalCheckpoint(dir, u);
+    expect(found).toMatchObject({ complete: false, missing: [`${u}/CHECKPOINT`] });
+  });
+
+  it("a catalog entry whose state.json is not yet written (Feldera's commit window) is incomplete", async () => {
+    const u = uuidv7();
+    await mkdir(join(dir, u));
+    await commitCheckpointFiles(dir, u, []);
+    await appendToLocalCatalog(dir, entry(u));
+    const [status] = await listLocalCheckpoints(dir);
+    expect(status).toMatchObject({ complete: false, missing: [`${u}/state.json`] });
+    expect(await latestCompleteCheckpoint(dir)).toBeNull();
+  });
+
+  it("without dependencies.json, batches come from Feldera's legacy pspine-batches files", async () => {
+    const u = uuidv7();
+    const [b1, b2] = [`w0-${uuidv7()}.feldera`, `w1-${uuidv7()}.feldera`];
+    await writeFile(join(dir, b1), 'one');
+    await mkdir(join(dir, u));
+    await writeFile(join(dir, u, 'pspine-batches-trace.dat'), JSON.stringify({ files: [b1, b2] }));
+    await writeCheckpointState(dir, u, { step: 1 });
+    const found = await inspectLocalCheckpoint(dir, u);
+    expect(found).toMatchObject({ depsSource: 'pspine-batches', complete: false, missing: [b2] });
+    expect(found.deps).toEqual({ batches: [b1, b2].sort(), state_files: [] });
   });
 
   it('without state.json a checkpoint is incomplete', async () => {
@@ -204,18 +255,21 @@ describe('files', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
-  it('activation marker round-trips, counts when unreadable, and can be removed', async () => {
+  it("activation marker is Feldera's Option<CheckpointMetadata>, counts when unreadable, and can be removed", async () => {
     expect(await readActivationMarker(dir)).toBeNull();
-    await writeActivationMarker(dir, {
-      activated_at: '2025-01-01T00:00:00.000Z',
-      checkpoint: null,
-    });
-    expect(await readActivationMarker(dir)).toEqual({
-      activated_at: '2025-01-01T00:00:00.000Z',
-      checkpoint: null,
-    });
+    const e = entry(uuidv7(), 2n ** 64n - 1n);
+    await writeActivationMarker(dir, e);
+    expect(await readFile(join(dir, 'activated.feldera'), 'utf8')).toBe(
+      `{"uuid":"${e.uuid}","identifier":null,"fingerprint":18446744073709551615,"size":10,"steps":2,"processed_records":3}`,
+    );
+    expect(await readActivationMarker(dir)).toEqual({ checkpoint: e.uuid, entry: e });
+    await writeActivationMarker(dir, null);
+    expect(await readFile(join(dir, 'activated.feldera'), 'utf8')).toBe('null');
+    expect(await readActivationMarker(dir)).toEqual({ checkpoint: null, entry: null });
+    await writeFile(join(dir, 'activated.feldera'), '{"activated_at":"x","checkpoint":"c"}');
+    expect(await readActivationMarker(dir)).toEqual({ checkpoint: 'c', entry: null });
     await writeFile(join(dir, 'activated.feldera'), '');
-    expect(await readActivationMarker(dir)).toEqual({ activated_at: null, checkpoint: null });
+    expect(await readActivationMarker(dir)).toEqual({ checkpoint: null, entry: null });
     await removeActivationMarker(dir);
     await removeActivationMarker(dir);
     expect(await readActivationMarker(dir)).toBeNull();

@@ -17,8 +17,25 @@ export const DEPENDENCIES_FILE = 'dependencies.json';
 export const CHECKPOINT_STATE_FILE = 'state.json';
 /** Suffix of files being written; renaming away from it is the commit. */
 export const MUT_SUFFIX = '.mut';
-/** Staging directory inside the storage directory used by the pull installer. */
+/** Staging directory inside the storage directory used by pushes (pins), pulls and verify. */
 export const STAGING_DIR = '.sync-staging';
+
+/**
+ * Root entries Feldera's startup GC keeps whatever the catalog says (dbsp `checkpointer.rs`,
+ * `gc_startup`; names from feldera-types `constants.rs` and dbsp `dirlock.rs`). This project's local
+ * GC never deletes them.
+ */
+export const FELDERA_KEPT_ROOT_ENTRIES: readonly string[] = [
+  'checkpoints.feldera',
+  'steps.bin',
+  'state.json',
+  'status.json',
+  'status.json.mut',
+  'datafusion-tmp',
+  'activated.feldera',
+  'feldera.pidlock',
+  'coordinator',
+];
 
 const BATCH_RE = /^w\d+-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\.feldera$/i;
 
@@ -34,6 +51,21 @@ export function assertUuid(uuid: string, what = 'checkpoint uuid'): void {
       details: { uuid },
     });
   }
+}
+
+/**
+ * Why `name` is not a bare file name (one path component, as Feldera's dependency lists hold), or
+ * null when it is one.
+ */
+export function bareNameProblem(name: string): string | null {
+  if (name.length === 0) return 'is empty';
+  if (name.includes('/')) return "contains '/'";
+  if (name.includes('\\')) return "contains '\\'";
+  if (name === '.' || name === '..') return 'is a directory reference';
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(name)) return 'contains a control character';
+  if (name.length > 255) return 'is longer than 255 characters';
+  return null;
 }
 
 /** True when `p` is a clean relative `/`-separated path that stays inside its root. */

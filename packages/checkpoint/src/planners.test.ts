@@ -374,7 +374,7 @@ describe('planLocalGc', () => {
     entry: entryFor(u),
     complete,
     missing: [],
-    deps: { batches, state_files: [`${u}/spine.dat`] },
+    deps: { batches, state_files: ['CHECKPOINT', 'spine.dat'] },
     problem: null,
   });
 
@@ -425,5 +425,44 @@ describe('planLocalGc', () => {
     );
     expect(plan.deleteDirs).toEqual([a]);
     expect(plan.deleteFiles).toEqual(['w0-x']);
+  });
+
+  it('never drops an entry newer than every complete checkpoint (Feldera commit window)', () => {
+    const [a, b, c, d] = [uuidv7(1), uuidv7(2), uuidv7(3), uuidv7(4)];
+    const plan = planLocalGc(
+      [
+        status(a, true, ['w0-a']),
+        status(b, true, []),
+        status(c, true, []),
+        status(d, false, ['w0-a']),
+      ],
+      [],
+    );
+    expect(plan.keep.map((e) => e.uuid)).toEqual([b, c, d]);
+    expect(plan.deleteDirs).toEqual([a]);
+    expect(plan.deleteFiles).toEqual([]);
+  });
+
+  it('deletes no batch file when a kept checkpoint has unreadable dependencies', () => {
+    const [a, b, c] = [uuidv7(1), uuidv7(2), uuidv7(3)];
+    const blind = { ...status(c, false, []), deps: null, problem: 'corrupt' };
+    const plan = planLocalGc([status(a, true, ['w0-a']), status(b, true, []), blind], [c]);
+    expect(plan.deleteDirs).toEqual([]);
+    const plan2 = planLocalGc(
+      [status(a, true, ['w0-a']), status(b, true, []), status(uuidv7(5), true, []), blind],
+      [c],
+    );
+    expect(plan2.deleteDirs).toEqual([a]);
+    expect(plan2.deleteFiles).toEqual([]);
+  });
+
+  it('never deletes a root entry Feldera keeps or a name that is not a bare file name, even when a dropped checkpoint lists it', () => {
+    const [a, b, c] = [uuidv7(1), uuidv7(2), uuidv7(3)];
+    const hostile = ['steps.bin', 'status.json', 'feldera.pidlock', 'activated.feldera', '../x', b];
+    const plan = planLocalGc(
+      [status(a, true, [...hostile, 'w0-gone']), status(b, true, []), status(c, true, [])],
+      [],
+    );
+    expect(plan.deleteFiles).toEqual(['w0-gone']);
   });
 });

@@ -29,10 +29,19 @@ export interface StorageGeneratorOptions {
   intervalMs?: number;
   /** Circuit fingerprint recorded in the catalog (default 2^64 - 1, beyond double precision). */
   fingerprint?: bigint;
-  /** Write dependencies.json in the legacy bare-array form (batches only). */
+  /** Write dependencies.json in Feldera's legacy V1 form, a bare array of batches. */
   legacyDependencies?: boolean;
+  /** Write dependencies.json as V2 without the `state_files` key (Feldera reads it as empty). */
+  omitStateFiles?: boolean;
   /** Leave the last checkpoint unfinished: no state.json, not in the catalog, root state from the one before. */
   incompleteLast?: boolean;
+  /**
+   * Stop the last checkpoint inside Feldera's commit window: catalogued (`commit()` returned) but
+   * its `state.json` and the root `state.json` not yet written.
+   */
+  commitWindowLast?: boolean;
+  /** Also write the root entries a running Feldera pipeline has (`steps.bin`, `status.json`, `feldera.pidlock`). */
+  felderaRootEntries?: boolean;
 }
 
 /** One written file, path relative to the storage directory. */
@@ -49,16 +58,19 @@ export interface GeneratedCheckpoint {
   fingerprint: bigint;
   steps: number;
   processed_records: number;
-  /** Bytes of the checkpoint directory plus the batch files it names. */
+  /** Feldera's `CheckpointMetadata.size`: bytes of the files in `<uuid>/` at commit (no `state.json`). */
   size: number;
-  /** Batch files it needs (root-level paths). */
+  /** Batch files it needs (names at the storage root). */
   batches: string[];
-  /** State files it names, `<uuid>/...`. */
+  /** `state_files` as Feldera records them: bare names inside `<uuid>/`, sorted, `CHECKPOINT` included. */
   stateFiles: string[];
+  /** In the catalog (false only for `incompleteLast`). */
+  catalogued: boolean;
   /** Every file of `<uuid>/`. */
   files: GeneratedFile[];
-  /** The parsed content of its state.json (null when `incompleteLast` left it out). */
+  /** The parsed content of its state.json (null when `incompleteLast` / `commitWindowLast` left it out). */
   state: Record<string, unknown> | null;
+  /** Catalogued with its `state.json` written. */
   complete: boolean;
 }
 
@@ -147,10 +159,12 @@ async function writeSmall(dir: string, path: string, text: string): Promise<Gene
 }
 
 /**
- * Writes a realistic Feldera-layout storage directory into `dir` (created if needed): batch files
- * `w0-<uuid>.feldera` shared between consecutive checkpoints, per-checkpoint directories with
- * `CHECKPOINT`, operator files, `dependencies.json` and `state.json`, the catalog and the root
- * `state.json`. Deterministic from `options.seed`.
+ * Writes a storage directory in exactly the layout Feldera writes (dbsp `checkpointer.rs`,
+ * feldera-types `checkpoint.rs`; see the README's fixture section for the lines) into `dir`: batch
+ * files `w0-<uuid>.feldera` shared between consecutive checkpoints, per-checkpoint directories with
+ * operator files, `CHECKPOINT`, `dependencies.json` (bare `state_files`) and `state.json`, the
+ * compact catalog and the root `state.json`. Deterministic from `options.seed`. It writes by hand and
+ * imports nothing of this project's, so it is an oracle for the packages that read the layout.
  */
 export async function generateStorageDir(
   dir: string,
@@ -169,10 +183,13 @@ export async function generateStorageDir(
 
   const all: GeneratedFile[] = [];
   const batchFiles: GeneratedFile[] = [];
-  const sizes = new Map<string, number>();
   let live: string[] = [];
   const checkpoints: GeneratedCheckpoint[] = [];
   let records = 0;
+  const metadataJson: string[] = [];
+  // Feldera writes an empty catalog before the first checkpoint directory (`ensure_catalog_exists`).
+  let catalogText: string | null = options.checkpoints > 0 ? '[]' : null;
+  let rootState: string | null = null;
 
   for (let c = 0; c < options.checkpoints; c++) {
     const ckptMs = startMs + c * interval;
@@ -187,15 +204,19 @@ export async function generateStorageDir(
       const rel = { ...file, path: name };
       batchFiles.push(rel);
       all.push(rel);
-      sizes.set(name, rel.size);
       live.push(name);
       records += 100;
     }
     const uuid = uuidv7From(ckptMs, rand);
-    const complete = !(options.incompleteLast && c === options.checkpoints - 1);
+    const last = c === options.checkpoints - 1;
+    const catalogued = !(options.incompleteLast && last);
+    const complete = catalogued && !(options.commitWindowLast && last);
+    // The order of Feldera's checkpoint (dbsp `dbsp_handle.rs` prepare/commit, `checkpointer.rs`
+    // commit, adapters `controller.rs` checkpoint write): operator files, the CHECKPOINT marker,
+    // dependencies.json from a listing of the directory, the catalog, then <uuid>/state.json and
+    // the root state.json.
     await mkdir(join(dir, uuid), { recursive: true });
-    const files: GeneratedFile[] = [await writeSmall(dir, `${uuid}/CHECKPOINT`, '')];
-    const stateFiles: string[] = [];
+    const files: GeneratedFile[] = [];
     for (let o = 0; o < operatorFiles; o++) {
       const path = `${uuid}/pspine-${o}.dat`;
       const f = await writePseudoRandomFile(
@@ -204,57 +225,76 @@ export async function generateStorageDir(
         Math.floor(rand() * 2 ** 32),
       );
       files.push({ ...f, path });
-      stateFiles.push(path);
     }
+    files.push(await writeSmall(dir, `${uuid}/CHECKPOINT`, ''));
+    const stateFiles = files
+      .map((f) => f.path.slice(uuid.length + 1))
+      .sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
     const batches = [...live];
-    const deps = options.legacyDependencies ? batches : { batches, state_files: stateFiles };
-    files.push(
-      await writeSmall(dir, `${uuid}/dependencies.json`, JSON.stringify(deps, null, 2) + '\n'),
-    );
-    const state = complete
-      ? {
-          step: c + 1,
-          processed_records: records,
-          checkpoint: uuid,
-          input_offsets: { orders: records },
-        }
+    const deps = options.legacyDependencies
+      ? batches
+      : options.omitStateFiles
+        ? { batches }
+        : { batches, state_files: stateFiles };
+    files.push(await writeSmall(dir, `${uuid}/dependencies.json`, JSON.stringify(deps)));
+    const size = files.reduce((n, f) => n + f.size, 0);
+    const identifier = c % 3 === 0 ? `ckpt-${c}` : null;
+    const metadata = `{"uuid":"${uuid}","identifier":${JSON.stringify(identifier)},"fingerprint":${fingerprint.toString()},"size":${size},"steps":${c + 1},"processed_records":${records}}`;
+    if (catalogued) {
+      metadataJson.push(metadata);
+      catalogText = `[${metadataJson.join(',')}]`;
+    }
+    // Feldera's controller `Checkpoint` (adapters `controller/checkpoint.rs`), compact as serde writes it.
+    const stateText = complete
+      ? `{"circuit":${metadata},"step":${c + 1},"config":{"workers":4,"storage":{"backend":{"name":"file"}}},` +
+        `"processed_records":${records},"transaction_number":0,"initial_start_time":1735689600,` +
+        `"input_metadata":{"orders":{"offset":${records}}},"input_statistics":{},"output_statistics":{}}`
       : null;
-    if (state)
-      files.push(await writeSmall(dir, `${uuid}/state.json`, JSON.stringify(state) + '\n'));
+    // Parsed by hand-kept structure, not JSON.parse, so the u64 fingerprint stays exact.
+    const state =
+      stateText === null
+        ? null
+        : {
+            ...(JSON.parse(stateText) as Record<string, unknown>),
+            circuit: {
+              uuid,
+              identifier,
+              fingerprint,
+              size,
+              steps: c + 1,
+              processed_records: records,
+            },
+          };
+    if (stateText !== null) {
+      files.push(await writeSmall(dir, `${uuid}/state.json`, stateText));
+      rootState = stateText;
+    }
     files.sort((a, b) => (a.path < b.path ? -1 : 1));
     all.push(...files);
-    const size =
-      files.reduce((n, f) => n + f.size, 0) + batches.reduce((n, b) => n + (sizes.get(b) ?? 0), 0);
     checkpoints.push({
       uuid,
-      identifier: c % 3 === 0 ? `ckpt-${c}` : null,
+      identifier,
       fingerprint,
       steps: c + 1,
       processed_records: records,
       size,
       batches,
       stateFiles,
+      catalogued,
       files,
       state,
       complete,
     });
   }
 
-  const committed = checkpoints.filter((c) => c.complete);
-  const catalog =
-    '[\n' +
-    committed
-      .map(
-        (c) =>
-          `  {"uuid":"${c.uuid}","identifier":${JSON.stringify(c.identifier)},"fingerprint":${c.fingerprint.toString()},` +
-          `"size":${c.size},"steps":${c.steps},"processed_records":${c.processed_records}}`,
-      )
-      .join(',\n') +
-    '\n]\n';
-  if (committed.length > 0) {
-    all.push(await writeSmall(dir, 'checkpoints.feldera', catalog));
-    const newest = committed[committed.length - 1]!;
-    all.push(await writeSmall(dir, 'state.json', JSON.stringify(newest.state) + '\n'));
+  if (catalogText !== null) all.push(await writeSmall(dir, 'checkpoints.feldera', catalogText));
+  if (rootState !== null) all.push(await writeSmall(dir, 'state.json', rootState));
+  if (options.felderaRootEntries) {
+    // Entries a running pipeline has beside its checkpoints (feldera-types `constants.rs`, dbsp
+    // `dirlock.rs`); their content is opaque here.
+    all.push(await writeSmall(dir, 'steps.bin', 'steps'));
+    all.push(await writeSmall(dir, 'status.json', '{"desired_status":"Running"}'));
+    all.push(await writeSmall(dir, 'feldera.pidlock', '4242'));
   }
   all.sort((a, b) => (a.path < b.path ? -1 : 1));
   return {

@@ -27,12 +27,13 @@ export function manifestFor(
   return buildManifest({
     entry: entryFor(uuid),
     batches: batches.map((b) => b.path),
-    state_files: [`${uuid}/spine.dat`],
+    state_files: ['CHECKPOINT', 'spine.dat'],
     shared: batches.map((b) => ({ key: b.path, size: b.size, sha256: hex(b.size) })),
     zip: { size: 100, sha256: hex(100) },
     zipFiles: [
       { path: `${uuid}/CHECKPOINT`, size: 0, sha256: hex(0) },
       { path: `${uuid}/spine.dat`, size: 5, sha256: hex(5) },
+      { path: `${uuid}/state.json`, size: 7, sha256: hex(7) },
     ],
     createdAt: new Date(NOW).toISOString(),
   });
