@@ -8,13 +8,13 @@ import {
   DEPENDENCIES_FILE,
   ROOT_STATE_FILE,
   appendToLocalCatalog,
-  createCheckpointDir,
+  commitCheckpointFiles,
   fsyncDir,
   isBatchFileName,
   isUuid,
   readDependencies,
+  missingStateFiles,
   readLocalCatalog,
-  serializeDependencies,
   uuidv7,
   writeCheckpointState,
   writeFileAtomic,
@@ -345,6 +345,25 @@ class ReferenceEngine implements Engine {
       throw error;
     }
     const state = parseEngineState(text, ROOT_STATE_FILE);
+    // Feldera's `verify_checkpoint_intact`: a state file the checkpoint listed at commit is gone.
+    const deps = await readDependencies(dir, state.uuid, { signal });
+    let present: string[] = [];
+    try {
+      present = await readdir(join(dir, state.uuid));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+    const lost = missingStateFiles(deps, present);
+    if (lost.length > 0) {
+      throw engineError(
+        EngineErrorCodes.MISSING_FILE,
+        `checkpoint state files missing from checkpoint dir ${state.uuid}: ${lost.join(', ')}`,
+        {
+          hint: `${ROOT_STATE_FILE} names checkpoint ${state.uuid}, whose directory is incomplete; restore it from the object store`,
+          details: { file: `${state.uuid}/${lost[0]!}`, checkpoint: state.uuid, missing: lost },
+        },
+      );
+    }
     const batches = new Set<string>();
     for (const [table, expectedHash] of Object.entries(state.table_hashes)) {
       const spinePath = `${state.uuid}/${spineFileName(table)}`;
@@ -441,27 +460,25 @@ class ReferenceEngine implements Engine {
     const uuid = uuidv7(this.clock.now());
     const cpDir = join(dir, uuid);
     try {
+      // Feldera's order (dbsp `dbsp_handle.rs` prepare/commit, `checkpointer.rs` commit, adapters
+      // `controller.rs`): an empty catalog exists before the first checkpoint directory, so no
+      // reader ever sees a directory without one; the operators' files; the CHECKPOINT marker and
+      // dependencies.json from a listing of the directory; the catalog entry; then <uuid>/state.json
+      // and the root state.json. Until state.json is written the entry is incomplete and unused.
+      if (!(await exists(join(dir, CATALOG_FILE)))) await writeLocalCatalog(dir, [], { signal });
       // Batch files were fsynced when written; this makes their renames durable too.
       await fsyncDir(dir);
-      await createCheckpointDir(dir, uuid, { signal });
+      await mkdir(cpDir, { recursive: true });
       const tables = [...this.tables.keys()].sort();
       const batches = new Set<string>();
-      const stateFiles: string[] = [];
-      let size = 0;
       for (const table of tables) {
         const runtime = this.table(table);
         const text = serializeSpine({ table, batches: runtime.spine });
         await writeFileAtomic(join(cpDir, spineFileName(table)), text, { signal });
-        stateFiles.push(`${uuid}/${spineFileName(table)}`);
-        size += Buffer.byteLength(text);
-        for (const batch of runtime.spine) {
-          if (!batches.has(batch.file)) size += batch.bytes;
-          batches.add(batch.file);
-        }
+        for (const batch of runtime.spine) batches.add(batch.file);
       }
       const batchList = [...batches].sort();
-      const depsText = serializeDependencies({ batches: batchList, state_files: stateFiles });
-      await writeFileAtomic(join(cpDir, DEPENDENCIES_FILE), depsText, { signal });
+      const { size } = await commitCheckpointFiles(dir, uuid, batchList, { signal });
       const hashes = this.currentHashes();
       const entries: Record<string, number> = {};
       for (const table of tables) entries[table] = this.table(table).rows.size;
@@ -475,10 +492,6 @@ class ReferenceEngine implements Engine {
         table_entries: entries,
       };
       const stateText = serializeEngineState(state);
-      size += Buffer.byteLength(depsText) + Buffer.byteLength(stateText);
-      // state.json last: a checkpoint directory without it is incomplete and never used.
-      await writeCheckpointState(dir, uuid, stateText, { signal });
-      await fsyncDir(dir);
       const entry: CatalogEntry = {
         uuid,
         identifier: null,
@@ -488,6 +501,7 @@ class ReferenceEngine implements Engine {
         processed_records: this.processedRecords,
       };
       await appendToLocalCatalog(dir, entry, { signal });
+      await writeCheckpointState(dir, uuid, stateText, { signal });
       // The commit point for restarts.
       await writeRootState(dir, stateText, { signal });
       this.current = { uuid, step: this.step };

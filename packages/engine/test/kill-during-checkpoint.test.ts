@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { felderaRestoreCheck } from '@feldera-sync/test-utils';
 import { openReferenceEngine } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
@@ -85,6 +86,9 @@ describe('kill -9 while checkpointing', () => {
           pending = null;
         }
       }
+      // Before the engine's own startup GC runs: what the kill left must be a directory Feldera accepts.
+      const check = await felderaRestoreCheck(dir);
+      expect(check.problems, `attempt ${attempt}, killed after ${delay} ms`).toEqual([]);
       const engine = await openReferenceEngine(dir);
       const reopened: Snapshot = { step: engine.status().step, hashes: await engine.tableHashes() };
       await engine.close();

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hasErrorCode } from '@feldera-sync/errors';
 import { readLocalCatalog } from '@feldera-sync/checkpoint';
+import { felderaRestoreCheck } from '@feldera-sync/test-utils';
 import { EngineErrorCodes, createReferenceEngine, openReferenceEngine } from '../src/index.js';
 import type { Engine } from '../src/index.js';
 import { createManualClock, listRoot, tempDir } from './helpers.js';
@@ -95,7 +96,7 @@ describe('reference engine', () => {
     const deps = JSON.parse(await readFile(join(dir, cp.uuid, 'dependencies.json'), 'utf8'));
     expect(deps).toEqual({
       batches: cp.batches,
-      state_files: [`${cp.uuid}/spine-a.json`, `${cp.uuid}/spine-b.json`],
+      state_files: ['CHECKPOINT', 'spine-a.json', 'spine-b.json'],
     });
     const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8'));
     expect(state).toMatchObject({
@@ -107,6 +108,13 @@ describe('reference engine', () => {
     expect(await readFile(join(dir, cp.uuid, 'state.json'), 'utf8')).toBe(
       await readFile(join(dir, 'state.json'), 'utf8'),
     );
+    // What Feldera would make of it: restorable, resuming from this checkpoint, nothing to clean.
+    expect(await felderaRestoreCheck(dir)).toEqual({
+      ok: true,
+      problems: [],
+      resumesFrom: cp.uuid,
+      wouldRemove: [],
+    });
     const catalog = await readLocalCatalog(dir);
     expect(catalog).toEqual([
       {
@@ -205,6 +213,30 @@ describe('reference engine', () => {
     uuids.push((await engine.checkpoint()).uuid);
     expect((await readLocalCatalog(dir)).map((e) => e.uuid)).toEqual(uuids.slice(-2));
     expect(engine.status().pinned).toEqual([]);
+    expect(await felderaRestoreCheck(dir)).toEqual({
+      ok: true,
+      problems: [],
+      resumesFrom: uuids.at(-1),
+      wouldRemove: [],
+    });
+  });
+
+  it('local GC never deletes what Feldera keeps or does not own: steps.bin, status.json, the pid lock, unknown files', async () => {
+    const foreign = ['steps.bin', 'status.json', 'status.json.mut', 'feldera.pidlock', 'notes.txt'];
+    for (const name of foreign) await writeFile(join(dir, name), name);
+    for (const sub of ['datafusion-tmp', 'coordinator', '.sync-staging'])
+      await mkdir(join(dir, sub, 'inner'), { recursive: true });
+    const engine = await openEngine(dir, { mergePolicy: { fanIn: 2, minRewriteBytes: 1 << 30 } });
+    for (let i = 0; i < 6; i += 1) {
+      await engine.ingest({ tables: { t: { insert: [i] } } });
+      await engine.checkpoint();
+    }
+    await engine.close();
+    const root = await listRoot(dir);
+    for (const name of [...foreign, 'datafusion-tmp', 'coordinator', '.sync-staging'])
+      expect(root).toContain(name);
+    for (const name of foreign) expect(await readFile(join(dir, name), 'utf8')).toBe(name);
+    expect((await readLocalCatalog(dir)).length).toBe(2);
   });
 
   it('takes periodic checkpoints on the injected clock, only when there is something new', async () => {
