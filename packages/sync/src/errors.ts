@@ -16,6 +16,11 @@ export const SyncErrorCodes = {
   invalidLocal: 'ERR_SYNC_INVALID_LOCAL',
   /** Retention deleted nothing because a remaining manifest could not be read. */
   retentionRefused: 'ERR_SYNC_RETENTION_REFUSED',
+  /**
+   * A pull would install into a storage directory holding checkpoints the source's catalog does
+   * not name (another lineage); nothing was changed. Pass `replaceLocal` to remove them.
+   */
+  foreignCheckpoints: 'ERR_SYNC_FOREIGN_CHECKPOINTS',
   /** The synchroniser was closed. */
   closed: 'ERR_SYNC_CLOSED',
 } as const;

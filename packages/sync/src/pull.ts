@@ -1,15 +1,22 @@
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { CatalogEntry, ManifestObject, ObjectStore, PullPlan } from '@feldera-sync/checkpoint';
+import type {
+  CatalogEntry,
+  LocalGcPlan,
+  ManifestObject,
+  ObjectStore,
+  PullPlan,
+} from '@feldera-sync/checkpoint';
 import {
   appendToLocalCatalog,
   CATALOG_FILE,
-  CHECKPOINT_MARKER,
-  CHECKPOINT_STATE_FILE,
   checkpointPaths,
   fsyncDir,
   hashFile,
+  insertCatalogEntry,
   inspectLocalCheckpoint,
+  listLocalCheckpoints,
+  planLocalGc,
   planPull,
   readLocalCatalog,
   remoteKeys,
@@ -19,7 +26,7 @@ import {
   writeRootState,
 } from '@feldera-sync/checkpoint';
 import type { Manifest } from '@feldera-sync/checkpoint';
-import { SyncError, throwIfAborted } from '@feldera-sync/errors';
+import { SyncError, hasErrorCode, throwIfAborted } from '@feldera-sync/errors';
 import type { SyncContext } from './context.js';
 import { SyncErrorCodes } from './errors.js';
 import { readingLocal } from './layout-errors.js';
@@ -27,7 +34,7 @@ import type { ProgressListener } from './progress.js';
 import { ProgressTracker } from './progress.js';
 import type { CheckpointSource } from './resolve.js';
 import { mapLimit } from './remote/manifest-cache.js';
-import { listStaging, removeStaging, stagingPath } from './staging.js';
+import { listStaging, removeStaging, removeStagingRootIfEmpty, stagingPath } from './staging.js';
 import { unzipTo } from './zip.js';
 
 /** Objects hashed at once while verifying a download (the reads overlap the hashing). */
@@ -39,6 +46,15 @@ const FSYNC_CONCURRENCY = 8;
 export interface InstallOptions {
   signal?: AbortSignal | undefined;
   onProgress?: ProgressListener | undefined;
+  /**
+   * What a pull does to local checkpoints the source's catalog does not name (another lineage: a
+   * directory used by another pipeline, or a restore of another bucket). Feldera resumes from the
+   * root `state.json` and keeps what the catalog names, so mixing lineages in one catalog would make
+   * `latest` ambiguous. `false` (the default) refuses with `ERR_SYNC_FOREIGN_CHECKPOINTS` before
+   * anything is downloaded; `true` removes them (catalog first, then their directories and the batch
+   * files only they need) and lists them in `removedLocal`.
+   */
+  replaceLocal?: boolean | undefined;
 }
 
 /** What a pull did. */
@@ -55,6 +71,8 @@ export interface PullReport {
   reusedBytes: number;
   /** The checkpoint was already installed; nothing was downloaded. */
   alreadyInstalled: boolean;
+  /** Local checkpoints of another lineage that `replaceLocal` removed. */
+  removedLocal: string[];
   durationMs: number;
 }
 
@@ -172,6 +190,7 @@ export async function installCheckpoint(
   store: ObjectStore,
   source: 'bucket' | 'read_bucket',
   entry: CatalogEntry,
+  sourceCatalog: readonly CatalogEntry[],
   options: InstallOptions = {},
 ): Promise<PullReport> {
   const { signal } = options;
@@ -181,10 +200,22 @@ export async function installCheckpoint(
   throwIfAborted(signal, 'pull');
 
   const catalog = await readingLocal(readLocalCatalog(ctx.storageDir, { signal }));
+  const named = new Set([uuid, ...sourceCatalog.map((e) => e.uuid)]);
+  const foreign = catalog.filter((e) => !named.has(e.uuid)).map((e) => e.uuid);
+  if (foreign.length > 0 && options.replaceLocal !== true)
+    throw foreignCheckpoints(ctx.storageDir, store, foreign);
+  const keep = [...catalog.map((e) => e.uuid).filter((u) => named.has(u)), uuid];
+
   if (
     catalog.some((e) => e.uuid === uuid) &&
     (await readingLocal(inspectLocalCheckpoint(ctx.storageDir, uuid, { signal }))).complete
   ) {
+    let removedLocal: string[] = [];
+    if (foreign.length > 0) {
+      const removal = await planForeignRemoval(ctx, keep, [], signal);
+      await readingLocal(writeLocalCatalog(ctx.storageDir, removal.catalog, { signal }));
+      removedLocal = await removeForeign(ctx, removal);
+    }
     await pointRootStateAt(ctx.storageDir, uuid);
     return {
       uuid,
@@ -194,6 +225,7 @@ export async function installCheckpoint(
       reused: 0,
       reusedBytes: 0,
       alreadyInstalled: true,
+      removedLocal,
       durationMs: ctx.clock.now() - started,
     };
   }
@@ -209,6 +241,10 @@ export async function installCheckpoint(
     );
   }
   const zipKey = remoteKeys.zip(uuid);
+  // Planned before anything moves, while the catalog still names the other lineage; the new
+  // checkpoint's batch files are never among what goes.
+  const removal =
+    foreign.length > 0 ? await planForeignRemoval(ctx, keep, manifest.batches, signal) : null;
 
   await cleanPullLeftovers(ctx.storageDir);
   const staging = stagingPath(ctx.storageDir, 'pull', uuid);
@@ -289,7 +325,22 @@ export async function installCheckpoint(
           break;
         }
         case 'update-catalog':
-          await readingLocal(appendToLocalCatalog(ctx.storageDir, step.entry, { signal }));
+          // One atomic rewrite names the new checkpoint and drops another lineage's entries.
+          if (foreign.length > 0) {
+            const dropped = new Set(foreign);
+            await readingLocal(
+              writeLocalCatalog(
+                ctx.storageDir,
+                insertCatalogEntry(
+                  catalog.filter((e) => !dropped.has(e.uuid)),
+                  step.entry,
+                ),
+                { signal },
+              ),
+            );
+          } else {
+            await readingLocal(appendToLocalCatalog(ctx.storageDir, step.entry, { signal }));
+          }
           break;
         case 'write-root-state':
           await pointRootStateAt(ctx.storageDir, step.uuid);
@@ -297,6 +348,7 @@ export async function installCheckpoint(
       }
     }
 
+    const removedLocal = removal ? await removeForeign(ctx, removal) : [];
     const reused = plan.present.length;
     const reusedBytes = plan.present.reduce((s, o) => s + o.size, 0);
     const durationMs = ctx.clock.now() - started;
@@ -308,11 +360,51 @@ export async function installCheckpoint(
       reused,
       reusedBytes,
       alreadyInstalled: false,
+      removedLocal,
       durationMs,
     };
   } finally {
     await removeStaging(staging);
+    await removeStagingRootIfEmpty(ctx.storageDir);
   }
+}
+
+function foreignCheckpoints(storageDir: string, store: ObjectStore, foreign: string[]): SyncError {
+  return new SyncError(
+    SyncErrorCodes.foreignCheckpoints,
+    `storage directory ${storageDir} holds ${foreign.length} checkpoint${foreign.length === 1 ? '' : 's'} that ${store.description} does not name (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}); nothing was changed`,
+    {
+      hint: 'pull into an empty directory, or pass --replace-local to remove those checkpoints and install this one',
+      details: { storageDir, checkpoints: foreign.slice(0, 50) },
+    },
+  );
+}
+
+/** What removing another lineage deletes: every local checkpoint but `keep`, and the batch files only they need. */
+async function planForeignRemoval(
+  ctx: SyncContext,
+  keep: readonly string[],
+  live: readonly string[],
+  signal: AbortSignal | undefined,
+): Promise<LocalGcPlan> {
+  const local = await readingLocal(listLocalCheckpoints(ctx.storageDir, { signal }));
+  return planLocalGc(local, [...keep, ...ctx.pins], { keepComplete: 0, protectNewer: false, live });
+}
+
+/**
+ * Deletes what `planForeignRemoval` chose, once the catalog no longer names it (a kill in between
+ * leaves only unreferenced files, which Feldera's startup GC removes too); returns the checkpoints.
+ */
+async function removeForeign(ctx: SyncContext, plan: LocalGcPlan): Promise<string[]> {
+  for (const d of plan.deleteDirs)
+    await rm(join(ctx.storageDir, d), { recursive: true, force: true });
+  for (const f of plan.deleteFiles) await rm(join(ctx.storageDir, f), { force: true });
+  await fsyncDir(ctx.storageDir);
+  ctx.logger.warn('removed local checkpoints of another lineage', {
+    checkpoints: plan.deleteDirs,
+    deletedFiles: plan.deleteFiles.length,
+  });
+  return plan.deleteDirs;
 }
 
 /** Extracts a verified zip into staging, checking every file against the manifest's `zip_files` as it is written. */
@@ -324,16 +416,27 @@ async function unzipAndVerify(
   signal?: AbortSignal,
 ): Promise<void> {
   const zipKey = remoteKeys.zip(manifest.uuid);
-  // One pass: each entry is hashed while it is extracted, not read back afterwards.
-  const written = await unzipTo(zipPath, unzipDir, signal);
-  for (const f of [CHECKPOINT_MARKER, CHECKPOINT_STATE_FILE]) {
-    if (!written.has(`${manifest.uuid}/${f}`)) {
-      throw new SyncError(
-        SyncErrorCodes.integrity,
-        `${remoteObjectName(store, zipKey)} has no ${manifest.uuid}/${f}`,
-        { details: { key: zipKey } },
-      );
-    }
+  // One pass: each entry is hashed while it is extracted, not read back afterwards. Only the files
+  // the manifest lists are accepted, each stopped at its declared size.
+  let written;
+  try {
+    written = await unzipTo(
+      zipPath,
+      unzipDir,
+      new Map(manifest.zip_files.map((f) => [f.path, f.size])),
+      signal,
+    );
+  } catch (e) {
+    if (!hasErrorCode(e, SyncErrorCodes.integrity)) throw e;
+    throw new SyncError(
+      SyncErrorCodes.integrity,
+      `${remoteObjectName(store, zipKey)}: ${e.message}`,
+      {
+        cause: e,
+        hint: e.hint,
+        details: { ...e.details, key: zipKey },
+      },
+    );
   }
   for (const f of manifest.zip_files) {
     const d = written.get(f.path);

@@ -14,6 +14,7 @@ import {
   hashFile,
   insertCatalogEntry,
   inspectLocalCheckpoint,
+  isBatchFileName,
   isUuid,
   planPush,
   readLocalCatalog,
@@ -36,7 +37,14 @@ import { ProgressTracker } from './progress.js';
 import { mapLimit } from './remote/manifest-cache.js';
 import type { RetentionReport } from './retention.js';
 import { applyRetention } from './retention.js';
-import { linkOrCopy, linkTree, listStaging, removeStaging, stagingPath } from './staging.js';
+import {
+  linkFiles,
+  linkOrCopy,
+  listStaging,
+  removeStaging,
+  removeStagingRootIfEmpty,
+  stagingPath,
+} from './staging.js';
 import { zipDirectory } from './zip.js';
 
 /** How many of the newest catalog entries' manifests a push reads to plan (SPEC section 3). */
@@ -91,7 +99,13 @@ async function completeLocal(
   ctx: SyncContext,
   uuid: string,
   signal: AbortSignal | undefined,
-): Promise<{ entry: CatalogEntry; deps: CheckpointDependencies; shared: SharedFile[] }> {
+): Promise<{
+  entry: CatalogEntry;
+  deps: CheckpointDependencies;
+  shared: SharedFile[];
+  /** The files directly inside `<uuid>/`, bare names. */
+  files: string[];
+}> {
   if (!isUuid(uuid)) throw notFound(uuid, ['not a UUID']);
   let catalog: CatalogEntry[];
   try {
@@ -105,7 +119,24 @@ async function completeLocal(
   const found = await readingLocal(inspectLocalCheckpoint(ctx.storageDir, uuid, { signal }));
   if (!entry || !found.complete || !found.deps)
     throw notFound(uuid, [...(entry ? [] : [`${CATALOG_FILE} entry`]), ...found.missing]);
-  return { entry, deps: found.deps, shared: found.shared };
+  // The remote layout holds batch files under their own names; Feldera names them w<N>-<uuid>.feldera.
+  const odd = found.deps.batches.filter((b) => !isBatchFileName(b));
+  if (odd.length > 0) {
+    throw new SyncError(
+      SyncErrorCodes.invalidLocal,
+      `checkpoint '${uuid}' names batch files that are not w<N>-<uuid>.feldera: ${odd.slice(0, 5).join(', ')}`,
+      {
+        hint: 'the storage directory was not written by Feldera; it cannot be pushed',
+        details: { uuid, batches: odd.slice(0, 20) },
+      },
+    );
+  }
+  return {
+    entry,
+    deps: found.deps,
+    shared: found.shared,
+    files: found.files.map((f) => f.slice(found.uuid.length + 1)),
+  };
 }
 
 /** Pushes one complete local checkpoint by executing the checkpoint package's plan; the caller serialises pushes per storage directory. */
@@ -136,7 +167,7 @@ export async function pushCheckpoint(
       await mkdir(rootDir, { recursive: true });
       for (const f of local.shared)
         await linkOrCopy(join(ctx.storageDir, f.path), join(rootDir, f.path));
-      await linkTree(join(ctx.storageDir, uuid), ckptDir);
+      await linkFiles(join(ctx.storageDir, uuid), local.files, ckptDir);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT')
         throw notFound(uuid, [String((e as Error).message)]);
@@ -153,7 +184,13 @@ export async function pushCheckpoint(
       shared.push({ key: remoteKeys.batch(f.path), ...d });
     }
     const zipKey = remoteKeys.zip(uuid);
-    const zipped = await zipDirectory(ckptDir, join(staging, zipKey), `${uuid}/`, signal);
+    const zipped = await zipDirectory(
+      ckptDir,
+      local.files,
+      join(staging, zipKey),
+      `${uuid}/`,
+      signal,
+    );
     const zip: ManifestObject = { key: zipKey, size: zipped.size, sha256: zipped.sha256 };
     const zipFiles: ZipFile[] = [];
     for (const f of zipped.entries)
@@ -304,5 +341,6 @@ export async function pushCheckpoint(
   } finally {
     ctx.pins.delete(uuid);
     await removeStaging(staging);
+    await removeStagingRootIfEmpty(ctx.storageDir);
   }
 }

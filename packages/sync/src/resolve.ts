@@ -18,7 +18,14 @@ export type CheckpointSource = 'local' | 'bucket' | 'read_bucket' | 'none';
 /** A resolved checkpoint. */
 export type Resolution =
   | { source: 'local'; uuid: string }
-  | { source: 'bucket' | 'read_bucket'; uuid: string; store: ObjectStore; entry: CatalogEntry }
+  | {
+      source: 'bucket' | 'read_bucket';
+      uuid: string;
+      store: ObjectStore;
+      entry: CatalogEntry;
+      /** The catalog the entry was found in. */
+      catalog: readonly CatalogEntry[];
+    }
   | { source: 'none'; uuid: null; searched: string[]; reason: string };
 
 /** The complete local checkpoints, oldest first; makes no object-store request. */
@@ -65,7 +72,13 @@ export async function locateCheckpoint(
     switch (r.kind) {
       case 'found':
         if (r.source === 'local') return { source: 'local', uuid: r.entry.uuid };
-        return { source: r.source, uuid: r.entry.uuid, store: stores[r.source]!, entry: r.entry };
+        return {
+          source: r.source,
+          uuid: r.entry.uuid,
+          store: stores[r.source]!,
+          entry: r.entry,
+          catalog: (r.source === 'bucket' ? input.bucket : input.readBucket) ?? [],
+        };
       case 'none': {
         const searched = r.looked
           .filter((l) => l.source !== 'local' || options.includeLocal)

@@ -1,4 +1,4 @@
-import { copyFile, link, mkdir, readdir, rm } from 'node:fs/promises';
+import { copyFile, link, mkdir, readdir, rm, rmdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { STAGING_DIR } from '@feldera-sync/checkpoint';
 
@@ -36,6 +36,20 @@ export async function removeStaging(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true });
 }
 
+/**
+ * Removes `<storage>/.sync-staging/` itself once it is empty, so a finished operation leaves nothing
+ * behind in the storage directory (Feldera's startup GC would delete a leftover directory anyway).
+ * Another operation's staging keeps it in place.
+ */
+export async function removeStagingRootIfEmpty(storageDir: string): Promise<void> {
+  try {
+    await rmdir(join(storageDir, STAGING_DIR));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw e;
+  }
+}
+
 /** Hard-links `source` at `target` (copying when the filesystem refuses links); replaces an existing target. */
 export async function linkOrCopy(source: string, target: string): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
@@ -50,18 +64,12 @@ export async function linkOrCopy(source: string, target: string): Promise<void> 
   }
 }
 
-/** Hard-links every file under `sourceDir` into `targetDir`, keeping relative paths. */
-export async function linkTree(sourceDir: string, targetDir: string): Promise<number> {
-  let count = 0;
+/** Hard-links the named files of `sourceDir` into `targetDir` (a Feldera checkpoint directory is flat). */
+export async function linkFiles(
+  sourceDir: string,
+  names: readonly string[],
+  targetDir: string,
+): Promise<void> {
   await mkdir(targetDir, { recursive: true });
-  for (const d of await readdir(sourceDir, { withFileTypes: true })) {
-    const s = join(sourceDir, d.name);
-    const t = join(targetDir, d.name);
-    if (d.isDirectory()) count += await linkTree(s, t);
-    else if (d.isFile()) {
-      await linkOrCopy(s, t);
-      count++;
-    }
-  }
-  return count;
+  for (const name of names) await linkOrCopy(join(sourceDir, name), join(targetDir, name));
 }

@@ -71,7 +71,8 @@ describe('push and restore (memory store)', () => {
       pipeline_name: A.systemName,
       given_name: 'alpha',
     });
-    await expect(readdir(join(a.dir, '.sync-staging'))).resolves.toEqual([]);
+    // Nothing left behind: not even an empty staging directory.
+    await expect(readdir(join(a.dir, '.sync-staging'))).rejects.toMatchObject({ code: 'ENOENT' });
 
     const b = await storage();
     const pulled = await sync(b.dir, store, { pipeline: B }).restore({ spec: 'latest' });
@@ -235,7 +236,7 @@ describe('pull, integrity and resolution (memory store)', () => {
     expect(hasErrorCode(err, SyncErrorCodes.integrity)).toBe(true);
     expect((err as Error).message).toContain(fresh);
     expect(await snapshotTree(b.dir)).toEqual(before);
-    await expect(readdir(join(b.dir, '.sync-staging'))).resolves.toEqual([]);
+    await expect(readdir(join(b.dir, '.sync-staging'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('resolves locally without any store request, so bad credentials do not matter', async () => {

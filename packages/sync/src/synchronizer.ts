@@ -286,6 +286,7 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
             reused: 0,
             reusedBytes: 0,
             alreadyInstalled: false,
+            removedLocal: [],
             durationMs: clock.now() - started,
           };
         case 'local':
@@ -298,6 +299,7 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
             reused: 0,
             reusedBytes: 0,
             alreadyInstalled: true,
+            removedLocal: [],
             durationMs: clock.now() - started,
           };
         case 'bucket':
@@ -338,19 +340,21 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
               resolution.store,
               resolution.source,
               resolution.entry,
+              resolution.catalog,
               {
                 signal: opts.signal,
                 onProgress: tracking(opts.onProgress),
+                // A standby's storage mirrors the bucket: by default anything else in it goes (and is
+                // reported); a restore refuses unless asked.
+                replaceLocal: opts.replaceLocal ?? !includeLocal,
               },
             );
             // A standby installs a checkpoint per primary push and takes none itself: without this
             // its storage would grow for as long as it stands by.
             if (!includeLocal) {
-              const gc = await collectLocalGarbage(
-                ctx.storageDir,
-                [uuid, ...ctx.pins],
-                opts.signal,
-              );
+              const gc = await collectLocalGarbage(ctx.storageDir, [uuid, ...ctx.pins], {
+                signal: opts.signal,
+              });
               if (gc.removed.length > 0)
                 logger.debug('standby removed older local checkpoints', { ...gc });
             }

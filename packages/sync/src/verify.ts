@@ -13,7 +13,7 @@ import type { SyncContext } from './context.js';
 import { SyncErrorCodes } from './errors.js';
 import { readingRemote } from './layout-errors.js';
 import type { CheckpointSpec } from './resolve.js';
-import { removeStaging, stagingPath } from './staging.js';
+import { removeStaging, removeStagingRootIfEmpty, stagingPath } from './staging.js';
 
 /** One problem found by verify. */
 export interface VerifyProblem {
@@ -108,6 +108,7 @@ export async function verifyCheckpoint(
     }
   } finally {
     await removeStaging(staging);
+    await removeStagingRootIfEmpty(ctx.storageDir);
   }
   return { uuid, ok: problems.length === 0, objects: manifest.objects.length, bytes, problems };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, readdir } from 'node:fs/promises';
-import { dirname, join, posix, relative, sep } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SyncError, throwIfAborted } from '@feldera-sync/errors';
@@ -28,29 +28,21 @@ function hashingTap(): { tap: Transform; digest: () => FileDigest } {
   return { tap, digest: () => ({ size, sha256: hash.digest('hex') }) };
 }
 
-async function walk(dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const d of await readdir(dir, { withFileTypes: true })) {
-    const p = join(dir, d.name);
-    if (d.isDirectory()) out.push(...(await walk(p)));
-    else if (d.isFile()) out.push(p);
-  }
-  return out;
-}
-
 /**
- * Zips every file under `sourceDir` (named `namePrefix` + path relative to it) into `zipPath`, stored uncompressed
- * (checkpoint files are mostly incompressible), hashing the zip while it is written.
+ * Zips the named files of `sourceDir` (a Feldera checkpoint directory is flat) into `zipPath` as
+ * `namePrefix` + name, sorted, stored uncompressed (checkpoint files are mostly incompressible),
+ * hashing the zip while it is written.
  */
 export async function zipDirectory(
   sourceDir: string,
+  names: readonly string[],
   zipPath: string,
   namePrefix: string,
   signal?: AbortSignal,
 ): Promise<FileDigest & { entries: { name: string; path: string }[] }> {
   throwIfAborted(signal, 'zipping');
-  const entries = (await walk(sourceDir))
-    .map((path) => ({ path, name: namePrefix + relative(sourceDir, path).split(sep).join('/') }))
+  const entries = names
+    .map((n) => ({ path: join(sourceDir, n), name: namePrefix + n }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const zip = new yazl.ZipFile();
   for (const { path, name } of entries) {
@@ -58,12 +50,12 @@ export async function zipDirectory(
   }
   zip.end();
   const { tap, digest } = hashingTap();
-  await pipeline(
-    zip.outputStream,
-    tap,
-    createWriteStream(zipPath),
-    ...(signal ? [{ signal }] : []),
-  );
+  // yazl reports a file that vanished or cannot be read on the ZipFile, not on its stream.
+  const failed = new Promise<never>((_resolve, reject) => zip.on('error', reject));
+  await Promise.race([
+    pipeline(zip.outputStream, tap, createWriteStream(zipPath), ...(signal ? [{ signal }] : [])),
+    failed,
+  ]);
   return { ...digest(), entries };
 }
 
@@ -75,42 +67,100 @@ function openZip(path: string): Promise<yauzl.ZipFile> {
   });
 }
 
+/** What a zip may expand to: entry name -> declared size (from the manifest's `zip_files`). */
+export type ZipExpectation = ReadonlyMap<string, number>;
+
+function zipIntegrity(message: string, details: Record<string, unknown>): SyncError {
+  return new SyncError(SyncErrorCodes.integrity, message, {
+    hint: 'the remote checkpoint does not match its manifest; push it again from a healthy pipeline or restore another checkpoint',
+    details,
+  });
+}
+
 /**
- * Extracts `zipPath` into `targetDir`, refusing entries that would escape it, and hashes every file
- * while it is written. Returns each file's size and SHA-256 by its (normalised) entry name.
+ * yauzl's own complaints (an escaping or absolute entry name, a bad header, a size mismatch) are the
+ * zip's fault: `ERR_SYNC_INTEGRITY`. Coded errors and system errors (ENOSPC, EIO) pass unchanged.
+ */
+function malformed(e: unknown): unknown {
+  if (e instanceof SyncError) return e;
+  if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string') return e;
+  const message = e instanceof Error ? e.message : String(e);
+  return new SyncError(SyncErrorCodes.integrity, `the checkpoint zip is malformed: ${message}`, {
+    cause: e,
+    hint: 'the remote checkpoint is damaged or was not written by feldera-sync; push it again from a healthy pipeline',
+  });
+}
+
+/** A pass-through that fails as soon as more than `limit` bytes flow (a zip bomb stops at its declared size). */
+function limitTap(limit: number, name: string): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb) {
+      seen += chunk.byteLength;
+      if (seen > limit)
+        cb(
+          zipIntegrity(
+            `zip entry ${JSON.stringify(name)} expands beyond its declared ${limit} bytes`,
+            { entry: name },
+          ),
+        );
+      else cb(null, chunk);
+    },
+  });
+}
+
+/**
+ * Extracts `zipPath` into `targetDir`, hashing every file while it is written. Only the entries
+ * `expected` lists are accepted, each at most once and stopped at its declared size, so the total
+ * written is bounded by the manifest; any other entry (a directory, an unlisted or escaping name, a
+ * duplicate, a size other than declared) fails with `ERR_SYNC_INTEGRITY` before more is written.
+ * Returns each file's size and SHA-256 by entry name.
  */
 export async function unzipTo(
   zipPath: string,
   targetDir: string,
+  expected: ZipExpectation,
   signal?: AbortSignal,
 ): Promise<Map<string, FileDigest>> {
   throwIfAborted(signal, 'unzipping');
-  const zip = await openZip(zipPath);
+  const zip = await openZip(zipPath).catch((e: unknown) => {
+    throw malformed(e);
+  });
   const written = new Map<string, FileDigest>();
   await new Promise<void>((resolve, reject) => {
     const fail = (e: unknown): void => {
       zip.close();
-      reject(e instanceof Error ? e : new Error(String(e)));
+      reject(malformed(e));
     };
     zip.on('error', fail);
     zip.on('end', () => resolve());
     zip.on('entry', (entry: yauzl.Entry) => {
       const name = entry.fileName;
-      const normal = posix.normalize(name);
-      if (name.startsWith('/') || normal.startsWith('..') || name.includes('\\')) {
+      const declared = expected.get(name);
+      if (declared === undefined) {
         fail(
-          new SyncError(
-            SyncErrorCodes.integrity,
-            `zip entry ${JSON.stringify(name)} escapes the checkpoint directory`,
+          zipIntegrity(
+            `zip entry ${JSON.stringify(name)} is not listed in the manifest's zip_files`,
+            { entry: name },
           ),
         );
         return;
       }
-      if (name.endsWith('/')) {
-        mkdir(join(targetDir, normal), { recursive: true }).then(() => zip.readEntry(), fail);
+      if (written.has(name)) {
+        fail(zipIntegrity(`zip entry ${JSON.stringify(name)} appears twice`, { entry: name }));
         return;
       }
-      const target = join(targetDir, normal);
+      if (entry.uncompressedSize !== declared) {
+        fail(
+          zipIntegrity(
+            `zip entry ${JSON.stringify(name)} declares ${entry.uncompressedSize} bytes, the manifest ${declared}`,
+            { entry: name },
+          ),
+        );
+        return;
+      }
+      // Names in `expected` are `<uuid>/<bare name>` (the manifest schema checks it): nothing escapes.
+      const target = join(targetDir, name);
       const { tap, digest } = hashingTap();
       mkdir(dirname(target), { recursive: true })
         .then(
@@ -120,19 +170,26 @@ export async function unzipTo(
                 if (err) return rej(err);
                 pipeline(
                   stream,
+                  limitTap(declared, name),
                   tap,
-                  createWriteStream(target),
+                  createWriteStream(target, { flags: 'wx' }),
                   ...(signal ? [{ signal }] : []),
                 ).then(res, rej);
               });
             }),
         )
         .then(() => {
-          written.set(normal, digest());
+          written.set(name, digest());
           zip.readEntry();
         }, fail);
     });
     zip.readEntry();
   });
+  for (const name of expected.keys()) {
+    if (!written.has(name))
+      throw zipIntegrity(`zip lacks ${JSON.stringify(name)}, which the manifest lists`, {
+        entry: name,
+      });
+  }
   return written;
 }

@@ -35,7 +35,11 @@ export class StorageBuilder {
     return name;
   }
 
-  /** Writes a complete checkpoint needing `batches`, appends it to the catalog, updates root state. */
+  /**
+   * Writes a complete checkpoint needing `batches` in Feldera's order (dbsp `checkpointer.rs`
+   * commit, adapters `controller.rs`): operator file, `CHECKPOINT`, `dependencies.json` listing the
+   * directory (bare names), the compact catalog, then `<uuid>/state.json` and the root `state.json`.
+   */
   async checkpoint(
     batches: string[],
     options: { uuid?: string; operatorBytes?: number; step?: number } = {},
@@ -43,35 +47,26 @@ export class StorageBuilder {
     const uuid = options.uuid ?? testUuidv7();
     const dir = join(this.dir, uuid);
     await mkdir(dir, { recursive: true });
-    await writeFile(join(dir, 'CHECKPOINT'), '');
     await writeFile(join(dir, 'pspine-0.dat'), randomBytes(options.operatorBytes ?? 4096));
-    await writeFile(join(dir, 'dependencies.json'), JSON.stringify({ batches, state_files: [] }));
-    const state = JSON.stringify({ uuid, step: options.step ?? 1, processed_records: 10 });
-    await writeFile(join(dir, 'state.json'), state);
+    await writeFile(join(dir, 'CHECKPOINT'), '');
+    const deps = JSON.stringify({ batches, state_files: ['CHECKPOINT', 'pspine-0.dat'] });
+    await writeFile(join(dir, 'dependencies.json'), deps);
+    const size = (options.operatorBytes ?? 4096) + Buffer.byteLength(deps);
     const catalogPath = join(this.dir, 'checkpoints.feldera');
     const text = await readFile(catalogPath, 'utf8').catch(() => '[]');
-    const entries = JSON.parse(text.replace(/("fingerprint":\s*)(\d+)/g, '$1"$2"')) as Record<
-      string,
-      unknown
-    >[];
-    entries.push({
-      uuid,
-      identifier: null,
-      fingerprint: '18446744073709551557',
-      size: 1,
-      steps: options.step ?? 1,
-      processed_records: 10,
-    });
-    await writeFile(
-      catalogPath,
-      JSON.stringify(entries, null, 2).replace(/("fingerprint":\s*)"(\d+)"/g, '$1$2'),
-    );
+    const entry =
+      `{"uuid":"${uuid}","identifier":null,"fingerprint":18446744073709551557,` +
+      `"size":${size},"steps":${options.step ?? 1},"processed_records":10}`;
+    const body = text.trim().slice(1, -1).trim();
+    await writeFile(catalogPath, `[${body === '' ? '' : body + ','}${entry}]`);
+    const state = JSON.stringify({ uuid, step: options.step ?? 1, processed_records: 10 });
+    await writeFile(join(dir, 'state.json'), state);
     await writeFile(join(this.dir, 'state.json'), state);
     return uuid;
   }
 }
 
-/** SHA-256 of every file under `dir` (relative path -> hex), ignoring the staging directory. */
+/** SHA-256 of every file under `dir` (relative path -> hex); an empty directory shows as `<path>/`. */
 export async function snapshotTree(dir: string, root = dir): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   let names;
@@ -82,9 +77,10 @@ export async function snapshotTree(dir: string, root = dir): Promise<Record<stri
   }
   for (const d of names) {
     const p = join(dir, d.name);
-    if (d.name === '.sync-staging') continue;
-    if (d.isDirectory()) Object.assign(out, await snapshotTree(p, root));
-    else
+    if (d.isDirectory()) {
+      const inner = await snapshotTree(p, root);
+      Object.assign(out, Object.keys(inner).length > 0 ? inner : { [relative(root, p) + '/']: '' });
+    } else
       out[relative(root, p)] = createHash('sha256')
         .update(await readFile(p))
         .digest('hex');
