@@ -77,6 +77,7 @@ export const ERROR_EXIT_CATEGORIES = {
   ERR_SYNC_INVALID_REMOTE: 'integrity',
   ERR_SYNC_INVALID_LOCAL: 'integrity',
   ERR_SYNC_RETENTION_REFUSED: 'integrity',
+  ERR_SYNC_FOREIGN_CHECKPOINTS: 'conflict',
   ERR_SYNC_CLOSED: 'internal',
   // standby
   ERR_STANDBY_FINAL_PULL_FAILED: 'network',

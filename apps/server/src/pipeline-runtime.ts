@@ -144,7 +144,15 @@ export class PipelineRuntime {
           try {
             const report =
               request.sources === 'local-first'
-                ? await synchronizer.restore({ spec, failIfNoCheckpoint, signal })
+                ? // The storage directory is this pipeline's: checkpoints of another lineage in it
+                  // (the bucket does not name them) are removed and logged, as Feldera's startup
+                  // GC keeps only what the catalog names.
+                  await synchronizer.restore({
+                    spec,
+                    failIfNoCheckpoint,
+                    replaceLocal: true,
+                    signal,
+                  })
                 : await synchronizer.pull({ spec, failIfNoCheckpoint: false, signal });
             if (request.mode === 'restore')
               this.restoredFrom = { uuid: report.uuid, source: report.source };
@@ -207,11 +215,8 @@ export class PipelineRuntime {
             if (takeover.tookOver) this.tookOverFrom = takeover.previous?.pipeline_name ?? null;
           }
           const local = await latestCompleteCheckpoint(deps.storageDir, { signal });
-          await writeActivationMarker(
-            deps.storageDir,
-            { activated_at: new Date().toISOString(), checkpoint: local?.uuid ?? null },
-            { signal },
-          );
+          // Feldera's form: the metadata of the checkpoint activated from, or null.
+          await writeActivationMarker(deps.storageDir, local, { signal });
         },
         stopEngine: async () => {
           synchronizer?.stopPeriodic();

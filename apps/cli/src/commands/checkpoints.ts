@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
-import { catalogEntryToJson, readLocalCatalog, readRemoteCatalog } from '@feldera-sync/checkpoint';
+import {
+  catalogEntryToJson,
+  listLocalCheckpoints,
+  readRemoteCatalog,
+} from '@feldera-sync/checkpoint';
 import type { CatalogEntry } from '@feldera-sync/checkpoint';
 import { SyncError } from '@feldera-sync/errors';
 import { formatCatalogTable } from '../catalog-table.js';
@@ -60,7 +64,30 @@ export function registerCheckpointsCommands(
             },
           );
         }
-        entries = await readLocalCatalog(resolvePath(ctx, options.storage));
+        // Local: each entry also says whether it is complete on disk (Feldera catalogues a
+        // checkpoint before writing its state.json, and files can go missing).
+        const local = await listLocalCheckpoints(resolvePath(ctx, options.storage));
+        const states = local.map((c) => ({
+          complete: c.complete,
+          missing: c.missing,
+          problem: c.problem,
+        }));
+        ctx.out(
+          options.json
+            ? formatJson(
+                local.map((c) => ({
+                  ...catalogEntryToJson(c.entry),
+                  complete: c.complete,
+                  missing: c.missing,
+                  problem: c.problem,
+                })),
+              )
+            : formatCatalogTable(
+                local.map((c) => c.entry),
+                states,
+              ),
+        );
+        return;
       }
       ctx.out(
         options.json ? formatJson(entries.map(catalogEntryToJson)) : formatCatalogTable(entries),

@@ -11,6 +11,7 @@ interface PullCommandOptions {
   storage: string;
   checkpoint: string;
   json?: boolean;
+  replaceLocal?: boolean;
 }
 
 /** Registers `pull`. */
@@ -24,9 +25,16 @@ export function registerPullCommand(program: Command, ctx: CommandContext, deps:
     .requiredOption('--storage <dir>', 'storage directory to install into (created when missing)')
     .option('--checkpoint <ref>', '"latest" or a checkpoint UUID', parseCheckpointSpec, 'latest')
     .option('--json', 'print one JSON report instead of text')
+    .option(
+      '--replace-local',
+      'remove local checkpoints the source does not name (another lineage) instead of refusing',
+    )
     .addHelpText(
       'after',
-      '\nExample:\n  $ feldera-sync pull --config pipeline.json --storage ./restore --checkpoint latest\n',
+      '\nExample:\n  $ feldera-sync pull --config pipeline.json --storage ./restore --checkpoint latest\n' +
+        '\nA storage directory that holds checkpoints of another lineage (ones the bucket does not name)\n' +
+        'is refused (exit 8) and left unchanged; --replace-local removes them, catalog first, keeps\n' +
+        'everything else Feldera keeps (steps.bin, status.json, unknown files) and prints what it removed.\n',
     )
     .action(async (options: PullCommandOptions) => {
       const bucket = await openBucket(ctx, deps, options);
@@ -36,6 +44,7 @@ export function registerPullCommand(program: Command, ctx: CommandContext, deps:
         const report = await sync.pull({
           spec: options.checkpoint,
           failIfNoCheckpoint: true,
+          replaceLocal: options.replaceLocal === true,
           signal: session.signal,
           onProgress: (p) => session.progress.update(p),
         });
@@ -53,10 +62,13 @@ export function registerPullCommand(program: Command, ctx: CommandContext, deps:
               reused_objects: report.reused,
               reused_bytes: report.reusedBytes,
               already_installed: report.alreadyInstalled,
+              removed_local: report.removedLocal,
             }),
           );
           return;
         }
+        for (const uuid of report.removedLocal)
+          ctx.out(`removed local checkpoint ${uuid} (not in the source's catalog)\n`);
         if (report.alreadyInstalled) {
           ctx.out(`checkpoint ${report.uuid} is already installed in ${options.storage}\n`);
           return;

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writeActivationMarker } from '@feldera-sync/checkpoint';
+import { latestCompleteCheckpoint, writeActivationMarker } from '@feldera-sync/checkpoint';
 import { createStandbyRunner } from '@feldera-sync/standby';
 import { systemClock } from '@feldera-sync/sync';
 import { isSyncError } from '@feldera-sync/errors';
@@ -79,10 +79,11 @@ Example:
             }
           },
           startEngine: () => Promise.resolve(),
-          writeMarker: (signal) =>
+          // Feldera's form: the metadata of the checkpoint activated from (the newest pulled), or null.
+          writeMarker: async (signal) =>
             writeActivationMarker(
               storageDir,
-              { activated_at: new Date(ctx.now()).toISOString(), checkpoint: lastPulled },
+              await latestCompleteCheckpoint(storageDir, { signal }),
               { signal },
             ),
         },
