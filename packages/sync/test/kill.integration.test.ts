@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ObjectStore } from '@feldera-sync/checkpoint';
 import { createSynchronizer } from '@feldera-sync/sync';
-import { cephServer, ensureCeph } from '@feldera-sync/test-utils';
+import { cephServer, ensureCeph, felderaRestoreCheck } from '@feldera-sync/test-utils';
 import type { TestBucket } from '@feldera-sync/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StorageBuilder, removeDir, snapshotTree, tempDir } from './support/storage-builder.js';
@@ -171,6 +171,9 @@ describe.skipIf(!ceph.available)('SIGKILL at random moments (Ceph RGW)', () => {
       if (!r.killed) expect(r.code, r.out).toBe(0);
       const now = await snapshotTree(standby);
       const catalog = await readFile(join(standby, 'checkpoints.feldera'), 'utf8');
+      // Whatever instant the kill hit, a Feldera pipeline could start on the directory.
+      const check = await felderaRestoreCheck(standby);
+      expect(check.problems, `kill ${i}`).toEqual([]);
       if (catalog.includes(c2)) {
         if (installedAt < 0) installedAt = i;
         for (const [k, v] of Object.entries(want))
@@ -186,5 +189,6 @@ describe.skipIf(!ceph.available)('SIGKILL at random moments (Ceph RGW)', () => {
     expect(await readFile(join(standby, 'state.json'), 'utf8')).toBe(
       await readFile(join(src, c2, 'state.json'), 'utf8'),
     );
+    expect(await felderaRestoreCheck(standby)).toMatchObject({ ok: true, resumesFrom: c2 });
   }, 600_000);
 });
