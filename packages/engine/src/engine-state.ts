@@ -57,6 +57,7 @@ export function parseEngineState(text: string, fileName: string): EngineState {
       !isTableName(table) ||
       typeof hash !== 'string' ||
       !/^[0-9a-f]{64}$/.test(hash) ||
+      !Object.hasOwn(s.table_entries, table) ||
       !isCount(s.table_entries[table])
     ) {
       throw corruptFileError(fileName, `table ${table} is described wrongly`);

@@ -46,6 +46,7 @@ import type { Delta, Multiset } from './multiset.js';
 import { addWeight, applyDelta, sortedEntries } from './multiset.js';
 import { parseSpine, serializeSpine, spineFileName } from './spine-file.js';
 
+import { dict } from './dict.js';
 import { hashTable } from './table-hash.js';
 import { assertTableName } from './table-name.js';
 
@@ -102,7 +103,7 @@ class ReferenceEngine implements Engine {
   private tables = new Map<string, TableRuntime>();
   private step = 0;
   private processedRecords = 0;
-  private offsets: Record<string, JsonValue> = {};
+  private offsets: Record<string, JsonValue> = dict();
   private current: { uuid: string; step: number } | null = null;
   private readonly pins = new Map<string, number>();
   /** Batch files each known checkpoint needs, read from or written to `dependencies.json`. */
@@ -167,7 +168,7 @@ class ReferenceEngine implements Engine {
         records += (changes?.insert?.length ?? 0) + (changes?.delete?.length ?? 0);
         deltas.push([table, delta]);
       }
-      const offsets: Record<string, JsonValue> = {};
+      const offsets = dict<JsonValue>();
       for (const [name, offset] of Object.entries(input.offsets ?? {})) {
         offsets[name] = JSON.parse(canonicalJson(offset)) as JsonValue;
       }
@@ -298,7 +299,7 @@ class ReferenceEngine implements Engine {
     this.tables = new Map();
     this.step = 0;
     this.processedRecords = 0;
-    this.offsets = {};
+    this.offsets = dict();
     this.current = null;
     this.depsCache.clear();
   }
@@ -318,7 +319,7 @@ class ReferenceEngine implements Engine {
   }
 
   private currentHashes(): Record<string, string> {
-    const hashes: Record<string, string> = {};
+    const hashes = dict<string>();
     for (const name of [...this.tables.keys()].sort()) {
       const runtime = this.tables.get(name);
       if (runtime !== undefined) hashes[name] = this.hashOf(runtime);
@@ -409,7 +410,7 @@ class ReferenceEngine implements Engine {
     }
     this.step = state.step;
     this.processedRecords = state.processed_records;
-    this.offsets = { ...state.input_offsets };
+    this.offsets = dict(state.input_offsets);
     this.current = { uuid: state.uuid, step: state.step };
     this.depsCache.set(state.uuid, batches);
   }
@@ -480,14 +481,14 @@ class ReferenceEngine implements Engine {
       const batchList = [...batches].sort();
       const { size } = await commitCheckpointFiles(dir, uuid, batchList, { signal });
       const hashes = this.currentHashes();
-      const entries: Record<string, number> = {};
+      const entries = dict<number>();
       for (const table of tables) entries[table] = this.table(table).rows.size;
       const state: EngineState = {
         engine: ENGINE_STATE_FORMAT,
         uuid,
         step: this.step,
         processed_records: this.processedRecords,
-        input_offsets: { ...this.offsets },
+        input_offsets: dict(this.offsets),
         table_hashes: hashes,
         table_entries: entries,
       };

@@ -221,6 +221,35 @@ describe('reference engine', () => {
     });
   });
 
+  it('tables and input endpoints named __proto__, constructor and toString keep their rows across a checkpoint and reopen', async () => {
+    const names = ['__proto__', 'constructor', 'toString'];
+    const engine = await openEngine();
+    // Built the way a parsed request body is: own properties, never a prototype change.
+    const tables = JSON.parse(
+      '{"__proto__": {"insert": [1, 2]}, "constructor": {"insert": [3, 4]}, "toString": {"insert": [5, 6]}}',
+    ) as Record<string, { insert: number[] }>;
+    const offsets = JSON.parse(
+      '{"__proto__": {"p": 1}, "constructor": {"p": 2}, "toString": {"p": 3}}',
+    ) as Record<string, { p: number }>;
+    await engine.ingest({ tables, offsets });
+    const before = await engine.tableHashes();
+    expect(Object.keys(before).sort()).toEqual([...names].sort());
+    await engine.checkpoint();
+    await engine.close();
+    const state = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as {
+      input_offsets: Record<string, unknown>;
+      table_entries: Record<string, number>;
+    };
+    for (const n of names) {
+      expect(Object.hasOwn(state.table_entries, n), n).toBe(true);
+      expect(Object.hasOwn(state.input_offsets, n), n).toBe(true);
+    }
+    const reopened = await openEngine();
+    expect(await reopened.tableHashes()).toEqual(before);
+    for (const n of names) expect((await reopened.readTable(n)).rows, n).toHaveLength(2);
+    await reopened.close();
+  });
+
   it('local GC never deletes what Feldera keeps or does not own: steps.bin, status.json, the pid lock, unknown files', async () => {
     const foreign = ['steps.bin', 'status.json', 'status.json.mut', 'feldera.pidlock', 'notes.txt'];
     for (const name of foreign) await writeFile(join(dir, name), name);
