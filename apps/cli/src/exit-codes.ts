@@ -68,6 +68,7 @@ export const ERROR_EXIT_CATEGORIES = {
   ERR_CHECKPOINT_INVALID_PATH: 'integrity',
   ERR_CHECKPOINT_IO: 'internal',
   ERR_CHECKPOINT_NOT_FOUND: 'notFound',
+  ERR_CHECKPOINT_LOCKED: 'conflict',
   // synchroniser
   ERR_SYNC_OWNER_MISMATCH: 'conflict',
   ERR_SYNC_OWNER_CHANGED: 'conflict',

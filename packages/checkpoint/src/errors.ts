@@ -18,3 +18,5 @@ export const ERR_CHECKPOINT_INVALID_PATH = 'ERR_CHECKPOINT_INVALID_PATH';
 export const ERR_CHECKPOINT_IO = 'ERR_CHECKPOINT_IO';
 /** A checkpoint that was asked for does not exist or is not complete. */
 export const ERR_CHECKPOINT_NOT_FOUND = 'ERR_CHECKPOINT_NOT_FOUND';
+/** A directory is locked by another live process (its PID is in the message). */
+export const ERR_CHECKPOINT_LOCKED = 'ERR_CHECKPOINT_LOCKED';

@@ -20,6 +20,7 @@ export {
   ERR_CHECKPOINT_INVALID_PATH,
   ERR_CHECKPOINT_INVALID_UUID,
   ERR_CHECKPOINT_IO,
+  ERR_CHECKPOINT_LOCKED,
   ERR_CHECKPOINT_MANIFEST_CORRUPT,
   ERR_CHECKPOINT_NOT_FOUND,
   ERR_CHECKPOINT_OWNER_CORRUPT,
@@ -159,3 +160,5 @@ export { planRetention, selectRetained } from './plan-retention.js';
 export type { RetentionOptions, RetentionPlan, RetentionStep } from './plan-retention.js';
 export { planLocalGc } from './plan-local-gc.js';
 export type { LocalGcOptions, LocalGcPlan } from './plan-local-gc.js';
+export { DIR_LOCK_FILE, acquireDirLock, judgeHolder } from './dir-lock.js';
+export type { DirLock, HolderLiveness, LockHolder } from './dir-lock.js';

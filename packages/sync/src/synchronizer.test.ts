@@ -64,15 +64,19 @@ describe('push and restore (memory store)', () => {
     const order: string[] = [];
     const putSmall = store.putSmall.bind(store);
     store.putSmall = (key, body, o) => (order.push(key), putSmall(key, body, o));
-    const report = await sync(a.dir, store).push(c2);
+    const s = sync(a.dir, store);
+    const report = await s.push(c2);
     expect(report).toMatchObject({ uuid: c2, objects: 6, skippedObjects: 0, alreadySynced: false });
     expect(order).toEqual(['owner.json', `dependencies/${c2}.json`, 'checkpoints.feldera']);
     expect(JSON.parse(new TextDecoder().decode(store.objects.get('owner.json')))).toMatchObject({
       pipeline_name: A.systemName,
       given_name: 'alpha',
     });
-    // Nothing left behind: not even an empty staging directory.
+    // Nothing left behind: not even an empty staging directory; the lock goes with close().
     await expect(readdir(join(a.dir, '.sync-staging'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(await readdir(a.dir)).toContain('.feldera-sync.lock');
+    await s.close();
+    expect(await readdir(a.dir)).not.toContain('.feldera-sync.lock');
 
     const b = await storage();
     const pulled = await sync(b.dir, store, { pipeline: B }).restore({ spec: 'latest' });

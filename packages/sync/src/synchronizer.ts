@@ -1,4 +1,7 @@
-import type { ObjectStore } from '@feldera-sync/checkpoint';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { DirLock, ObjectStore } from '@feldera-sync/checkpoint';
+import { acquireDirLock } from '@feldera-sync/checkpoint';
 import { SyncError, isSyncError, throwIfAborted } from '@feldera-sync/errors';
 import type { Clock, TimerHandle } from './clock.js';
 import { systemClock } from './clock.js';
@@ -50,6 +53,15 @@ export interface SynchronizerOptions {
    * called for every file actually read and hashed (a cache miss), for metrics and tests.
    */
   hashCache?: HashCacheOptions | undefined;
+  /**
+   * Lock the storage directory (`.feldera-sync.lock`, see `acquireDirLock`) from the first operation
+   * that touches it until `close()`, so no other process pushes, pulls or removes staging there at
+   * the same time (default true). Another live holder fails the operation with
+   * `ERR_CHECKPOINT_LOCKED` naming its PID; a lock left by a dead process is taken over.
+   */
+  lockStorage?: boolean | undefined;
+  /** What the lock file says this process is doing (default: the command line). */
+  lockCommand?: string | undefined;
 }
 
 /** Options of a push request. */
@@ -126,6 +138,22 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
     checkers: Math.max(1, options.checkers ?? 8),
   };
   const lane = laneFor(options.storageDir);
+  let storageLock: Promise<DirLock | null> | null = null;
+  /** Takes the storage lock once (kept until close); `create` makes a missing directory first. */
+  const lockStorage = async (create: boolean): Promise<void> => {
+    if (options.lockStorage === false) return;
+    storageLock ??= (async () => {
+      if (create) await mkdir(ctx.storageDir, { recursive: true });
+      else if (!existsSync(ctx.storageDir)) return null;
+      return acquireDirLock(ctx.storageDir, { command: options.lockCommand });
+    })();
+    try {
+      if ((await storageLock) === null) storageLock = null;
+    } catch (e) {
+      storageLock = null;
+      throw e;
+    }
+  };
   let state: SyncStatus = initialStatus;
   let closed = false;
   const warnedOwners = new Set<string>();
@@ -253,7 +281,10 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
       case 'enqueue':
         break;
     }
-    const promise = runExclusive(lane, () => runPush(uuid, opts)).finally(() => {
+    const promise = runExclusive(lane, async () => {
+      await lockStorage(false);
+      return runPush(uuid, opts);
+    }).finally(() => {
       if (lane.pushes.get(uuid) === promise) lane.pushes.delete(uuid);
     });
     lane.pushes.set(uuid, promise);
@@ -264,6 +295,7 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
     checkOpen();
     const spec = opts.spec ?? 'latest';
     return runExclusive(lane, async () => {
+      await lockStorage(true);
       const started = clock.now();
       const resolution = await locateCheckpoint(ctx, spec, { includeLocal, signal: opts.signal });
       switch (resolution.source) {
@@ -378,7 +410,10 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
         return Promise.reject(
           new SyncError(SyncErrorCodes.checkpointNotFound, 'no read_bucket is configured'),
         );
-      return verifyCheckpoint(ctx, store, spec, opts.signal);
+      return runExclusive(lane, async () => {
+        await lockStorage(true);
+        return verifyCheckpoint(ctx, store, spec, opts.signal);
+      });
     },
     gc: (opts = {}) => {
       checkOpen();
@@ -419,6 +454,9 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
         await lane.tail;
       } finally {
         if (cancel !== null) clock.clearTimeout(cancel);
+        const lock = storageLock ? await storageLock.catch(() => null) : null;
+        storageLock = null;
+        await lock?.release();
       }
     },
   };

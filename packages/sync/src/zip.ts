@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SyncError, throwIfAborted } from '@feldera-sync/errors';
+import { ERR_ABORTED, SyncError, throwIfAborted } from '@feldera-sync/errors';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { SyncErrorCodes } from './errors.js';
@@ -13,6 +13,13 @@ import type { FileDigest } from './hash.js';
 // Fixed timestamps and sorted entries make the zip of a checkpoint byte-identical on every push,
 // so a resumed push recognises the zip it uploaded before the kill.
 const FIXED_MTIME = new Date(Date.UTC(2000, 0, 1));
+
+/** A stream aborted through its signal as `ERR_ABORTED`; any other error unchanged. */
+function cancelledOr(e: unknown, what: string): unknown {
+  if (e instanceof Error && e.name === 'AbortError')
+    return new SyncError(ERR_ABORTED, `${what} was cancelled`, { cause: e });
+  return e;
+}
 
 /** A pass-through stream that hashes (SHA-256) and counts what flows through it. */
 function hashingTap(): { tap: Transform; digest: () => FileDigest } {
@@ -52,10 +59,14 @@ export async function zipDirectory(
   const { tap, digest } = hashingTap();
   // yazl reports a file that vanished or cannot be read on the ZipFile, not on its stream.
   const failed = new Promise<never>((_resolve, reject) => zip.on('error', reject));
-  await Promise.race([
-    pipeline(zip.outputStream, tap, createWriteStream(zipPath), ...(signal ? [{ signal }] : [])),
-    failed,
-  ]);
+  try {
+    await Promise.race([
+      pipeline(zip.outputStream, tap, createWriteStream(zipPath), ...(signal ? [{ signal }] : [])),
+      failed,
+    ]);
+  } catch (e) {
+    throw cancelledOr(e, 'zipping');
+  }
   return { ...digest(), entries };
 }
 
@@ -83,6 +94,7 @@ function zipIntegrity(message: string, details: Record<string, unknown>): SyncEr
  */
 function malformed(e: unknown): unknown {
   if (e instanceof SyncError) return e;
+  if (e instanceof Error && e.name === 'AbortError') return cancelledOr(e, 'unzipping');
   if (e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string') return e;
   const message = e instanceof Error ? e.message : String(e);
   return new SyncError(SyncErrorCodes.integrity, `the checkpoint zip is malformed: ${message}`, {

@@ -146,7 +146,10 @@ describe.skipIf(!ceph.available)('SIGKILL at random moments (Ceph RGW)', () => {
     await primary.push(c1);
     const standby = await tempDir();
     dirs.push(standby);
-    await createSynchronizer({ storageDir: standby, store, pipeline: A }).pull();
+    // Closed, so its lock on the standby directory is released for the child processes.
+    const first = createSynchronizer({ storageDir: standby, store, pipeline: A });
+    await first.pull();
+    await first.close();
     const old = await snapshotTree(standby);
     const batches = [];
     for (let j = 0; j < 6; j++) batches.push(await b.batch(256 * 1024));

@@ -66,7 +66,11 @@ export class StorageBuilder {
   }
 }
 
-/** SHA-256 of every file under `dir` (relative path -> hex); an empty directory shows as `<path>/`. */
+/**
+ * SHA-256 of every file under `dir` (relative path -> hex); an empty directory shows as `<path>/`.
+ * The storage lock (`.feldera-sync.lock`) is left out: a synchroniser holds it from its first
+ * operation until `close()`, which tests check on their own.
+ */
 export async function snapshotTree(dir: string, root = dir): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   let names;
@@ -77,6 +81,7 @@ export async function snapshotTree(dir: string, root = dir): Promise<Record<stri
   }
   for (const d of names) {
     const p = join(dir, d.name);
+    if (dir === root && d.name === '.feldera-sync.lock') continue;
     if (d.isDirectory()) {
       const inner = await snapshotTree(p, root);
       Object.assign(out, Object.keys(inner).length > 0 ? inner : { [relative(root, p) + '/']: '' });
