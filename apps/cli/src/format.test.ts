@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  escapeUntrusted,
   formatBytes,
   formatDuration,
   formatJson,
@@ -91,4 +92,13 @@ describe('formatCatalogTable', () => {
     expect(lines[3]).toMatch(/-\s+-\s+-$/);
   });
   it('says so when empty', () => expect(formatCatalogTable([])).toBe('(no checkpoints)\n'));
+});
+
+describe('escapeUntrusted', () => {
+  it('shows every control character as \\xHH and leaves printable text alone', () => {
+    expect(escapeUntrusted('w0-\u001b[2Jx\u0007\nnext\r\u009bé')).toBe(
+      'w0-\\x1b[2Jx\\x07\\x0anext\\x0d\\x9bé',
+    );
+    expect(escapeUntrusted('plain/key-1.zip')).toBe('plain/key-1.zip');
+  });
 });

@@ -75,3 +75,16 @@ export function formatJson(value: unknown): string {
   );
   return text.replace(new RegExp(`"${BIG}(-?\\d+)${BIG}"`, 'g'), '$1') + '\n';
 }
+
+/**
+ * Text from outside (object keys, a store's messages) made safe for a terminal: control characters
+ * (ESC, BEL, CR, newline, C1 codes) are shown as `\xHH`, so a hostile name can neither move the
+ * cursor, ring the bell nor forge a line of output.
+ */
+export function escapeUntrusted(text: string): string {
+  return text.replace(
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
+}

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { isSyncError } from '@feldera-sync/errors';
+import { escapeUntrusted } from './format.js';
 import { registerCheckpointsCommands } from './commands/checkpoints.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerGcCommand } from './commands/gc.js';
@@ -86,11 +87,14 @@ function commanderExitCode(err: CommanderError): number {
 export function reportError(err: unknown, ctx: CommandContext): number {
   if (err instanceof CommanderError) return commanderExitCode(err);
   const category = exitCategoryForError(err);
+  // Messages carry text from outside (object keys, a store's answer): no control character reaches
+  // the terminal but the line breaks of multi-line messages.
+  const safe = (text: string): string => text.split('\n').map(escapeUntrusted).join('\n');
   if (isSyncError(err)) {
-    ctx.err(`${BIN_NAME}: error: ${err.message} [${err.code}]\n`);
-    if (err.hint) ctx.err(`hint: ${err.hint}\n`);
+    ctx.err(`${BIN_NAME}: error: ${safe(err.message)} [${err.code}]\n`);
+    if (err.hint) ctx.err(`hint: ${safe(err.hint)}\n`);
   } else {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = safe(err instanceof Error ? err.message : String(err));
     ctx.err(`${BIN_NAME}: internal error: ${message}\n`);
     ctx.err(
       'hint: this is a bug; rerun with FELDERA_SYNC_DEBUG=1 for a stack trace and report it\n',

@@ -69,3 +69,23 @@ describe('storage directory lock', () => {
     expect(await readdir(storage.dir)).not.toContain('.feldera-sync.lock');
   });
 });
+
+describe('untrusted names on the terminal', () => {
+  it('gc leaves objects whose names the layout never writes, and prints their names escaped', async () => {
+    const push = await runCli(
+      ['push', '--config', config, '--storage', storage.dir, '--pipeline', 'a'],
+      { deps },
+    );
+    expect(push.code).toBe(0);
+    const evil = 'notes\u001b[2J\u0007\nforged line.txt';
+    await store.putSmall(evil, 'x');
+    const gc = await runCli(['gc', '--config', config, '--dry-run'], { deps });
+    expect(gc.code, gc.stderr).toBe(0);
+    expect(gc.stdout).toContain('foreign: notes\\x1b[2J\\x07\\x0aforged line.txt');
+    // eslint-disable-next-line no-control-regex -- no control character but line breaks
+    expect(gc.stdout).not.toMatch(/[\u0000-\u0009\u000b-\u001f]/);
+    const real = await runCli(['gc', '--config', config], { deps });
+    expect(real.code).toBe(0);
+    expect(store.objects.has(evil)).toBe(true);
+  });
+});

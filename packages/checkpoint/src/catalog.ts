@@ -49,15 +49,28 @@ export const CatalogEntrySchema = z
     return entry;
   });
 
+/**
+ * Most entries a catalog may hold. Feldera keeps two locally; a bucket keeps what retention keeps
+ * (`retention_min_age` days of pushes): 50,000 is a push every 52 s for 30 days.
+ */
+export const MAX_CATALOG_ENTRIES = 50_000;
+
 /** Schema of a whole catalog: an array of entries, oldest first, with unique UUIDs. */
-export const CatalogSchema = z.array(CatalogEntrySchema).superRefine((entries, ctx) => {
-  const seen = new Set<string>();
-  for (const [index, e] of entries.entries()) {
-    if (seen.has(e.uuid))
-      ctx.addIssue({ code: 'custom', message: `duplicate uuid ${e.uuid}`, path: [index, 'uuid'] });
-    seen.add(e.uuid);
-  }
-});
+export const CatalogSchema = z
+  .array(CatalogEntrySchema)
+  .max(MAX_CATALOG_ENTRIES)
+  .superRefine((entries, ctx) => {
+    const seen = new Set<string>();
+    for (const [index, e] of entries.entries()) {
+      if (seen.has(e.uuid))
+        ctx.addIssue({
+          code: 'custom',
+          message: `duplicate uuid ${e.uuid}`,
+          path: [index, 'uuid'],
+        });
+      seen.add(e.uuid);
+    }
+  });
 
 /** Formats zod issues as `path: message; ...` for error messages. */
 export function describeIssues(error: z.ZodError): string {

@@ -1,4 +1,5 @@
 export type {
+  GetSmallOptions,
   ObjectStore,
   ObjectStoreCapabilities,
   PutOptions,
@@ -9,7 +10,7 @@ export type {
   TransferProgress,
   TransferResult,
 } from './object-store.js';
-export { StoreErrorCodes } from './object-store.js';
+export { StoreErrorCodes, tooLargeError } from './object-store.js';
 export { createMemoryObjectStore } from './memory-object-store.js';
 export type { MemoryObjectStore } from './memory-object-store.js';
 
@@ -33,6 +34,7 @@ export type { RandomBytes } from './uuidv7.js';
 export {
   CatalogEntrySchema,
   CatalogSchema,
+  MAX_CATALOG_ENTRIES,
   catalogEntryToJson,
   insertCatalogEntry,
   parseCatalog,
@@ -132,6 +134,7 @@ export {
   readManifests,
   readOwner,
   readRemoteCatalog,
+  REMOTE_READ_LIMITS,
   remoteObjectName,
   writeManifest,
   writeOwner,

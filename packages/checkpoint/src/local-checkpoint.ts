@@ -9,7 +9,6 @@ import type { IoOptions } from './atomic-file.js';
 import { fsyncDir, ioError, isNotFound, writeFileAtomic } from './atomic-file.js';
 import { readLocalCatalog } from './local-catalog.js';
 import {
-  CHECKPOINT_MARKER,
   CHECKPOINT_STATE_FILE,
   DEPENDENCIES_FILE,
   MUT_SUFFIX,

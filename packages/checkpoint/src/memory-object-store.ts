@@ -3,6 +3,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { SyncError, throwIfAborted } from '@feldera-sync/errors';
 import type {
+  GetSmallOptions,
   ObjectStore,
   PutOptions,
   RemoteObject,
@@ -10,7 +11,7 @@ import type {
   TransferOptions,
   TransferResult,
 } from './object-store.js';
-import { StoreErrorCodes } from './object-store.js';
+import { StoreErrorCodes, tooLargeError } from './object-store.js';
 
 /** An ObjectStore fake that also counts requests, for tests of code that uses the port. */
 export interface MemoryObjectStore extends ObjectStore {
@@ -58,10 +59,12 @@ export function createMemoryObjectStore(description = 'memory:'): MemoryObjectSt
       const body = objects.get(key);
       return body ? { key, size: body.byteLength } : null;
     },
-    async getSmall(key: string, options?: StoreCallOptions): Promise<Uint8Array | null> {
+    async getSmall(key: string, options?: GetSmallOptions): Promise<Uint8Array | null> {
       calls.getSmall++;
       check(options);
       const body = objects.get(key);
+      if (body && options?.maxBytes !== undefined && body.byteLength > options.maxBytes)
+        throw tooLargeError(`${description}${key}`, options.maxBytes);
       return body ? new Uint8Array(body) : null;
     },
     async putSmall(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void> {

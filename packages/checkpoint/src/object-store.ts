@@ -1,3 +1,5 @@
+import { SyncError } from '@feldera-sync/errors';
+
 /**
  * The ObjectStore port: everything the synchroniser needs from an S3-compatible bucket location.
  * Keys are relative to the bucket location (bucket name plus optional prefix) and use `/`.
@@ -28,6 +30,15 @@ export interface TransferProgress {
 /** Options shared by every store operation. */
 export interface StoreCallOptions {
   signal?: AbortSignal | undefined;
+}
+
+/** Options for `getSmall`. */
+export interface GetSmallOptions extends StoreCallOptions {
+  /**
+   * Refuse an object larger than this with `ERR_STORE_TOO_LARGE`, reading no more of it than the
+   * bound: small objects come from a bucket that may be hostile.
+   */
+  maxBytes?: number | undefined;
 }
 
 /** Options for multi-object transfers. */
@@ -67,7 +78,7 @@ export interface ObjectStore {
   /** The object's size, or null when it does not exist. */
   head(key: string, options?: StoreCallOptions): Promise<RemoteObject | null>;
   /** The whole object, or null when it does not exist. For small objects (catalogs, manifests). */
-  getSmall(key: string, options?: StoreCallOptions): Promise<Uint8Array | null>;
+  getSmall(key: string, options?: GetSmallOptions): Promise<Uint8Array | null>;
   /** Writes a small object in one request. */
   putSmall(key: string, body: Uint8Array | string, options?: PutOptions): Promise<void>;
   /**
@@ -107,7 +118,21 @@ export const StoreErrorCodes = {
   aborted: 'ERR_ABORTED',
   /** The operation did not finish within its timeout. */
   timeout: 'ERR_STORE_TIMEOUT',
+  /** An object is larger than the caller's bound (`getSmall` `maxBytes`). */
+  tooLarge: 'ERR_STORE_TOO_LARGE',
   /** Anything else the store or the transfer tool reported. */
   other: 'ERR_STORE_OTHER',
 } as const;
 export type StoreErrorCode = (typeof StoreErrorCodes)[keyof typeof StoreErrorCodes];
+
+/** The error every store throws when `getSmall`'s `maxBytes` is exceeded. */
+export function tooLargeError(object: string, maxBytes: number): SyncError {
+  return new SyncError(
+    StoreErrorCodes.tooLarge,
+    `${object} is larger than the ${maxBytes} bytes allowed for it; nothing more was read`,
+    {
+      hint: 'the bucket holds an object this layout never writes so large: check who writes to it',
+      details: { maxBytes },
+    },
+  );
+}

@@ -87,7 +87,7 @@ export const ZipFileSchema = z.object({ path: relPath, size, sha256: sha256Hex }
 export type ZipFile = z.output<typeof ZipFileSchema>;
 
 /** Most objects or zipped files one manifest may list. */
-export const MAX_MANIFEST_ENTRIES = 1_000_000;
+export const MAX_MANIFEST_ENTRIES = 200_000;
 
 /** Version 1 wrote `state_files` as `<uuid>/<name>`: read them as the bare names they are. */
 function upgradeManifest(raw: unknown): unknown {

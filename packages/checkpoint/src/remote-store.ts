@@ -17,6 +17,17 @@ export function remoteObjectName(store: ObjectStore, key: string): string {
   return `${key} in ${store.description}`;
 }
 
+/**
+ * Bounds on what a small read accepts from a bucket (which may be hostile): larger objects fail with
+ * `ERR_STORE_TOO_LARGE` before more than the bound is read. A catalog of 50,000 entries is about
+ * 9 MiB; a manifest of a 100,000-file checkpoint about 26 MiB.
+ */
+export const REMOTE_READ_LIMITS = {
+  catalogBytes: 16 * 1024 * 1024,
+  manifestBytes: 32 * 1024 * 1024,
+  ownerBytes: 64 * 1024,
+} as const;
+
 function decode(body: Uint8Array): string {
   return new TextDecoder('utf-8', { fatal: false }).decode(body);
 }
@@ -26,7 +37,10 @@ export async function readRemoteCatalog(
   store: ObjectStore,
   options: StoreCallOptions = {},
 ): Promise<CatalogEntry[]> {
-  const body = await store.getSmall(remoteKeys.catalog, options);
+  const body = await store.getSmall(remoteKeys.catalog, {
+    ...options,
+    maxBytes: REMOTE_READ_LIMITS.catalogBytes,
+  });
   if (body === null) return [];
   return parseCatalog(decode(body), remoteObjectName(store, remoteKeys.catalog));
 }
@@ -47,7 +61,10 @@ export async function readManifest(
   options: StoreCallOptions = {},
 ): Promise<Manifest | null> {
   const key = remoteKeys.manifest(uuid);
-  const body = await store.getSmall(key, options);
+  const body = await store.getSmall(key, {
+    ...options,
+    maxBytes: REMOTE_READ_LIMITS.manifestBytes,
+  });
   if (body === null) return null;
   const manifest = parseManifest(decode(body), remoteObjectName(store, key));
   if (manifest.uuid !== uuid.toLowerCase()) {
@@ -127,7 +144,10 @@ export async function readOwner(
   store: ObjectStore,
   options: StoreCallOptions = {},
 ): Promise<OwnerInfo | null> {
-  const body = await store.getSmall(remoteKeys.owner, options);
+  const body = await store.getSmall(remoteKeys.owner, {
+    ...options,
+    maxBytes: REMOTE_READ_LIMITS.ownerBytes,
+  });
   if (body === null) return null;
   return parseOwner(decode(body), remoteObjectName(store, remoteKeys.owner));
 }

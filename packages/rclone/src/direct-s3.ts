@@ -1,5 +1,5 @@
 import { isSyncError } from '@feldera-sync/errors';
-import { rcloneError, RcloneErrorCodes } from './errors.js';
+import { rcloneError, RcloneErrorCodes, tooLargeError } from './errors.js';
 import type { RcloneLogger } from './logger.js';
 import type { Redactor } from './redact.js';
 import { encodeS3Path, sha256Hex, signV4 } from './sigv4.js';
@@ -35,7 +35,8 @@ export interface DirectS3Config {
 
 /** The direct client bound to one bucket location. */
 export interface DirectS3 {
-  get(key: string, signal?: AbortSignal): Promise<Uint8Array | null>;
+  /** The object, or null when absent; larger than `maxBytes` fails with `ERR_STORE_TOO_LARGE`. */
+  get(key: string, signal?: AbortSignal, maxBytes?: number): Promise<Uint8Array | null>;
   put(key: string, body: Uint8Array, signal?: AbortSignal): Promise<void>;
   head(key: string, signal?: AbortSignal): Promise<{ size: number; modTime?: string } | null>;
   delete(keys: readonly string[], signal?: AbortSignal): Promise<void>;
@@ -162,6 +163,45 @@ export function directFlagSettings(flags: readonly string[]): DirectFlagSettings
 
 const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
 
+/** The first slice of a bounded read; most catalogs and manifests fit in it. */
+const FIRST_RANGE_BYTES = 256 * 1024;
+
+/** An error answer's XML is short; more than this is not read. */
+const ERROR_BODY_BYTES = 64 * 1024;
+
+/**
+ * A response body, refusing one longer than `maxBytes` from its Content-Length or, when that is
+ * absent or lies, as soon as the bytes read pass the bound (the rest is never read).
+ */
+async function readBody(
+  response: Response,
+  maxBytes: number | undefined,
+  tooLarge: () => Error,
+): Promise<Uint8Array> {
+  if (maxBytes === undefined) return new Uint8Array(await response.arrayBuffer());
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    throw tooLarge();
+  }
+  if (!response.body) return new Uint8Array();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  // Leaving the loop early (throw) cancels the body: nothing more is read from the socket.
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+    total += chunk.byteLength;
+    if (total > maxBytes) throw tooLarge();
+    chunks.push(chunk);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
 class RetryableError extends Error {}
 
 /** Creates the direct client. */
@@ -176,6 +216,8 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
     what: string,
     body: Uint8Array | undefined,
     signal: AbortSignal | undefined,
+    maxBytes?: number,
+    range?: string,
   ): Promise<Response & { bytes?: Uint8Array }> => {
     const path = basePath + encodeS3Path(config.bucket, config.keyPrefix + key);
     const details = { exitCode: null, stderrTail: [] as string[], direct: method };
@@ -199,6 +241,8 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
         date: new Date(),
       });
       delete headers['host'];
+      // Unsigned, which SigV4 allows: asks the store for no more than a bounded read needs.
+      if (range !== undefined) headers['range'] = range;
       delete headers['content-length'];
       const whole = AbortSignal.timeout(config.requestMs);
       const headersTimer = new AbortController();
@@ -239,8 +283,11 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
         } finally {
           clearTimeout(timer);
         }
-        // Read the body under the same signals (GET returns it; errors carry the store's XML).
-        const bytes = new Uint8Array(await response.arrayBuffer());
+        // Read the body under the same signals (GET returns it; errors carry the store's XML),
+        // never more than `maxBytes` of a successful answer.
+        const bytes = await readBody(response, response.ok ? maxBytes : ERROR_BODY_BYTES, () =>
+          tooLargeError(`${key} in ${where}`, maxBytes ?? ERROR_BODY_BYTES),
+        );
         config.logger?.debug?.('direct s3 request', {
           method,
           key,
@@ -253,6 +300,7 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
         }
         return Object.assign(response, { bytes });
       } catch (error) {
+        if (isSyncError(error) && error.code === RcloneErrorCodes.tooLarge) throw error;
         if (!(error instanceof RetryableError)) {
           throwIfCancelled();
           if (isSyncError(error)) throw error;
@@ -303,9 +351,65 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
   };
 
   return {
-    async get(key, signal) {
+    async get(key, signal, maxBytes) {
       const what = `read of ${where} '${key}'`;
-      const r = await request('GET', key, what, undefined, signal);
+      if (maxBytes !== undefined) {
+        // A bounded read first asks for the object's head only (Range), so a hostile object far
+        // over the bound costs FIRST_RANGE bytes, not the bound: the HTTP client would otherwise
+        // buffer a whole body before it could be refused. Content-Range's total says the size.
+        const first = Math.min(maxBytes, FIRST_RANGE_BYTES);
+        let r: Response & { bytes?: Uint8Array };
+        try {
+          r = await request('GET', key, what, undefined, signal, first + 1, `bytes=0-${first}`);
+        } catch (e) {
+          // s3rver answers a Range over an empty object by dropping the connection mid-answer
+          // (undici: "terminated"): read that object whole, still bounded. An unreachable store
+          // fails differently and is not asked twice.
+          if (
+            !isSyncError(e) ||
+            e.code !== RcloneErrorCodes.network ||
+            !/terminated/.test(e.message)
+          )
+            throw e;
+          r = Object.assign(new Response(null, { status: 416 }), { bytes: new Uint8Array() });
+        }
+        if (r.status === 206) {
+          const total = Number(/\/(\d+)$/.exec(r.headers.get('content-range') ?? '')?.[1] ?? NaN);
+          if (!Number.isSafeInteger(total) || total > maxBytes)
+            throw tooLargeError(`${key} in ${where}`, maxBytes);
+          const head = r.bytes ?? new Uint8Array();
+          if (head.byteLength >= total) return head.subarray(0, total);
+          // The rest, bounded by what the first answer declared (and by the bound itself).
+          const rest = await request(
+            'GET',
+            key,
+            what,
+            undefined,
+            signal,
+            total - head.byteLength,
+            `bytes=${head.byteLength}-${total - 1}`,
+          );
+          if (rest.status !== 206) return failed(what, rest);
+          const out = new Uint8Array(total);
+          out.set(head, 0);
+          out.set(
+            (rest.bytes ?? new Uint8Array()).subarray(0, total - head.byteLength),
+            head.byteLength,
+          );
+          return out;
+        }
+        // 416: an empty object has no byte 0; 200: a store that ignores Range (bounded below).
+        if (r.status !== 416) {
+          if (r.ok) {
+            if ((r.bytes?.byteLength ?? 0) > maxBytes)
+              throw tooLargeError(`${key} in ${where}`, maxBytes);
+            return r.bytes ?? new Uint8Array();
+          }
+          if (r.status === 404 && errorCodeOf(r.bytes, 404) !== 'NoSuchBucket') return null;
+          return failed(what, r);
+        }
+      }
+      const r = await request('GET', key, what, undefined, signal, maxBytes);
       if (r.ok) return r.bytes ?? new Uint8Array();
       if (r.status === 404 && errorCodeOf(r.bytes, 404) !== 'NoSuchBucket') return null;
       return failed(what, r);

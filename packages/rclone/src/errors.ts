@@ -13,6 +13,7 @@ export const RcloneErrorCodes = {
   preconditionFailed: 'ERR_STORE_PRECONDITION_FAILED',
   aborted: 'ERR_ABORTED',
   timeout: 'ERR_STORE_TIMEOUT',
+  tooLarge: 'ERR_STORE_TOO_LARGE',
   other: 'ERR_STORE_OTHER',
   /** rclone rejected its command line (unknown flag, bad value): a bug or a bad `flags` entry. */
   usage: 'ERR_RCLONE_USAGE',
@@ -45,4 +46,16 @@ export function rcloneError(
   options: { hint?: string | undefined; cause?: unknown } = {},
 ): SyncError {
   return new SyncError(code, message, { details, hint: options.hint, cause: options.cause });
+}
+
+/** `ERR_STORE_TOO_LARGE` for an object over a small read's bound (the same text as the memory store's). */
+export function tooLargeError(object: string, maxBytes: number): SyncError {
+  return rcloneError(
+    RcloneErrorCodes.tooLarge,
+    `${object} is larger than the ${maxBytes} bytes allowed for it; nothing more was read`,
+    { exitCode: null, stderrTail: [], maxBytes },
+    {
+      hint: 'the bucket holds an object this layout never writes so large: check who writes to it',
+    },
+  );
 }

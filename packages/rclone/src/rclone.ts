@@ -75,7 +75,11 @@ export interface Rclone {
   /** One object's entry, or null when it does not exist. */
   stat(key: string, options?: RcloneCallOptions): Promise<RcloneEntry | null>;
   /** A whole object (`cat`), or null when it does not exist. */
-  cat(key: string, options?: RcloneCallOptions): Promise<Uint8Array | null>;
+  /** Reads an object into memory; with `maxBytes`, at most that many bytes of it (`--count`). */
+  cat(
+    key: string,
+    options?: RcloneCallOptions & { maxBytes?: number | undefined },
+  ): Promise<Uint8Array | null>;
   /** Writes an object from memory (`rcat` from stdin). */
   rcat(key: string, body: Uint8Array, options?: RcloneCallOptions): Promise<void>;
   /** Copies `files` (relative to `localDir`) to `remotePrefix + file` (`copy --files-from-raw --no-traverse`). */
@@ -309,13 +313,17 @@ export function createRclone(options: RcloneOptions): Rclone {
     stat: statKey,
 
     async cat(key, call) {
+      const maxBytes = call?.maxBytes;
       const result = await runOk({
         command: 'cat',
         operands: [path(key)],
         what: `read of ${description} '${key}'`,
-        call,
+        call:
+          maxBytes === undefined
+            ? call
+            : { ...call, flags: [...(call?.flags ?? []), '--count', String(maxBytes)] },
         stdout: 'bytes',
-        maxStdoutBytes: 256 * 1024 * 1024,
+        maxStdoutBytes: maxBytes ?? 256 * 1024 * 1024,
       });
       // rclone cat exits 0 for a missing object: an empty answer needs a look.
       if (result.stdoutBytes.byteLength === 0 && (await statKey(key, call)) === null) return null;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type {
+  GetSmallOptions,
   ObjectStore,
   PutOptions,
   RemoteObject,
@@ -7,7 +8,7 @@ import type {
 } from '@feldera-sync/checkpoint';
 import { putIfAbsent } from './conditional-put.js';
 import type { DirectS3Target } from './conditional-put.js';
-import { rcloneError, RcloneErrorCodes } from './errors.js';
+import { rcloneError, RcloneErrorCodes, tooLargeError } from './errors.js';
 import { createRclone } from './rclone.js';
 import type { Rclone, RcloneOptions } from './rclone.js';
 import { createDirectS3, directFlagSettings } from './direct-s3.js';
@@ -104,9 +105,16 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
 
     head: headKey,
 
-    getSmall(key, call) {
-      if (small) return small.get(key, call?.signal);
-      return rclone.cat(key, call);
+    async getSmall(key, call?: GetSmallOptions) {
+      const maxBytes = call?.maxBytes;
+      if (small) return small.get(key, call?.signal, maxBytes);
+      const body = await rclone.cat(
+        key,
+        maxBytes === undefined ? call : { ...call, maxBytes: maxBytes + 1 },
+      );
+      if (body !== null && maxBytes !== undefined && body.byteLength > maxBytes)
+        throw tooLargeError(`${key} in ${description}`, maxBytes);
+      return body;
     },
 
     async putSmall(key, body, call?: PutOptions) {

@@ -1,4 +1,5 @@
 import {
+  isBatchFileName,
   readRemoteCatalog,
   remoteKeys,
   selectRetained,
@@ -17,6 +18,11 @@ export interface GcReport {
   orphans: string[];
   /** Unreferenced objects kept because they are younger than the window (maybe a push in flight). */
   young: string[];
+  /**
+   * Objects whose keys this layout never writes (someone else's files under the same prefix, or
+   * hostile names with control characters): never deleted, listed so an operator can look.
+   */
+  foreign: string[];
   refused: { code: string; message: string } | null;
   /**
    * Remote retention (SPEC section 4) run first: in a dry run `removed` lists what it would drop
@@ -26,6 +32,14 @@ export interface GcReport {
 }
 
 const HOUR_MS = 3_600_000;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const ZIP_KEY = new RegExp(`^${UUID}\\.zip$`);
+const MANIFEST_KEY = new RegExp(`^dependencies/${UUID}\\.json$`);
+
+/** True for a name a push writes: a batch file, a zip, a manifest (what gc may ever delete). */
+export function isLayoutKey(key: string): boolean {
+  return isBatchFileName(key) || ZIP_KEY.test(key) || MANIFEST_KEY.test(key);
+}
 const UUID_IN_KEY = /([0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12})/i;
 
 /**
@@ -75,6 +89,7 @@ export async function collectRemoteGarbage(
       dryRun,
       orphans: [],
       young: [],
+      foreign: [],
       refused: { code: SyncErrorCodes.retentionRefused, message },
       retention,
     };
@@ -90,8 +105,13 @@ export async function collectRemoteGarbage(
   const windowMs = Math.max(HOUR_MS, ctx.retention.minAgeDays * 86_400_000);
   const orphans: string[] = [];
   const young: string[] = [];
+  const foreign: string[] = [];
   for (const obj of await ctx.store.list('', opts)) {
     if (referenced.has(obj.key)) continue;
+    if (!isLayoutKey(obj.key)) {
+      foreign.push(obj.key);
+      continue;
+    }
     const fromUuid = UUID_IN_KEY.exec(obj.key)?.[1];
     const t = obj.modTime ? Date.parse(obj.modTime) : fromUuid ? uuidv7TimeMs(fromUuid) : null;
     if (t !== null && !Number.isNaN(t) && now - t < windowMs) young.push(obj.key);
@@ -101,5 +121,5 @@ export async function collectRemoteGarbage(
     await ctx.store.delete(orphans, opts);
     ctx.logger.info('remote gc deleted orphaned objects', { count: orphans.length });
   }
-  return { dryRun, orphans, young, refused: null, retention };
+  return { dryRun, orphans, young, foreign, refused: null, retention };
 }

@@ -142,7 +142,8 @@ export async function unzipTo(
   await new Promise<void>((resolve, reject) => {
     const fail = (e: unknown): void => {
       zip.close();
-      reject(malformed(e));
+      const err = malformed(e);
+      reject(err instanceof Error ? err : new Error(String(err)));
     };
     zip.on('error', fail);
     zip.on('end', () => resolve());

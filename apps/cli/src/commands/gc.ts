@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readRemoteCatalog } from '@feldera-sync/checkpoint';
 import type { CommandContext } from '../context.js';
 import type { CliDeps } from '../deps.js';
-import { formatJson } from '../format.js';
+import { escapeUntrusted, formatJson } from '../format.js';
 import { openBucket, readIdentityFor, synchronizerFor } from './options.js';
 import { withScratchDir } from './scratch.js';
 import { startTransferSession } from './transfer.js';
@@ -68,6 +68,7 @@ Examples:
                 },
                 orphans: report.orphans,
                 young: report.young,
+                foreign: report.foreign,
                 refused: report.refused,
               }),
             );
@@ -89,6 +90,15 @@ Examples:
             `orphans: ${verb} ${report.orphans.length} object${report.orphans.length === 1 ? '' : 's'}; kept ${report.young.length} recent unreferenced object${report.young.length === 1 ? '' : 's'}\n`,
           );
           for (const key of report.orphans) ctx.out(`  ${verb}: ${key}\n`);
+          if (report.foreign.length > 0) {
+            ctx.out(
+              `left alone ${report.foreign.length} object${report.foreign.length === 1 ? '' : 's'} whose names this layout never writes:\n`,
+            );
+            for (const key of report.foreign.slice(0, 20))
+              ctx.out(`  foreign: ${escapeUntrusted(key)}\n`);
+            if (report.foreign.length > 20)
+              ctx.out(`  ... and ${report.foreign.length - 20} more\n`);
+          }
         } finally {
           session.dispose();
           await sync.close();

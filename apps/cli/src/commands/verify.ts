@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { SyncError } from '@feldera-sync/errors';
 import type { CommandContext } from '../context.js';
 import type { CliDeps } from '../deps.js';
-import { formatBytes, formatJson } from '../format.js';
+import { formatBytes, formatJson, escapeUntrusted } from '../format.js';
 import { openBucket, readIdentityFor, synchronizerFor } from './options.js';
 import { withScratchDir } from './scratch.js';
 import { parseCheckpointSpec } from './shared.js';
@@ -66,7 +66,8 @@ export function registerVerifyCommand(program: Command, ctx: CommandContext, dep
                 p.expected !== undefined || p.actual !== undefined
                   ? ` (expected ${String(p.expected ?? '-')}, found ${String(p.actual ?? '-')})`
                   : '';
-              ctx.out(`  ${p.problem}: ${p.key}${detail}\n`);
+              // The manifest problem's `actual` is the parser's message, with names from the bucket.
+              ctx.out(`  ${p.problem}: ${escapeUntrusted(p.key + detail)}\n`);
             }
           }
           if (!report.ok) {

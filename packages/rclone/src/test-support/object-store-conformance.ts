@@ -74,6 +74,26 @@ export function describeObjectStoreConformance(
       expect(await store.list('nothing/')).toEqual([]);
     });
 
+    it('a small read with maxBytes refuses a larger object, reading no more than the bound', async () => {
+      const body = new Uint8Array(256 * 1024).fill(7);
+      await store.putSmall('big.json', body);
+      expect((await store.getSmall('big.json', { maxBytes: body.byteLength }))?.byteLength).toBe(
+        body.byteLength,
+      );
+      const err = await store
+        .getSmall('big.json', { maxBytes: body.byteLength - 1 })
+        .catch((e: unknown) => e);
+      expect(hasErrorCode(err, StoreErrorCodes.tooLarge), String(err)).toBe(true);
+      expect((err as Error).message).toContain('big.json');
+      expect(await store.getSmall('missing.json', { maxBytes: 10 })).toBeNull();
+      // Within the bound: larger than one first slice, and empty.
+      const mid = new Uint8Array(600 * 1024).map((_, i) => i % 251);
+      await store.putSmall('mid.json', mid);
+      expect(await store.getSmall('mid.json', { maxBytes: 1024 * 1024 })).toEqual(mid);
+      await store.putSmall('empty.json', new Uint8Array());
+      expect((await store.getSmall('empty.json', { maxBytes: 10 }))?.byteLength).toBe(0);
+    });
+
     it('overwrites a small object and keeps an empty one', async () => {
       await store.putSmall('k', 'one');
       await store.putSmall('k', 'two!');
