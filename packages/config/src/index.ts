@@ -53,6 +53,7 @@ export {
 } from './bucket-location.js';
 export type { BucketCheck, BucketProblem } from './bucket-location.js';
 export { normaliseSizeSuffix, parseSizeSuffix } from './size-suffix.js';
+export { MAX_TIMER_DELAY_MS, MAX_TIMER_INTERVAL_SECS, boundedTimerDelay } from './timer-delay.js';
 export { isUuid, normaliseCheckpointRef } from './checkpoint-ref.js';
 export {
   JSON_SCHEMA_REGENERATE_COMMAND,
