@@ -1,4 +1,5 @@
 import type { ObjectStore } from '@feldera-sync/checkpoint';
+import { boundedTimerDelay } from '@feldera-sync/config';
 import { SyncError, isSyncError, throwIfAborted } from '@feldera-sync/errors';
 import type { Clock, TimerHandle } from './clock.js';
 import { systemClock } from './clock.js';
@@ -158,7 +159,7 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
   const schedule = (delayMs: number): void => {
     if (scheduled) clock.clearTimeout(timer);
     scheduled = periodic !== null;
-    if (periodic) timer = clock.setTimeout(() => void tick(), delayMs);
+    if (periodic) timer = clock.setTimeout(() => void tick(), boundedTimerDelay(delayMs));
   };
 
   const tick = async (): Promise<void> => {
@@ -409,7 +410,7 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
           ? null
           : clock.setTimeout(
               () => periodicAbort.abort(new Error('synchroniser closing')),
-              cancelAfterMs,
+              boundedTimerDelay(cancelAfterMs),
             );
       try {
         await lane.tail;
