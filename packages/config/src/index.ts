@@ -44,8 +44,23 @@ export {
 } from './s3-providers.js';
 export type { S3Provider } from './s3-providers.js';
 export { rcloneKnownProviders } from './rclone-known-providers.js';
-export { FIELD_OVERRIDING_FLAGS, REJECTED_RCLONE_FLAGS, checkRcloneFlags } from './rclone-flags.js';
-export type { FlagOverride, FlagRejection, RejectedFlagRule } from './rclone-flags.js';
+export {
+  ENVIRONMENT_RCLONE_FLAGS,
+  FIELD_OVERRIDING_FLAGS,
+  REJECTED_RCLONE_FLAGS,
+  canonicalFlagName,
+  checkRcloneFlags,
+  commandLineRcloneFlags,
+  environmentRcloneFlags,
+  maskRcloneFlags,
+  rcloneFlagSecrets,
+} from './rclone-flags.js';
+export type {
+  EnvironmentFlag,
+  FlagOverride,
+  FlagRejection,
+  RejectedFlagRule,
+} from './rclone-flags.js';
 export {
   checkBucketLocation,
   normaliseBucketLocation,

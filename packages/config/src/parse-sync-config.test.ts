@@ -671,6 +671,51 @@ describe('ConfigError', () => {
     expect(error.details).toEqual({ issues: error.issues });
   });
 
+  it('refuses secret flags with how to pass them, and masks their values in issues', () => {
+    const error = errorOf(
+      safeParseSyncConfig({
+        bucket: 'ckpt',
+        provider: 'AWS',
+        flags: [
+          '--S3-Secret-Access-Key',
+          'SECRET-FLAG-1',
+          '--header=Authorization: Bearer SECRET-FLAG-2',
+          '--s3-endpoint',
+          'https://u:SECRET-FLAG-3@s3.example.com',
+          '--s3-sse-customer-key',
+          'SECRET-FLAG-4',
+        ],
+      }),
+    );
+    expect(error.issues.map((i) => [i.path, i.rule])).toEqual([
+      ['$.flags[0]', 'flag-rejected'],
+      ['$.flags[2]', 'flag-rejected'],
+      ['$.flags[4]', 'flag-rejected'],
+    ]);
+    expect(issueAt(error, '$.flags[0]', 'flag-rejected').message).toMatch(
+      /^--s3-secret-access-key is not allowed: .*visible to every local user \(ps\); set access_key and secret_key/,
+    );
+    expect(issueAt(error, '$.flags[2]', 'flag-rejected').value).toBe('--header=Authorization: ***');
+    expect(issueAt(error, '$.flags[4]', 'flag-rejected').value).toBe(
+      'https://u:***@s3.example.com',
+    );
+    const everything = JSON.stringify({ message: error.message, json: error.toJSON() });
+    expect(everything).not.toMatch(/SECRET-FLAG-\d/);
+  });
+
+  it('accepts SSE-C and KMS keys in flags: the adapter passes them through the environment', () => {
+    const { config } = parseSyncConfig({
+      bucket: 'ckpt',
+      provider: 'AWS',
+      flags: ['--s3-sse-customer-algorithm', 'AES256', '--s3-sse-customer-key=0123456789abcdef'],
+    });
+    expect(config.flags).toEqual([
+      '--s3-sse-customer-algorithm',
+      'AES256',
+      '--s3-sse-customer-key=0123456789abcdef',
+    ]);
+  });
+
   it('masks a secret wherever it is echoed, even under another key', () => {
     const error = errorOf(
       safeParseSyncConfig({

@@ -7,6 +7,7 @@ import {
   parseSyncConfig,
   safeParseConfigFile,
 } from './parse.js';
+import { redactConfig } from './redact.js';
 
 /** Secrets that cannot occur by chance in messages: a fixed marker plus random letters. */
 const secretArb = fc.stringMatching(/^[A-Za-z0-9]{8,20}$/).map((s) => `Zq9Secret${s}`);
@@ -146,6 +147,64 @@ describe('parser properties', () => {
         expect(parseSyncConfig(config).config).toEqual(config);
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+/** A secret written into `flags` in one of the forms rclone accepts (or nearly accepts). */
+const secretFlagArb = fc
+  .record({
+    name: fc.constantFrom(
+      '--s3-sse-customer-key',
+      '--s3-sse-customer-key-base64',
+      '--s3-sse-kms-key-id',
+      '--s3-secret-access-key',
+      '--s3-session-token',
+      '--S3-SSE-CUSTOMER-KEY',
+      '--s3_secret_access_key',
+      '--crypt-password',
+      '--password-command',
+      '--header',
+      '--header-upload',
+    ),
+    form: fc.constantFrom('equals', 'next', 'space'),
+  })
+  .map(({ name, form }) => (secret: string): string[] => {
+    const value = name.startsWith('--header') ? `Authorization: Bearer ${secret}` : secret;
+    switch (form) {
+      case 'equals':
+        return [`${name}=${value}`];
+      case 'next':
+        return [name, value];
+      case 'space':
+        return [`${name} ${value}`];
+    }
+  });
+
+describe('secrets in rclone flags', () => {
+  it('are never echoed, whether the flag is refused or passed through the environment, and are masked when redacted', () => {
+    fc.assert(
+      fc.property(
+        validSyncArb,
+        fc.array(secretFlagArb, { minLength: 1, maxLength: 3 }),
+        secretArb,
+        fc.boolean(),
+        fc.boolean(),
+        (sync, writers, canary, broken, wrap) => {
+          const flags = ['--fast-list', ...writers.flatMap((write) => write(canary))];
+          const input = { ...sync, flags, ...(broken ? { transfers: 0 } : {}) };
+          const json = wrap
+            ? { storage: { backend: { name: 'file', config: { sync: input } } } }
+            : input;
+          const said = everythingSaid(() => parseConfigFile(json));
+          expect(said).not.toContain(canary);
+          expect(JSON.stringify(redactConfig(json))).not.toContain(canary);
+          const parsed = safeParseConfigFile(json);
+          // What parses still carries the secret for the adapter; only its redacted form is shown.
+          if (parsed.ok) expect(JSON.stringify(parsed.config)).toContain(canary);
+        },
+      ),
+      { numRuns: 400 },
     );
   });
 });

@@ -67,6 +67,48 @@ describe('redactConfig', () => {
   });
 });
 
+describe('redactConfig of secret rclone flags', () => {
+  it('masks every secret flag form in a runtime config, as GET /v0/pipelines shows it', () => {
+    const raw = {
+      storage: {
+        backend: {
+          name: 'file',
+          config: {
+            sync: {
+              bucket: 'ckpt',
+              flags: [
+                '--s3-sse-customer-algorithm',
+                'AES256',
+                '--s3-sse-customer-key',
+                'sse-c-secret-3',
+                '--S3-SSE-CUSTOMER-KEY-BASE64=sse-c-secret-4',
+                '--s3-sse-kms-key-id arn:aws:kms:eu-west-1:1234:key/secret-5',
+                '--header',
+                'Authorization: Bearer header-secret-6',
+              ],
+            },
+          },
+        },
+      },
+    };
+    const redacted = redactConfig(raw);
+    expect(JSON.stringify(redacted)).not.toMatch(/secret-\d/);
+    expect(redacted.storage.backend.config.sync).toEqual({
+      bucket: 'ckpt',
+      flags: [
+        '--s3-sse-customer-algorithm',
+        'AES256',
+        '--s3-sse-customer-key',
+        REDACTED,
+        '--S3-SSE-CUSTOMER-KEY-BASE64=***',
+        '--s3-sse-kms-key-id ***',
+        '--header',
+        'Authorization: ***',
+      ],
+    });
+  });
+});
+
 describe('redactSecrets', () => {
   it('replaces every occurrence, longest secret first, and ignores empty ones', () => {
     expect(

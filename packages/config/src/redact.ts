@@ -1,4 +1,5 @@
 import { isPlainObject } from './json-path.js';
+import { maskRcloneFlags } from './rclone-flags.js';
 
 /** What every secret is replaced with, in configs, messages and issue values. */
 export const REDACTED = '***';
@@ -11,20 +12,11 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set([
   'secretKey',
 ]);
 
-/** rclone flags whose value is a secret; they are rejected, but an echo of them must still be masked. */
-const SECRET_FLAGS = ['--s3-access-key-id', '--s3-secret-access-key', '--s3-session-token'];
-
-/** Masks the value half of `--secret-flag=value`, and whole elements that follow a bare secret flag. */
+/** Masks the secret values of rclone flags (secret flags, credential headers, URL passwords). */
 function redactFlags(flags: readonly unknown[]): unknown[] {
-  return flags.map((flag, i) => {
-    const previous = flags[i - 1];
-    if (typeof previous === 'string' && SECRET_FLAGS.includes(previous)) return REDACTED;
-    if (typeof flag !== 'string') return redactConfig(flag);
-    const eq = flag.indexOf('=');
-    if (eq > 0 && SECRET_FLAGS.includes(flag.slice(0, eq)))
-      return `${flag.slice(0, eq)}=${REDACTED}`;
-    return flag;
-  });
+  return maskRcloneFlags(flags, REDACTED).map((flag) =>
+    typeof flag === 'string' ? flag : redactConfig(flag),
+  );
 }
 
 /** Masks a password in `scheme://user:password@host` so endpoints can be shown. */
@@ -42,8 +34,8 @@ export function redactUrlCredentials(text: string): string {
 
 /**
  * Deep copy of any config-like value with `access_key`/`secret_key` (and their camelCase
- * spellings) replaced by "***", secret rclone flags masked and endpoint passwords masked. Works on
- * unvalidated input; null and absent secrets stay as they are so "not set" remains visible.
+ * spellings) replaced by "***", secret rclone flag values masked and endpoint passwords masked. Works on unvalidated input; null and
+ * absent secrets stay as they are so "not set" remains visible.
  */
 export function redactConfig<T>(config: T): T {
   return redactValue(config, undefined) as T;
