@@ -34,7 +34,13 @@ export type {
   RuntimeConfig,
   RuntimeConfigInput,
 } from './runtime-config-schema.js';
-export { REDACTED, redactConfig, redactSecrets, redactUrlCredentials } from './redact.js';
+export {
+  REDACTED,
+  isSecretKeyName,
+  redactConfig,
+  redactSecrets,
+  redactUrlCredentials,
+} from './redact.js';
 export {
   NEWER_RCLONE_S3_PROVIDERS,
   RCLONE_1_60_S3_PROVIDERS,

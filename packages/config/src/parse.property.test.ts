@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isConfigError } from './config-error.js';
+import { setOwn } from './input-walk.js';
 import {
   parseConfigFile,
   parseRuntimeConfig,
@@ -148,6 +149,137 @@ describe('parser properties', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+/** Words of secret keys as users misspell them. */
+const SECRET_KEY_WORDS: readonly (readonly string[])[] = [
+  ['secret', 'key'],
+  ['access', 'key'],
+  ['secret', 'access', 'key'],
+  ['access', 'key', 'id'],
+  ['aws', 'secret', 'access', 'key'],
+  ['session', 'token'],
+];
+
+/** A near miss of a secret key: any case, any separator, at most one typo (`Secret_Key`, `secretKey`, `SECRET-KEY`, `secert_key`). */
+const nearMissKeyArb = fc
+  .record({
+    words: fc.constantFrom(...SECRET_KEY_WORDS),
+    separator: fc.constantFrom('_', '-', '', ' ', '.', '__'),
+    casing: fc.constantFrom('lower', 'upper', 'title', 'camel', 'pascal'),
+    typo: fc.option(
+      fc.record({
+        kind: fc.constantFrom('delete', 'transpose', 'double', 'substitute'),
+        at: fc.nat(),
+        letter: fc.constantFrom('x', 'q', 'e', 'k'),
+      }),
+    ),
+  })
+  .map(({ words, separator, casing, typo }) => {
+    const cased = words.map((word, i) => {
+      switch (casing) {
+        case 'lower':
+          return word;
+        case 'upper':
+          return word.toUpperCase();
+        case 'title':
+        case 'pascal':
+          return word[0]!.toUpperCase() + word.slice(1);
+        case 'camel':
+          return i === 0 ? word : word[0]!.toUpperCase() + word.slice(1);
+      }
+    });
+    let key = cased.join(casing === 'camel' || casing === 'pascal' ? '' : separator);
+    if (typo !== null) {
+      const at = typo.at % key.length;
+      const ch = key.charAt(at);
+      switch (typo.kind) {
+        case 'delete':
+          key = key.slice(0, at) + key.slice(at + 1);
+          break;
+        case 'transpose':
+          key = key.slice(0, at) + key.slice(at + 1, at + 2) + ch + key.slice(at + 2);
+          break;
+        case 'double':
+          key = key.slice(0, at) + ch + key.slice(at);
+          break;
+        case 'substitute':
+          key = key.slice(0, at) + typo.letter + key.slice(at + 1);
+          break;
+      }
+    }
+    return key;
+  });
+
+describe('misspelt secret keys', () => {
+  it('never echo the value under a near miss of a secret key, in messages or in redacted output', () => {
+    fc.assert(
+      fc.property(
+        validSyncArb,
+        nearMissKeyArb,
+        secretArb,
+        fc.constantFrom('sync', 'runtime', 'object-backend', 'bad-sync'),
+        (sync, key, canary, shape) => {
+          const input: Record<string, unknown> = { ...sync };
+          setOwn(input, key, canary);
+          if (shape === 'bad-sync') input.transfers = 0;
+          const json =
+            shape === 'sync' || shape === 'bad-sync'
+              ? input
+              : {
+                  storage: {
+                    backend: {
+                      // Another backend with a sync section is an issue whose value is that section.
+                      name: shape === 'object-backend' ? 'object' : 'file',
+                      config: { sync: input },
+                    },
+                  },
+                };
+          const said = everythingSaid(() => parseConfigFile(json));
+          expect(said, `key ${JSON.stringify(key)}`).not.toContain(canary);
+          expect(JSON.stringify(redactConfig(json)), `key ${JSON.stringify(key)}`).not.toContain(
+            canary,
+          );
+        },
+      ),
+      { numRuns: 600 },
+    );
+  });
+
+  it.each([
+    'Secret_Key',
+    'secretKey',
+    'SECRET_KEY',
+    'access-key',
+    'AccessKey',
+    'secret key',
+    'secert_key',
+    'aws_secret_access_key',
+    'SecretAccessKey',
+  ])('masks %j and suggests the right key without its value', (key) => {
+    const canary = 'Zq9SecretCanary0123456789';
+    const input: Record<string, unknown> = {
+      bucket: 'ckpt',
+      provider: 'Ceph',
+      access_key: 'AKIA0000',
+      secret_key: 'SK000000',
+    };
+    setOwn(input, key, canary);
+    const wrapped = { storage: { backend: { name: 'object', config: { sync: input } } } };
+    const result = safeParseConfigFile(wrapped);
+    expect(result.ok).toBe(false);
+    const said = everythingSaid(() => parseConfigFile(wrapped));
+    expect(said).not.toContain(canary);
+    expect(said).toContain('***');
+    expect(redactConfig(input)[key]).toBe('***');
+    if (key !== 'secretKey' && key !== 'AccessKey') {
+      const warnings = parseSyncConfig(input).warnings;
+      const warning = warnings.find((w) => w.path.includes(key));
+      expect(warning?.message ?? '').not.toContain(canary);
+      if (/^(secret|access|secert)[-_ ]?key$/i.test(key))
+        expect(warning?.message).toMatch(/did you mean (secret_key|access_key)\?\)$/);
+    }
   });
 });
 

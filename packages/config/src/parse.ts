@@ -12,7 +12,7 @@ import { originalPath, pickKnownKeys, setOwn } from './input-walk.js';
 import type { PathSegment } from './json-path.js';
 import { formatJsonPath, isPlainObject, valueAtPath } from './json-path.js';
 import { rcloneFlagSecrets } from './rclone-flags.js';
-import { redactConfig, redactSecretsDeep, redactSecretsInText, SECRET_KEYS } from './redact.js';
+import { isSecretKeyName, redactConfig, redactSecretsDeep, redactSecretsInText } from './redact.js';
 import type { RuntimeConfig } from './runtime-config-schema.js';
 import { FAULT_TOLERANCE_OFF, RuntimeConfigSchema } from './runtime-config-schema.js';
 import type { SyncConfig } from './sync-config-schema.js';
@@ -41,7 +41,7 @@ export type SafeParseResult<T> = ({ ok: true } & T) | { ok: false; error: Config
 
 const SPEC_KEYS_ROOT = ['name', 'storage', 'fault_tolerance'];
 
-/** Every string under a secret key anywhere in `value`, and secret values in rclone flags. */
+/** Every string under a secret key (any spelling) anywhere in `value`, and secret values in rclone flags. */
 function collectSecrets(value: unknown, out: Set<string> = new Set()): string[] {
   if (Array.isArray(value)) {
     const items: readonly unknown[] = value;
@@ -49,7 +49,7 @@ function collectSecrets(value: unknown, out: Set<string> = new Set()): string[] 
     for (const item of items) collectSecrets(item, out);
   } else if (isPlainObject(value)) {
     for (const [key, child] of Object.entries(value)) {
-      if (SECRET_KEYS.has(key) && typeof child === 'string') out.add(child);
+      if (isSecretKeyName(key) && typeof child === 'string') out.add(child);
       collectSecrets(child, out);
     }
   }
@@ -106,7 +106,7 @@ function validate<T>(
   const toIssue = (canonicalPath: PathSegment[], rule: string, message: string): ConfigIssue => {
     const path = originalPath(canonicalPath, report.renames);
     const secretPath = path.some(
-      (segment) => typeof segment === 'string' && SECRET_KEYS.has(segment),
+      (segment) => typeof segment === 'string' && isSecretKeyName(segment),
     );
     const value = valueAtPath(redactedRaw, path);
     return {

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseRuntimeConfig, parseSyncConfig } from './parse.js';
-import { REDACTED, redactConfig, redactSecrets, redactUrlCredentials } from './redact.js';
+import {
+  REDACTED,
+  isSecretKeyName,
+  redactConfig,
+  redactSecrets,
+  redactUrlCredentials,
+} from './redact.js';
 
 describe('redactConfig', () => {
   it('masks both keys of a parsed sync config and leaves the original untouched', () => {
@@ -67,7 +73,7 @@ describe('redactConfig', () => {
   });
 });
 
-describe('redactConfig of secret rclone flags', () => {
+describe('redactConfig of secret rclone flags and misspelt keys', () => {
   it('masks every secret flag form in a runtime config, as GET /v0/pipelines shows it', () => {
     const raw = {
       storage: {
@@ -76,6 +82,8 @@ describe('redactConfig of secret rclone flags', () => {
           config: {
             sync: {
               bucket: 'ckpt',
+              Secret_Key: 'misspelt-secret-1',
+              'access-key': 'misspelt-secret-2',
               flags: [
                 '--s3-sse-customer-algorithm',
                 'AES256',
@@ -95,6 +103,8 @@ describe('redactConfig of secret rclone flags', () => {
     expect(JSON.stringify(redacted)).not.toMatch(/secret-\d/);
     expect(redacted.storage.backend.config.sync).toEqual({
       bucket: 'ckpt',
+      Secret_Key: REDACTED,
+      'access-key': REDACTED,
       flags: [
         '--s3-sse-customer-algorithm',
         'AES256',
@@ -106,6 +116,28 @@ describe('redactConfig of secret rclone flags', () => {
         'Authorization: ***',
       ],
     });
+  });
+
+  it.each([
+    ['access_key', true],
+    ['Secret_Key', true],
+    ['SECRET-KEY', true],
+    ['secretkey', true],
+    ['secret_kye', true],
+    ['acess_key', true],
+    ['aws_secret_access_key', true],
+    ['AWS_SESSION_TOKEN', true],
+    ['api_token', true],
+    ['db_password', true],
+    ['bucket', false],
+    ['region', false],
+    ['checkers', false],
+    ['endpoint', false],
+    ['path', false],
+    ['access', false],
+    ['key', false],
+  ])('isSecretKeyName(%j) is %s', (key, expected) => {
+    expect(isSecretKeyName(key)).toBe(expected);
   });
 });
 

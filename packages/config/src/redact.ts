@@ -1,3 +1,4 @@
+import { editDistance } from './did-you-mean.js';
 import { isPlainObject } from './json-path.js';
 import { maskRcloneFlags } from './rclone-flags.js';
 
@@ -11,6 +12,43 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set([
   'accessKey',
   'secretKey',
 ]);
+
+/** Folded spellings (lowercase, letters and digits only) of secret keys, ours and AWS's. */
+const SECRET_KEY_FOLDS: ReadonlySet<string> = new Set([
+  'accesskey',
+  'secretkey',
+  'accesskeyid',
+  'secretaccesskey',
+  'sessiontoken',
+  'awsaccesskeyid',
+  'awssecretaccesskey',
+  'awssessiontoken',
+  'pass',
+]);
+
+/** Words that make any key a secret one (`api_token`, `db_password`, `client_secret`, ...). */
+const SECRET_KEY_WORDS = /secret|passw|token|credential|privatekey|apikey/;
+
+/**
+ * True for a key whose value must be treated as a secret: the accepted spellings and every near
+ * miss of them (`Secret_Key`, `SECRET-KEY`, `secretkey`, `secret_kye`, `aws_secret_access_key`),
+ * plus keys naming a password, token or credential. Misspelt keys are ignored with a warning, but
+ * their values are secrets all the same and must never be echoed.
+ */
+export function isSecretKeyName(key: string): boolean {
+  if (SECRET_KEYS.has(key)) return true;
+  if (key.length > 100) return false;
+  const folded = key.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (folded.length === 0) return false;
+  if (SECRET_KEY_FOLDS.has(folded) || SECRET_KEY_WORDS.test(folded)) return true;
+  // Two typos away from a long secret spelling ("acesskey", "secertkey", "secret_ky", "sessoin_token").
+  for (const fold of SECRET_KEY_FOLDS) {
+    if (fold.length >= 9 && Math.abs(fold.length - folded.length) <= 2) {
+      if (editDistance(folded, fold) <= 2) return true;
+    }
+  }
+  return false;
+}
 
 /** Masks the secret values of rclone flags (secret flags, credential headers, URL passwords). */
 function redactFlags(flags: readonly unknown[]): unknown[] {
@@ -33,8 +71,9 @@ export function redactUrlCredentials(text: string): string {
 }
 
 /**
- * Deep copy of any config-like value with `access_key`/`secret_key` (and their camelCase
- * spellings) replaced by "***", secret rclone flag values masked and endpoint passwords masked. Works on unvalidated input; null and
+ * Deep copy of any config-like value with the values of secret keys (`access_key`, `secret_key`,
+ * their camelCase spellings and every near miss, see `isSecretKeyName`) replaced by "***", secret
+ * rclone flag values masked and endpoint passwords masked. Works on unvalidated input; null and
  * absent secrets stay as they are so "not set" remains visible.
  */
 export function redactConfig<T>(config: T): T {
@@ -42,7 +81,7 @@ export function redactConfig<T>(config: T): T {
 }
 
 function redactValue(value: unknown, key: string | undefined): unknown {
-  if (key !== undefined && SECRET_KEYS.has(key) && value !== null && value !== undefined) {
+  if (key !== undefined && isSecretKeyName(key) && value !== null && value !== undefined) {
     return REDACTED;
   }
   if (Array.isArray(value)) {
