@@ -120,7 +120,8 @@ export function directFlagSettings(flags: readonly string[]): DirectFlagSettings
   for (let i = 0; i < flags.length; i++) {
     const flag = flags[i]!;
     const eq = flag.indexOf('=');
-    const name = eq > 0 ? flag.slice(0, eq) : flag;
+    // The name ends at "=" or at a space ("--flag value" in one element): never report a value.
+    const name = (eq > 0 ? flag.slice(0, eq) : flag).split(/\s/)[0] ?? '';
     const inline = eq > 0 ? flag.slice(eq + 1) : undefined;
     const value = (): string | undefined => inline ?? flags[++i];
     if (
