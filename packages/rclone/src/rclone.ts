@@ -322,14 +322,20 @@ export function createRclone(options: RcloneOptions): Rclone {
     stat: statKey,
 
     async cat(key, call) {
-      const result = await runOk({
-        command: 'cat',
-        operands: [path(key)],
-        what: `read of ${description} '${key}'`,
-        call,
-        stdout: 'bytes',
-        maxStdoutBytes: 256 * 1024 * 1024,
-      });
+      // `cat` of a prefix prints every object under it; naming the one file in its parent
+      // (--files-from-raw) reads that object only, so `k` never returns the contents of `k/...`.
+      const cut = key.lastIndexOf('/');
+      const result = await withFileList([key.slice(cut + 1)], (listFile) =>
+        runOk({
+          command: 'cat',
+          operands: [path(key.slice(0, cut + 1))],
+          flags: ['--files-from-raw', listFile],
+          what: `read of ${description} '${key}'`,
+          call,
+          stdout: 'bytes',
+          maxStdoutBytes: 256 * 1024 * 1024,
+        }),
+      );
       // rclone cat exits 0 for a missing object: an empty answer needs a look.
       if (result.stdoutBytes.byteLength === 0 && (await statKey(key, call)) === null) return null;
       return result.stdoutBytes;
