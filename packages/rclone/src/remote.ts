@@ -78,7 +78,8 @@ export function buildRcloneEnv(
   inherited: Readonly<Record<string, string | undefined>>,
   options: readonly { option: string; value: string }[] = [],
 ): Record<string, string> {
-  const env: Record<string, string> = {};
+  // Null prototype: inherited variable names (even `__proto__`) are plain keys.
+  const env = Object.create(null) as Record<string, string>;
   for (const [name, value] of Object.entries(inherited)) {
     if (value !== undefined && !isDroppedVariable(name)) env[name] = value;
   }

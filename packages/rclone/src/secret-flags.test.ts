@@ -92,4 +92,18 @@ describe('remote options in the environment', () => {
       RCLONE_CONFIG_FSYNC_SSE_CUSTOMER_KEY: KEY,
     });
   });
+
+  it.each(['__proto__', 'constructor', 'toString'])(
+    'keeps an inherited variable named %j as a plain variable',
+    (name) => {
+      const inherited = JSON.parse(`{${JSON.stringify(name)}: "x", "HOME": "/h"}`) as Record<
+        string,
+        string
+      >;
+      const env = buildRcloneEnv({ provider: 'Ceph', bucket: 'b' }, inherited);
+      expect(Object.getOwnPropertyDescriptor(env, name)?.value).toBe('x');
+      expect(Object.keys(env)).toContain(name);
+      expect(env.HOME).toBe('/h');
+    },
+  );
 });
