@@ -542,6 +542,45 @@ describe('serve', () => {
     expect(r.code).toBe(3);
     expect((await runCli(['serve', '--port', '70000'])).code).toBe(2);
   });
+  it('reads --shutdown-grace-ms as milliseconds (not a port), up to the Node timer limit', async () => {
+    const seen: { shutdownGraceMs?: number | undefined; port: number }[] = [];
+    const signals = new FakeSignals();
+    const running = runCli(['serve', '--shutdown-grace-ms', '120000'], {
+      signals,
+      env: { FELDERA_SYNC_PORT: '9099' },
+      deps: {
+        runServer: (options) => {
+          seen.push(options);
+          return Promise.resolve({ url: 'http://127.0.0.1:9099', close: () => Promise.resolve() });
+        },
+      },
+    });
+    await until(() => seen.length > 0 && signals.listening('SIGTERM'));
+    signals.emit('SIGTERM');
+    expect((await running).code).toBe(0);
+    expect(seen[0]).toMatchObject({ shutdownGraceMs: 120_000, port: 9099 });
+    for (const bad of ['2147483648', '-1', '1.5', 'soon']) {
+      const r = await runCli(['serve', '--shutdown-grace-ms', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toMatch(/whole number of milliseconds from 0 to 2147483647/);
+    }
+    const badEnv = await runCli(['serve'], { env: { FELDERA_SYNC_PORT: 'http' } });
+    expect(badEnv.code).toBe(2);
+    expect(badEnv.stderr).toContain('FELDERA_SYNC_PORT="http" is not a port number');
+  });
+  it('reports a missing or unreadable --api-key-file as a config error that says what to do', async () => {
+    for (const file of ['no-such-key.txt', '.']) {
+      const r = await runCli(['serve', '--api-key-file', file, '--port', '0'], {
+        cwd: tmp.path,
+        signals: new FakeSignals(),
+      });
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain(`cannot read the API key file ${join(tmp.path, file)}`);
+      expect(r.stderr).toContain('[ERR_CLI_CONFIG_READ]');
+      expect(r.stderr).toMatch(/hint: create it with one line of at least 16 characters/);
+      expect(r.stderr).not.toMatch(/internal error|a bug/);
+    }
+  });
 });
 
 describe('standby', () => {
