@@ -170,6 +170,35 @@ describe('config check / schema', () => {
     expect(json.stdout).not.toContain(SECRET);
     expect(JSON.parse(json.stdout).config.storage.backend.config.sync.secret_key).toBe('***');
   });
+  it('never prints an SSE-C key from flags, valid or not, nor one a store echoes', async () => {
+    const key = 'Zq9SseCustomerKey-0123456789ab';
+    const base = { bucket: 'bkt/prefix', provider: 'Ceph', endpoint: 'http://127.0.0.1:9' };
+    const valid = await writeJson('ssec.json', {
+      ...base,
+      flags: ['--s3-sse-customer-algorithm', 'AES256', '--s3-sse-customer-key', key],
+    });
+    const invalid = await writeJson('ssec-bad.json', {
+      ...base,
+      Secret_Key: key,
+      flags: ['--header', `Authorization: Bearer ${key}`],
+    });
+    for (const args of [
+      ['config', 'check', valid],
+      ['config', 'check', valid, '--json'],
+      ['config', 'check', invalid],
+      ['config', 'check', invalid, '--json'],
+    ]) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(args[2] === valid ? 0 : 3);
+      expect(r.stdout + r.stderr, args.join(' ')).not.toContain(key);
+    }
+    const echoed = await runCli(['checkpoints', 'ls', '--remote', '--config', valid], {
+      deps: { createStore: failingStore(new SyncError('ERR_STORE_OTHER', `bad key ${key}`)) },
+    });
+    expect(echoed.code).toBe(1);
+    expect(echoed.stderr).toContain('bad key ***');
+    expect(echoed.stderr).not.toContain(key);
+  });
   it('prints every problem with its path and exits 3', async () => {
     const bad = await writeJson('bad.json', {
       bucket: '/abs',
