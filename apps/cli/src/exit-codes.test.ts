@@ -1,3 +1,5 @@
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import { ERR_ABORTED, SyncError } from '@feldera-sync/errors';
 import * as checkpoint from '@feldera-sync/checkpoint';
@@ -71,6 +73,18 @@ describe('exit-code table', () => {
         'integrity',
       );
     expect(exitCodeForErrorCode('IntegrityError')).toBe(ExitCode.integrity);
+  });
+  it("treats Node's own AbortError (a cancelled stream pipeline) as an interruption", async () => {
+    const controller = new AbortController();
+    const piping = pipeline(
+      new Readable({ read: () => undefined }),
+      new Writable({ write: (_chunk, _encoding, done) => done() }),
+      { signal: controller.signal },
+    ).catch((e: unknown) => e);
+    controller.abort();
+    const error = await piping;
+    expect(error).toMatchObject({ name: 'AbortError' });
+    expect(exitCategoryForError(error)).toBe('interrupted');
   });
   it('maps engine codes where they belong', () => {
     expect(exitCodeForErrorCode(EngineErrorCodes.HASH_MISMATCH)).toBe(ExitCode.integrity);

@@ -44,6 +44,8 @@ export const ERROR_EXIT_CATEGORIES = {
   ERR_CLI_WAIT_TIMEOUT: 'network',
   ERR_CLI_SYNC_FAILED: 'internal',
   ERR_ABORTED: 'interrupted',
+  // Node's own AbortError (a stream pipeline or fs call given the command's signal)
+  ABORT_ERR: 'interrupted',
   // config
   ERR_CONFIG_INVALID: 'config',
   // object store (ObjectStore port and rclone adapter)

@@ -89,6 +89,9 @@ export function reportError(err: unknown, ctx: CommandContext): number {
   if (isSyncError(err)) {
     ctx.err(`${BIN_NAME}: error: ${err.message} [${err.code}]\n`);
     if (err.hint) ctx.err(`hint: ${err.hint}\n`);
+  } else if (category === 'interrupted') {
+    // Node's AbortError from a cancelled stream or fs call: the user's Ctrl-C, not a bug.
+    ctx.err(`${BIN_NAME}: error: cancelled before finishing [ERR_ABORTED]\n`);
   } else {
     const message = err instanceof Error ? err.message : String(err);
     ctx.err(`${BIN_NAME}: internal error: ${message}\n`);
