@@ -1,6 +1,11 @@
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { SyncError } from '@feldera-sync/errors';
+import { ERR_ABORTED, SyncError } from '@feldera-sync/errors';
+import * as checkpoint from '@feldera-sync/checkpoint';
 import { StoreErrorCodes } from '@feldera-sync/checkpoint';
+import { EngineErrorCodes } from '@feldera-sync/engine';
+import { API_ERRORS } from '@feldera-sync/server';
 import { SyncErrorCodes } from '@feldera-sync/sync';
 import { RcloneErrorCodes } from '@feldera-sync/rclone';
 import { ERR_CONFIG_INVALID } from '@feldera-sync/config';
@@ -12,6 +17,7 @@ import {
   exitCodeForErrorCode,
   formatExitCodeHelp,
   isKnownErrorCode,
+  WRAPPER_ERROR_CODES,
 } from './exit-codes.js';
 
 describe('exit-code table', () => {
@@ -30,16 +36,60 @@ describe('exit-code table', () => {
     });
   });
   it('names every code the libraries throw', () => {
+    const exported = (module: Record<string, unknown>): string[] =>
+      Object.entries(module)
+        .filter(([k, v]) => k.startsWith('ERR_') && typeof v === 'string')
+        .map(([, v]) => v as string);
     const library = [
       ERR_CONFIG_INVALID,
+      ERR_ABORTED,
+      ...exported(checkpoint),
       ...Object.values(StoreErrorCodes),
       ...Object.values(RcloneErrorCodes),
       ...Object.values(SyncErrorCodes),
-      ...Object.entries(standby)
-        .filter(([k]) => k.startsWith('ERR_'))
-        .map(([, v]) => v as string),
+      ...exported(standby),
+      ...Object.values(EngineErrorCodes),
     ];
+    expect(library.length).toBeGreaterThan(50);
     expect(library.filter((code) => !isKnownErrorCode(code))).toEqual([]);
+  });
+  it("names every error_code and internal code of the server's answers", () => {
+    const answers = Object.entries(API_ERRORS).flatMap(([apiCode, entry]) => [
+      apiCode,
+      ...entry.codes,
+    ]);
+    expect(answers).toContain('IntegrityError');
+    expect(answers.filter((code) => !isKnownErrorCode(code))).toEqual([]);
+    expect(isKnownErrorCode('InternalError')).toBe(true);
+  });
+  it('keeps the integrity exit code for ERR_SYNC_INTEGRITY, however it arrives', () => {
+    const integrity = new SyncError('ERR_SYNC_INTEGRITY', 'zip entry ../x escapes the checkpoint');
+    expect(exitCategoryForError(integrity)).toBe('integrity');
+    expect(
+      exitCategoryForError(new SyncError('ERR_SYNC_INTEGRITY', 'x', { cause: new Error('boom') })),
+    ).toBe('integrity');
+    for (const wrapper of WRAPPER_ERROR_CODES)
+      expect(exitCategoryForError(new SyncError(wrapper, 'wrapped', { cause: integrity }))).toBe(
+        'integrity',
+      );
+    expect(exitCodeForErrorCode('IntegrityError')).toBe(ExitCode.integrity);
+  });
+  it("treats Node's own AbortError (a cancelled stream pipeline) as an interruption", async () => {
+    const controller = new AbortController();
+    const piping = pipeline(
+      new Readable({ read: () => undefined }),
+      new Writable({ write: (_chunk, _encoding, done) => done() }),
+      { signal: controller.signal },
+    ).catch((e: unknown) => e);
+    controller.abort();
+    const error = await piping;
+    expect(error).toMatchObject({ name: 'AbortError' });
+    expect(exitCategoryForError(error)).toBe('interrupted');
+  });
+  it('maps engine codes where they belong', () => {
+    expect(exitCodeForErrorCode(EngineErrorCodes.HASH_MISMATCH)).toBe(ExitCode.integrity);
+    expect(exitCodeForErrorCode(EngineErrorCodes.CORRUPT_FILE)).toBe(ExitCode.integrity);
+    expect(exitCodeForErrorCode(EngineErrorCodes.UNKNOWN_TABLE)).toBe(ExitCode.notFound);
   });
   it.each([
     ['ERR_CONFIG_INVALID', 3],

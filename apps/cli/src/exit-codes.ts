@@ -31,8 +31,8 @@ export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCategory, string>> = {
 
 /**
  * Every error code the CLI knows and the exit category it maps to. Codes come from the
- * libraries (`@feldera-sync/config`, `checkpoint`, `rclone`, `sync`, `standby`), the server's
- * error bodies and the CLI itself; unknown codes map to `internal`.
+ * libraries (`@feldera-sync/config`, `checkpoint`, `rclone`, `sync`, `standby`, `engine`), the
+ * server's error bodies and the CLI itself; unknown codes map to `internal`.
  */
 export const ERROR_EXIT_CATEGORIES = {
   // CLI
@@ -44,6 +44,8 @@ export const ERROR_EXIT_CATEGORIES = {
   ERR_CLI_WAIT_TIMEOUT: 'network',
   ERR_CLI_SYNC_FAILED: 'internal',
   ERR_ABORTED: 'interrupted',
+  // Node's own AbortError (a stream pipeline or fs call given the command's signal)
+  ABORT_ERR: 'interrupted',
   // config
   ERR_CONFIG_INVALID: 'config',
   // object store (ObjectStore port and rclone adapter)
@@ -53,6 +55,7 @@ export const ERROR_EXIT_CATEGORIES = {
   ERR_STORE_NETWORK: 'network',
   ERR_STORE_TIMEOUT: 'network',
   ERR_STORE_PRECONDITION_FAILED: 'conflict',
+  ERR_STORE_TOO_LARGE: 'integrity',
   ERR_STORE_OTHER: 'internal',
   ERR_RCLONE_USAGE: 'config',
   ERR_RCLONE_NOT_FOUND: 'config',
@@ -90,7 +93,18 @@ export const ERROR_EXIT_CATEGORIES = {
   ERR_STANDBY_MARKER_FAILED: 'internal',
   ERR_STANDBY_ENGINE_FAILED: 'internal',
   ERR_STANDBY_STOPPED: 'interrupted',
+  // reference engine (from `serve`, and as `details.code` of the server's error answers)
+  ERR_ENGINE_CORRUPT_FILE: 'integrity',
+  ERR_ENGINE_MISSING_FILE: 'integrity',
+  ERR_ENGINE_HASH_MISMATCH: 'integrity',
+  ERR_ENGINE_INVALID_TABLE: 'usage',
+  ERR_ENGINE_INVALID_ROW: 'usage',
+  ERR_ENGINE_UNKNOWN_TABLE: 'notFound',
+  ERR_ENGINE_NOT_OPEN: 'conflict',
+  ERR_ENGINE_ALREADY_OPEN: 'conflict',
+  ERR_ENGINE_IO: 'internal',
   // server (library errors thrown by `serve`, and `error_code`s of HTTP answers)
+  ERR_SERVER_START_FAILED: 'internal',
   ERR_SERVER_API_KEY_REQUIRED: 'config',
   ERR_SERVER_API_KEY_WEAK: 'config',
   ERR_SERVER_REGISTRY_CORRUPT: 'integrity',

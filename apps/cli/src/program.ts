@@ -93,6 +93,9 @@ export function reportError(err: unknown, ctx: CommandContext): number {
   if (isSyncError(err)) {
     ctx.err(`${BIN_NAME}: error: ${safe(err.message)} [${err.code}]\n`);
     if (err.hint) ctx.err(`hint: ${safe(err.hint)}\n`);
+  } else if (category === 'interrupted') {
+    // Node's AbortError from a cancelled stream or fs call: the user's Ctrl-C, not a bug.
+    ctx.err(`${BIN_NAME}: error: cancelled before finishing [ERR_ABORTED]\n`);
   } else {
     const message = safe(err instanceof Error ? err.message : String(err));
     ctx.err(`${BIN_NAME}: internal error: ${message}\n`);

@@ -1,4 +1,5 @@
 import type { ObjectStore } from '@feldera-sync/checkpoint';
+import { rcloneFlagSecrets } from '@feldera-sync/config';
 import type { SyncConfig } from '@feldera-sync/config';
 import { createRcloneStore, tuningFromSyncConfig } from '@feldera-sync/rclone';
 import type { RcloneRemote, RcloneTuning } from '@feldera-sync/rclone';
@@ -53,6 +54,8 @@ export function openStores(
     ctx.secrets.add(credentials.accessKey);
     ctx.secrets.add(credentials.secretKey);
   }
+  // SSE-C / KMS keys in `flags` are secrets too (rclone gets them through its environment).
+  for (const secret of rcloneFlagSecrets(sync.flags)) ctx.secrets.add(secret);
   const tuning = tuningFromSyncConfig(sync);
   const store = factory({
     remote: remoteFor(sync, sync.bucket, credentials),

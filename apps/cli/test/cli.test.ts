@@ -170,6 +170,35 @@ describe('config check / schema', () => {
     expect(json.stdout).not.toContain(SECRET);
     expect(JSON.parse(json.stdout).config.storage.backend.config.sync.secret_key).toBe('***');
   });
+  it('never prints an SSE-C key from flags, valid or not, nor one a store echoes', async () => {
+    const key = 'Zq9SseCustomerKey-0123456789ab';
+    const base = { bucket: 'bkt/prefix', provider: 'Ceph', endpoint: 'http://127.0.0.1:9' };
+    const valid = await writeJson('ssec.json', {
+      ...base,
+      flags: ['--s3-sse-customer-algorithm', 'AES256', '--s3-sse-customer-key', key],
+    });
+    const invalid = await writeJson('ssec-bad.json', {
+      ...base,
+      Secret_Key: key,
+      flags: ['--header', `Authorization: Bearer ${key}`],
+    });
+    for (const args of [
+      ['config', 'check', valid],
+      ['config', 'check', valid, '--json'],
+      ['config', 'check', invalid],
+      ['config', 'check', invalid, '--json'],
+    ]) {
+      const r = await runCli(args);
+      expect(r.code, args.join(' ')).toBe(args[2] === valid ? 0 : 3);
+      expect(r.stdout + r.stderr, args.join(' ')).not.toContain(key);
+    }
+    const echoed = await runCli(['checkpoints', 'ls', '--remote', '--config', valid], {
+      deps: { createStore: failingStore(new SyncError('ERR_STORE_OTHER', `bad key ${key}`)) },
+    });
+    expect(echoed.code).toBe(1);
+    expect(echoed.stderr).toContain('bad key ***');
+    expect(echoed.stderr).not.toContain(key);
+  });
   it('prints every problem with its path and exits 3', async () => {
     const bad = await writeJson('bad.json', {
       bucket: '/abs',
@@ -485,7 +514,8 @@ describe('push / pull / ls --remote / verify / gc against an in-memory store', (
     signals.emit('SIGINT');
     release();
     const r = await running;
-    expect(r.code).toBe(130);
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).not.toMatch(/internal error|a bug/);
   });
 });
 
@@ -541,6 +571,45 @@ describe('serve', () => {
     });
     expect(r.code).toBe(3);
     expect((await runCli(['serve', '--port', '70000'])).code).toBe(2);
+  });
+  it('reads --shutdown-grace-ms as milliseconds (not a port), up to the Node timer limit', async () => {
+    const seen: { shutdownGraceMs?: number | undefined; port: number }[] = [];
+    const signals = new FakeSignals();
+    const running = runCli(['serve', '--shutdown-grace-ms', '120000'], {
+      signals,
+      env: { FELDERA_SYNC_PORT: '9099' },
+      deps: {
+        runServer: (options) => {
+          seen.push(options);
+          return Promise.resolve({ url: 'http://127.0.0.1:9099', close: () => Promise.resolve() });
+        },
+      },
+    });
+    await until(() => seen.length > 0 && signals.listening('SIGTERM'));
+    signals.emit('SIGTERM');
+    expect((await running).code).toBe(0);
+    expect(seen[0]).toMatchObject({ shutdownGraceMs: 120_000, port: 9099 });
+    for (const bad of ['2147483648', '-1', '1.5', 'soon']) {
+      const r = await runCli(['serve', '--shutdown-grace-ms', bad]);
+      expect(r.code, bad).toBe(2);
+      expect(r.stderr).toMatch(/whole number of milliseconds from 0 to 2147483647/);
+    }
+    const badEnv = await runCli(['serve'], { env: { FELDERA_SYNC_PORT: 'http' } });
+    expect(badEnv.code).toBe(2);
+    expect(badEnv.stderr).toContain('FELDERA_SYNC_PORT="http" is not a port number');
+  });
+  it('reports a missing or unreadable --api-key-file as a config error that says what to do', async () => {
+    for (const file of ['no-such-key.txt', '.']) {
+      const r = await runCli(['serve', '--api-key-file', file, '--port', '0'], {
+        cwd: tmp.path,
+        signals: new FakeSignals(),
+      });
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toContain(`cannot read the API key file ${join(tmp.path, file)}`);
+      expect(r.stderr).toContain('[ERR_CLI_CONFIG_READ]');
+      expect(r.stderr).toMatch(/hint: create it with one line of at least 16 characters/);
+      expect(r.stderr).not.toMatch(/internal error|a bug/);
+    }
   });
 });
 

@@ -240,4 +240,17 @@ describe('remote', () => {
     expect(act.code).toBe(0);
     expect(JSON.parse(act.stdout)).toMatchObject({ runtime_status: 'Running' });
   });
+
+  it('refuses a polling interval or timeout longer than a Node timer can wait (it would poll every millisecond)', async () => {
+    const server = fakeFetch(() => ({ status: 500, body: {} }));
+    for (const args of [
+      ['remote', 'sync', 'orders', '--wait', '--interval', '3000000'],
+      ['remote', 'activate', 'orders', '--wait', '--timeout', '1e10'],
+    ]) {
+      const r = await runCli(args, { fetch: server.fetch, sleep: noSleep });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toMatch(/positive number of seconds up to 2147483\.647/);
+    }
+    expect(server.calls).toEqual([]);
+  });
 });

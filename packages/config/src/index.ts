@@ -34,7 +34,13 @@ export type {
   RuntimeConfig,
   RuntimeConfigInput,
 } from './runtime-config-schema.js';
-export { REDACTED, redactConfig, redactSecrets, redactUrlCredentials } from './redact.js';
+export {
+  REDACTED,
+  isSecretKeyName,
+  redactConfig,
+  redactSecrets,
+  redactUrlCredentials,
+} from './redact.js';
 export {
   NEWER_RCLONE_S3_PROVIDERS,
   RCLONE_1_60_S3_PROVIDERS,
@@ -44,8 +50,23 @@ export {
 } from './s3-providers.js';
 export type { S3Provider } from './s3-providers.js';
 export { rcloneKnownProviders } from './rclone-known-providers.js';
-export { FIELD_OVERRIDING_FLAGS, REJECTED_RCLONE_FLAGS, checkRcloneFlags } from './rclone-flags.js';
-export type { FlagOverride, FlagRejection, RejectedFlagRule } from './rclone-flags.js';
+export {
+  ENVIRONMENT_RCLONE_FLAGS,
+  FIELD_OVERRIDING_FLAGS,
+  REJECTED_RCLONE_FLAGS,
+  canonicalFlagName,
+  checkRcloneFlags,
+  commandLineRcloneFlags,
+  environmentRcloneFlags,
+  maskRcloneFlags,
+  rcloneFlagSecrets,
+} from './rclone-flags.js';
+export type {
+  EnvironmentFlag,
+  FlagOverride,
+  FlagRejection,
+  RejectedFlagRule,
+} from './rclone-flags.js';
 export {
   checkBucketLocation,
   normaliseBucketLocation,
@@ -53,6 +74,7 @@ export {
 } from './bucket-location.js';
 export type { BucketCheck, BucketProblem } from './bucket-location.js';
 export { normaliseSizeSuffix, parseSizeSuffix } from './size-suffix.js';
+export { MAX_TIMER_DELAY_MS, MAX_TIMER_INTERVAL_SECS, boundedTimerDelay } from './timer-delay.js';
 export { isUuid, normaliseCheckpointRef } from './checkpoint-ref.js';
 export {
   JSON_SCHEMA_REGENERATE_COMMAND,

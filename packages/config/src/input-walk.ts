@@ -57,7 +57,8 @@ export function pickKnownKeys(
   level: ObjectLevel,
   report: WalkReport,
 ): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
+  // Null prototype: a key read from `out` is one the input set, never one inherited from Object.
+  const out = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of Object.entries(raw)) {
     if (level.known.includes(key)) {
       setOwn(out, key, value);

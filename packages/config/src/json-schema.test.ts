@@ -7,6 +7,7 @@ import {
   jsonSchemaFiles,
 } from './json-schema.js';
 import { SYNC_CONFIG_KEYS } from './sync-config-schema.js';
+import { MAX_TIMER_INTERVAL_SECS } from './timer-delay.js';
 
 describe('committed JSON Schema', () => {
   it.each(Object.entries(jsonSchemaFiles()))(
@@ -39,6 +40,18 @@ describe('committed JSON Schema', () => {
       default: 20,
     });
     expect(properties.multi_thread_cutoff).toMatchObject({ type: 'string', default: '100M' });
+    // Intervals end in Node timers, which cannot wait longer than 2^31-1 ms.
+    expect(properties.pull_interval).toMatchObject({
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_TIMER_INTERVAL_SECS,
+      default: 10,
+    });
+    expect(properties.push_interval?.anyOf).toContainEqual({
+      type: 'integer',
+      minimum: 1,
+      maximum: MAX_TIMER_INTERVAL_SECS,
+    });
     expect(properties.provider?.enum).toContain('Minio');
     // Unknown keys are warnings, so the schema must not forbid them.
     expect(SYNC_CONFIG_JSON_SCHEMA.additionalProperties).toBeUndefined();
@@ -47,5 +60,10 @@ describe('committed JSON Schema', () => {
   it('describes the runtime config around the same sync schema', () => {
     const text = JSON.stringify(RUNTIME_CONFIG_JSON_SCHEMA);
     expect(text).toContain(JSON.stringify(SYNC_CONFIG_JSON_SCHEMA.properties));
+    const faultTolerance = (RUNTIME_CONFIG_JSON_SCHEMA.properties as Record<string, unknown>)
+      .fault_tolerance;
+    expect(JSON.stringify(faultTolerance)).toContain(
+      JSON.stringify({ type: 'integer', minimum: 1, maximum: MAX_TIMER_INTERVAL_SECS }),
+    );
   });
 });

@@ -164,7 +164,14 @@ describe('parseRuntimeConfig', () => {
       { fault_tolerance: { checkpoint_interval_secs: 0 } },
       '$.fault_tolerance.checkpoint_interval_secs',
       'range',
-      /at least 1/,
+      /from 1 to 2147483, or null/,
+    ],
+    [
+      'checkpoint interval above the timer limit',
+      { fault_tolerance: { checkpoint_interval_secs: 2 ** 31 } },
+      '$.fault_tolerance.checkpoint_interval_secs',
+      'range',
+      /from 1 to 2147483, or null \(at most about 24\.8 days: .*fire every millisecond\)/,
     ],
     [
       'fault_tolerance a string',

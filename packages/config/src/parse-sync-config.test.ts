@@ -368,7 +368,21 @@ const INVALID: [string, unknown, string, string, RegExp][] = [
     { ...VALID, pull_interval: 0 },
     '$.pull_interval',
     'range',
-    /integer number of seconds of at least 1/,
+    /integer number of seconds from 1 to 2147483/,
+  ],
+  [
+    'pull_interval above the timer limit',
+    { ...VALID, pull_interval: 2_147_484 },
+    '$.pull_interval',
+    'range',
+    /from 1 to 2147483 \(at most about 24\.8 days: a longer interval overflows Node's timers, which would then fire every millisecond\)/,
+  ],
+  [
+    'push_interval above the timer limit',
+    { ...VALID, push_interval: 30 * 86_400 },
+    '$.push_interval',
+    'range',
+    /from 1 to 2147483 .*fire every millisecond/,
   ],
   [
     'pull_interval fractional',
@@ -389,15 +403,22 @@ const INVALID: [string, unknown, string, string, RegExp][] = [
     { ...VALID, pull_interval: 2 ** 60 },
     '$.pull_interval',
     'range',
-    /at most 9007199254740991/,
+    /from 1 to 2147483/,
   ],
-  ['push_interval zero', { ...VALID, push_interval: 0 }, '$.push_interval', 'range', /at least 1/],
+  ['push_interval zero', { ...VALID, push_interval: 0 }, '$.push_interval', 'range', /from 1 to/],
   [
     'push_interval negative',
     { ...VALID, push_interval: -5 },
     '$.push_interval',
     'range',
-    /at least 1/,
+    /from 1 to/,
+  ],
+  [
+    'retention_min_count unsafe integer',
+    { ...VALID, retention_min_count: 2 ** 60 },
+    '$.retention_min_count',
+    'range',
+    /at most 9007199254740991/,
   ],
   ['transfers above 255', { ...VALID, transfers: 256 }, '$.transfers', 'range', /from 1 to 255/],
   ['checkers zero', { ...VALID, checkers: 0 }, '$.checkers', 'range', /from 1 to 255/],
@@ -589,7 +610,7 @@ const INVALID: [string, unknown, string, string, RegExp][] = [
     { ...VALID, pullInterval: 0 },
     '$.pullInterval',
     'range',
-    /at least 1/,
+    /from 1 to 2147483/,
   ],
 ];
 
@@ -648,6 +669,51 @@ describe('ConfigError', () => {
     for (const secret of ['1234', 'hunter22', 'TOPSECRETVALUE'])
       expect(everything).not.toContain(secret);
     expect(error.details).toEqual({ issues: error.issues });
+  });
+
+  it('refuses secret flags with how to pass them, and masks their values in issues', () => {
+    const error = errorOf(
+      safeParseSyncConfig({
+        bucket: 'ckpt',
+        provider: 'AWS',
+        flags: [
+          '--S3-Secret-Access-Key',
+          'SECRET-FLAG-1',
+          '--header=Authorization: Bearer SECRET-FLAG-2',
+          '--s3-endpoint',
+          'https://u:SECRET-FLAG-3@s3.example.com',
+          '--s3-sse-customer-key',
+          'SECRET-FLAG-4',
+        ],
+      }),
+    );
+    expect(error.issues.map((i) => [i.path, i.rule])).toEqual([
+      ['$.flags[0]', 'flag-rejected'],
+      ['$.flags[2]', 'flag-rejected'],
+      ['$.flags[4]', 'flag-rejected'],
+    ]);
+    expect(issueAt(error, '$.flags[0]', 'flag-rejected').message).toMatch(
+      /^--s3-secret-access-key is not allowed: .*visible to every local user \(ps\); set access_key and secret_key/,
+    );
+    expect(issueAt(error, '$.flags[2]', 'flag-rejected').value).toBe('--header=Authorization: ***');
+    expect(issueAt(error, '$.flags[4]', 'flag-rejected').value).toBe(
+      'https://u:***@s3.example.com',
+    );
+    const everything = JSON.stringify({ message: error.message, json: error.toJSON() });
+    expect(everything).not.toMatch(/SECRET-FLAG-\d/);
+  });
+
+  it('accepts SSE-C and KMS keys in flags: the adapter passes them through the environment', () => {
+    const { config } = parseSyncConfig({
+      bucket: 'ckpt',
+      provider: 'AWS',
+      flags: ['--s3-sse-customer-algorithm', 'AES256', '--s3-sse-customer-key=0123456789abcdef'],
+    });
+    expect(config.flags).toEqual([
+      '--s3-sse-customer-algorithm',
+      'AES256',
+      '--s3-sse-customer-key=0123456789abcdef',
+    ]);
   });
 
   it('masks a secret wherever it is echoed, even under another key', () => {

@@ -11,7 +11,8 @@ import type { PendingIssue, WalkReport } from './input-walk.js';
 import { originalPath, pickKnownKeys, setOwn } from './input-walk.js';
 import type { PathSegment } from './json-path.js';
 import { formatJsonPath, isPlainObject, valueAtPath } from './json-path.js';
-import { redactConfig, redactSecretsDeep, redactSecretsInText, SECRET_KEYS } from './redact.js';
+import { rcloneFlagSecrets } from './rclone-flags.js';
+import { isSecretKeyName, redactConfig, redactSecretsDeep, redactSecretsInText } from './redact.js';
 import type { RuntimeConfig } from './runtime-config-schema.js';
 import { FAULT_TOLERANCE_OFF, RuntimeConfigSchema } from './runtime-config-schema.js';
 import type { SyncConfig } from './sync-config-schema.js';
@@ -40,32 +41,15 @@ export type SafeParseResult<T> = ({ ok: true } & T) | { ok: false; error: Config
 
 const SPEC_KEYS_ROOT = ['name', 'storage', 'fault_tolerance'];
 
-/** Every string under a secret key anywhere in `value`, and values of secret rclone flags. */
+/** Every string under a secret key (any spelling) anywhere in `value`, and secret values in rclone flags. */
 function collectSecrets(value: unknown, out: Set<string> = new Set()): string[] {
   if (Array.isArray(value)) {
     const items: readonly unknown[] = value;
-    items.forEach((item, i) => {
-      const previous = items[i - 1];
-      if (typeof item === 'string') {
-        const eq = item.indexOf('=');
-        if (
-          eq > 0 &&
-          /^--s3-(access-key-id|secret-access-key|session-token)$/.test(item.slice(0, eq))
-        ) {
-          out.add(item.slice(eq + 1));
-        }
-        if (
-          typeof previous === 'string' &&
-          /^--s3-(access-key-id|secret-access-key|session-token)$/.test(previous)
-        ) {
-          out.add(item);
-        }
-      }
-      collectSecrets(item, out);
-    });
+    for (const secret of rcloneFlagSecrets(items)) out.add(secret);
+    for (const item of items) collectSecrets(item, out);
   } else if (isPlainObject(value)) {
     for (const [key, child] of Object.entries(value)) {
-      if (SECRET_KEYS.has(key) && typeof child === 'string') out.add(child);
+      if (isSecretKeyName(key) && typeof child === 'string') out.add(child);
       collectSecrets(child, out);
     }
   }
@@ -122,7 +106,7 @@ function validate<T>(
   const toIssue = (canonicalPath: PathSegment[], rule: string, message: string): ConfigIssue => {
     const path = originalPath(canonicalPath, report.renames);
     const secretPath = path.some(
-      (segment) => typeof segment === 'string' && SECRET_KEYS.has(segment),
+      (segment) => typeof segment === 'string' && isSecretKeyName(segment),
     );
     const value = valueAtPath(redactedRaw, path);
     return {

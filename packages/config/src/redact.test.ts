@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseRuntimeConfig, parseSyncConfig } from './parse.js';
-import { REDACTED, redactConfig, redactSecrets, redactUrlCredentials } from './redact.js';
+import {
+  REDACTED,
+  isSecretKeyName,
+  redactConfig,
+  redactSecrets,
+  redactUrlCredentials,
+} from './redact.js';
 
 describe('redactConfig', () => {
   it('masks both keys of a parsed sync config and leaves the original untouched', () => {
@@ -64,6 +70,74 @@ describe('redactConfig', () => {
     const redacted = redactConfig(raw);
     expect(Object.getPrototypeOf(redacted)).toBe(Object.prototype);
     expect(JSON.stringify(redacted)).toBe('{"__proto__":{"secret_key":"***"},"a":1}');
+  });
+});
+
+describe('redactConfig of secret rclone flags and misspelt keys', () => {
+  it('masks every secret flag form in a runtime config, as GET /v0/pipelines shows it', () => {
+    const raw = {
+      storage: {
+        backend: {
+          name: 'file',
+          config: {
+            sync: {
+              bucket: 'ckpt',
+              Secret_Key: 'misspelt-secret-1',
+              'access-key': 'misspelt-secret-2',
+              flags: [
+                '--s3-sse-customer-algorithm',
+                'AES256',
+                '--s3-sse-customer-key',
+                'sse-c-secret-3',
+                '--S3-SSE-CUSTOMER-KEY-BASE64=sse-c-secret-4',
+                '--s3-sse-kms-key-id arn:aws:kms:eu-west-1:1234:key/secret-5',
+                '--header',
+                'Authorization: Bearer header-secret-6',
+              ],
+            },
+          },
+        },
+      },
+    };
+    const redacted = redactConfig(raw);
+    expect(JSON.stringify(redacted)).not.toMatch(/secret-\d/);
+    expect(redacted.storage.backend.config.sync).toEqual({
+      bucket: 'ckpt',
+      Secret_Key: REDACTED,
+      'access-key': REDACTED,
+      flags: [
+        '--s3-sse-customer-algorithm',
+        'AES256',
+        '--s3-sse-customer-key',
+        REDACTED,
+        '--S3-SSE-CUSTOMER-KEY-BASE64=***',
+        '--s3-sse-kms-key-id ***',
+        '--header',
+        'Authorization: ***',
+      ],
+    });
+  });
+
+  it.each([
+    ['access_key', true],
+    ['Secret_Key', true],
+    ['SECRET-KEY', true],
+    ['secretkey', true],
+    ['secret_kye', true],
+    ['acess_key', true],
+    ['aws_secret_access_key', true],
+    ['AWS_SESSION_TOKEN', true],
+    ['api_token', true],
+    ['db_password', true],
+    ['bucket', false],
+    ['region', false],
+    ['checkers', false],
+    ['endpoint', false],
+    ['path', false],
+    ['access', false],
+    ['key', false],
+  ])('isSecretKeyName(%j) is %s', (key, expected) => {
+    expect(isSecretKeyName(key)).toBe(expected);
   });
 });
 

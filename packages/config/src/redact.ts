@@ -1,4 +1,6 @@
+import { editDistance } from './did-you-mean.js';
 import { isPlainObject } from './json-path.js';
+import { maskRcloneFlags } from './rclone-flags.js';
 
 /** What every secret is replaced with, in configs, messages and issue values. */
 export const REDACTED = '***';
@@ -11,20 +13,48 @@ export const SECRET_KEYS: ReadonlySet<string> = new Set([
   'secretKey',
 ]);
 
-/** rclone flags whose value is a secret; they are rejected, but an echo of them must still be masked. */
-const SECRET_FLAGS = ['--s3-access-key-id', '--s3-secret-access-key', '--s3-session-token'];
+/** Folded spellings (lowercase, letters and digits only) of secret keys, ours and AWS's. */
+const SECRET_KEY_FOLDS: ReadonlySet<string> = new Set([
+  'accesskey',
+  'secretkey',
+  'accesskeyid',
+  'secretaccesskey',
+  'sessiontoken',
+  'awsaccesskeyid',
+  'awssecretaccesskey',
+  'awssessiontoken',
+  'pass',
+]);
 
-/** Masks the value half of `--secret-flag=value`, and whole elements that follow a bare secret flag. */
+/** Words that make any key a secret one (`api_token`, `db_password`, `client_secret`, ...). */
+const SECRET_KEY_WORDS = /secret|passw|token|credential|privatekey|apikey/;
+
+/**
+ * True for a key whose value must be treated as a secret: the accepted spellings and every near
+ * miss of them (`Secret_Key`, `SECRET-KEY`, `secretkey`, `secret_kye`, `aws_secret_access_key`),
+ * plus keys naming a password, token or credential. Misspelt keys are ignored with a warning, but
+ * their values are secrets all the same and must never be echoed.
+ */
+export function isSecretKeyName(key: string): boolean {
+  if (SECRET_KEYS.has(key)) return true;
+  if (key.length > 100) return false;
+  const folded = key.toLowerCase().replace(/[^a-z0-9]/g, '');
+  if (folded.length === 0) return false;
+  if (SECRET_KEY_FOLDS.has(folded) || SECRET_KEY_WORDS.test(folded)) return true;
+  // Two typos away from a long secret spelling ("acesskey", "secertkey", "secret_ky", "sessoin_token").
+  for (const fold of SECRET_KEY_FOLDS) {
+    if (fold.length >= 9 && Math.abs(fold.length - folded.length) <= 2) {
+      if (editDistance(folded, fold) <= 2) return true;
+    }
+  }
+  return false;
+}
+
+/** Masks the secret values of rclone flags (secret flags, credential headers, URL passwords). */
 function redactFlags(flags: readonly unknown[]): unknown[] {
-  return flags.map((flag, i) => {
-    const previous = flags[i - 1];
-    if (typeof previous === 'string' && SECRET_FLAGS.includes(previous)) return REDACTED;
-    if (typeof flag !== 'string') return redactConfig(flag);
-    const eq = flag.indexOf('=');
-    if (eq > 0 && SECRET_FLAGS.includes(flag.slice(0, eq)))
-      return `${flag.slice(0, eq)}=${REDACTED}`;
-    return flag;
-  });
+  return maskRcloneFlags(flags, REDACTED).map((flag) =>
+    typeof flag === 'string' ? flag : redactConfig(flag),
+  );
 }
 
 /** Masks a password in `scheme://user:password@host` so endpoints can be shown. */
@@ -41,16 +71,17 @@ export function redactUrlCredentials(text: string): string {
 }
 
 /**
- * Deep copy of any config-like value with `access_key`/`secret_key` (and their camelCase
- * spellings) replaced by "***", secret rclone flags masked and endpoint passwords masked. Works on
- * unvalidated input; null and absent secrets stay as they are so "not set" remains visible.
+ * Deep copy of any config-like value with the values of secret keys (`access_key`, `secret_key`,
+ * their camelCase spellings and every near miss, see `isSecretKeyName`) replaced by "***", secret
+ * rclone flag values masked and endpoint passwords masked. Works on unvalidated input; null and
+ * absent secrets stay as they are so "not set" remains visible.
  */
 export function redactConfig<T>(config: T): T {
   return redactValue(config, undefined) as T;
 }
 
 function redactValue(value: unknown, key: string | undefined): unknown {
-  if (key !== undefined && SECRET_KEYS.has(key) && value !== null && value !== undefined) {
+  if (key !== undefined && isSecretKeyName(key) && value !== null && value !== undefined) {
     return REDACTED;
   }
   if (Array.isArray(value)) {

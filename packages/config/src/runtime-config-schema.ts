@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SyncConfigSchema } from './sync-config-schema.js';
+import { SyncConfigSchema, intervalSeconds } from './sync-config-schema.js';
 
 /** Fault-tolerance models as Feldera spells them; "none" and null both switch it off. */
 export const FAULT_TOLERANCE_MODELS = ['none', 'at_least_once', 'exactly_once'] as const;
@@ -21,9 +21,7 @@ export const FaultToleranceSchema = z
       .default('exactly_once')
       .transform((model) => model ?? 'none')
       .meta({ description: 'none | at_least_once | exactly_once; null means none' }),
-    checkpoint_interval_secs: z
-      .int({ error: 'must be an integer number of seconds of at least 1, or null' })
-      .min(1, { error: 'must be an integer number of seconds of at least 1, or null' })
+    checkpoint_interval_secs: intervalSeconds(', or null')
       .nullable()
       .default(DEFAULT_CHECKPOINT_INTERVAL_SECS)
       .meta({ description: 'Seconds between periodic checkpoints; null disables them' }),

@@ -1,7 +1,12 @@
 /** A byte size the way rclone's `--multi-thread-cutoff` takes it: a number with an optional k, M, G or T suffix. */
 export const SIZE_SUFFIX_PATTERN = /^(\d+(?:\.\d+)?)([kKmMgGtT])?$/;
 
-const MULTIPLIERS: Record<string, number> = { k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 };
+const MULTIPLIERS: ReadonlyMap<string, number> = new Map([
+  ['k', 2 ** 10],
+  ['m', 2 ** 20],
+  ['g', 2 ** 30],
+  ['t', 2 ** 40],
+]);
 
 /** Canonical spelling (`k`, `M`, `G`, `T`, as rclone prints them) or undefined when `text` is not a size. */
 export function normaliseSizeSuffix(text: string): string | undefined {
@@ -20,5 +25,5 @@ export function parseSizeSuffix(text: string): number | undefined {
   const match = SIZE_SUFFIX_PATTERN.exec(text);
   if (!match) return undefined;
   const unit = (match[2] ?? 'k').toLowerCase();
-  return Math.round(Number(match[1]) * (MULTIPLIERS[unit] ?? 1));
+  return Math.round(Number(match[1]) * (MULTIPLIERS.get(unit) ?? 1));
 }

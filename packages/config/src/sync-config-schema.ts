@@ -4,13 +4,14 @@ import { CHECKPOINT_REF_PATTERN, normaliseCheckpointRef } from './checkpoint-ref
 import { checkRcloneFlags } from './rclone-flags.js';
 import { S3_PROVIDERS, suggestProvider } from './s3-providers.js';
 import { SIZE_SUFFIX_PATTERN, normaliseSizeSuffix } from './size-suffix.js';
+import { MAX_TIMER_INTERVAL_SECS } from './timer-delay.js';
 
-/** Integer field with inclusive bounds; one message for wrong type and out of range alike. */
-function integer(min: number, max: number | undefined, unit = ''): z.ZodInt {
+/** Integer field with inclusive bounds; one message (with the reason for the bound) for wrong type and out of range alike. */
+function integer(min: number, max: number | undefined, unit = '', why = ''): z.ZodInt {
   const message =
     max === undefined
       ? `must be an integer${unit} of at least ${min}`
-      : `must be an integer${unit} from ${min} to ${max}`;
+      : `must be an integer${unit} from ${min} to ${max}${why}`;
   // Above 2^53 JavaScript cannot hold integers exactly; say so rather than "at least 1".
   const base = z
     .int({
@@ -21,6 +22,19 @@ function integer(min: number, max: number | undefined, unit = ''): z.ZodInt {
     })
     .min(min, { error: message });
   return max === undefined ? base : base.max(max, { error: message });
+}
+
+/**
+ * Seconds between timer-driven actions (pulls, pushes, checkpoints): at most MAX_TIMER_INTERVAL_SECS,
+ * because Node turns a longer timer into one that fires every millisecond.
+ */
+export function intervalSeconds(alternative = ''): z.ZodInt {
+  return integer(
+    1,
+    MAX_TIMER_INTERVAL_SECS,
+    ' number of seconds',
+    `${alternative} (at most about 24.8 days: a longer interval overflows Node's timers, which would then fire every millisecond)`,
+  );
 }
 
 /** `null` and absent both mean "not set"; the output says `null` so every key is always present. */
@@ -128,10 +142,10 @@ export const syncConfigFields = {
     .boolean({ error: 'must be true or false' })
     .default(false)
     .meta({ description: 'Start in standby, pulling checkpoints; requires start_from_checkpoint' }),
-  pull_interval: integer(1, undefined, ' number of seconds')
+  pull_interval: intervalSeconds()
     .default(10)
     .meta({ description: 'Seconds between pulls while in standby' }),
-  push_interval: optional(integer(1, undefined, ' number of seconds')).meta({
+  push_interval: optional(intervalSeconds()).meta({
     description: 'Seconds between automatic pushes; unset means off',
   }),
   transfers: integer(1, 255).default(20).meta({ description: 'rclone --transfers' }),

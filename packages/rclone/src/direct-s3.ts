@@ -97,13 +97,18 @@ export interface DirectFlagSettings {
 /** rclone durations: `1s`, `500ms`, `2m`, `1h30m`, or a bare number of seconds. */
 export function parseRcloneDuration(text: string): number | null {
   if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  const units: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const units = new Map([
+    ['ms', 1],
+    ['s', 1000],
+    ['m', 60_000],
+    ['h', 3_600_000],
+  ]);
   let total = 0;
   let rest = text;
   while (rest !== '') {
     const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
     if (!m) return null;
-    total += Number(m[1]) * (units[m[2]!] ?? 0);
+    total += Number(m[1]) * (units.get(m[2]!) ?? 0);
     rest = rest.slice(m[0].length);
   }
   return text === '' ? null : total;
@@ -113,7 +118,7 @@ export function parseRcloneDuration(text: string): number | null {
 export function directFlagSettings(flags: readonly string[]): DirectFlagSettings {
   const out: DirectFlagSettings = {
     unsupported: null,
-    putHeaders: {},
+    putHeaders: Object.create(null) as Record<string, string>,
     connectMs: null,
     responseMs: null,
     lowLevelRetries: null,
@@ -121,7 +126,8 @@ export function directFlagSettings(flags: readonly string[]): DirectFlagSettings
   for (let i = 0; i < flags.length; i++) {
     const flag = flags[i]!;
     const eq = flag.indexOf('=');
-    const name = eq > 0 ? flag.slice(0, eq) : flag;
+    // The name ends at "=" or at a space ("--flag value" in one element): never report a value.
+    const name = (eq > 0 ? flag.slice(0, eq) : flag).split(/\s/)[0] ?? '';
     const inline = eq > 0 ? flag.slice(eq + 1) : undefined;
     const value = (): string | undefined => inline ?? flags[++i];
     if (

@@ -180,6 +180,73 @@ describe('without a store', () => {
       expect(Date.now() - started).toBeLessThan(15_000);
     });
 
+    it("passes secret flags through the environment: none is in the running rclone's /proc cmdline", async () => {
+      const port = (server.address() as { port: number }).port;
+      const secrets = {
+        key: 'Zq9SseCKey-0123456789abcdef012',
+        md5: 'Zq9SseCMd5-zxcvbnmasdfghjkl',
+        kms: 'arn:aws:kms:eu-west-1:123456789012:key/Zq9KmsKeyId',
+        callKey: 'Zq9CallLevelKey-qwertyuiop',
+      };
+      const logger = collectingLogger();
+      const rclone = createRclone({
+        remote: {
+          provider: 'Other',
+          endpoint: `http://127.0.0.1:${port}`,
+          accessKey: 'AK-blackhole',
+          secretKey: 'SK-blackhole-secret',
+          bucket: 'b',
+        },
+        logger,
+        tuning: {
+          flags: [
+            '--contimeout',
+            '10s',
+            '--s3-sse-customer-algorithm',
+            'AES256',
+            '--s3-sse-customer-key',
+            secrets.key,
+            `--S3-SSE-CUSTOMER-KEY-MD5=${secrets.md5}`,
+            `--s3_sse_kms_key_id ${secrets.kms}`,
+          ],
+        },
+      });
+      for (const [what, run] of [
+        ['tuning flags', (signal: AbortSignal) => rclone.list('', { signal })],
+        [
+          'call flags',
+          (signal: AbortSignal) =>
+            rclone.stat('k', { signal, flags: [`--s3-sse-customer-key=${secrets.callKey}`] }),
+        ],
+      ] as const) {
+        const controller = new AbortController();
+        const before = new Set(await childRclonePids());
+        const running = run(controller.signal).catch((e: unknown) => e);
+        const pid = await waitFor(
+          `rclone to start (${what})`,
+          async () => (await childRclonePids()).find((p) => !before.has(p)),
+          5000,
+        );
+        const cmdline = (await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0');
+        const environ = (await readFile(`/proc/${pid}/environ`, 'utf8')).split('\0');
+        controller.abort();
+        expect(hasErrorCode(await running, RcloneErrorCodes.aborted)).toBe(true);
+        expect(cmdline).toContain('--s3-sse-customer-algorithm');
+        for (const secret of Object.values(secrets))
+          expect(cmdline.join(' '), what).not.toContain(secret);
+        expect(cmdline.join(' ')).not.toMatch(/sse-customer-key|sse-kms-key-id|sse_kms/i);
+        expect(environ).toContain(
+          `RCLONE_CONFIG_FSYNC_SSE_CUSTOMER_KEY=${what === 'call flags' ? secrets.callKey : secrets.key}`,
+        );
+        expect(environ).toContain(`RCLONE_CONFIG_FSYNC_SSE_CUSTOMER_KEY_MD5=${secrets.md5}`);
+        expect(environ).toContain(`RCLONE_CONFIG_FSYNC_SSE_KMS_KEY_ID=${secrets.kms}`);
+      }
+      expect(await childRclonePids()).toEqual([]);
+      const logged = logger.lines.join('\n');
+      expect(logged).toContain('rclone started');
+      for (const secret of Object.values(secrets)) expect(logged).not.toContain(secret);
+    });
+
     it('fails with the timeout code when the call timeout is shorter', async () => {
       const port = (server.address() as { port: number }).port;
       const store = createRcloneStore({
@@ -264,6 +331,30 @@ describe.each(providers)('rclone adapter on $name', (provider) => {
     expect(hasErrorCode(error, RcloneErrorCodes.usage), errorText(error)).toBe(true);
     expect(isSyncError(error) && error.details).toMatchObject({ exitCode: 1 });
     expect(JSON.stringify(isSyncError(error) && error.details)).toContain('unknown flag');
+  });
+
+  it('hands an SSE-C key from flags to rclone through its environment, and never echoes it', async () => {
+    await writeFile(join(tmp.path, 'a.txt'), 'ssec');
+    const key = 'Zq9SseC-0123456789abcdef0123456';
+    for (const flags of [
+      ['--s3-sse-customer-algorithm', 'AES256', '--s3-sse-customer-key', key],
+      ['--s3-sse-customer-algorithm=AES256', `--S3-SSE-CUSTOMER-KEY=${key}`],
+    ]) {
+      const logger = collectingLogger();
+      const store = createRcloneStore(
+        options({ logger, tuning: { flags: [...flags, ...BOUNDED] } }),
+      );
+      expect(store.directSmallObjects).toBe(false);
+      const error: unknown = await store
+        .uploadFiles(tmp.path, ['a.txt'], 'sse/')
+        .catch((e: unknown) => e);
+      // AWS's SDK refuses SSE-C keys over plain HTTP: proof that rclone received the key.
+      expect(errorText(error)).toMatch(/cannot send SSE keys over HTTP/);
+      expect(errorText(error)).not.toContain(key);
+      expect(logger.lines.join('\n')).not.toContain(key);
+      expect(logger.lines.join('\n')).toContain('"flag":"--s3-sse-customer-key"');
+    }
+    expect(await createRcloneStore(options()).list('sse/')).toEqual([]);
   });
 
   it('removes AWS_CA_BUNDLE from rclone and uses environment credentials without keys', async () => {

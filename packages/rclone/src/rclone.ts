@@ -27,6 +27,7 @@ import {
 } from './remote.js';
 import type { RcloneRemote } from './remote.js';
 import { runRclone } from './run.js';
+import { prepareExtraFlags } from './secret-flags.js';
 import type { RunResult } from './run.js';
 
 /** Options of `createRclone`. */
@@ -138,10 +139,13 @@ export function createRclone(options: RcloneOptions): Rclone {
   const remote = options.remote;
   const location = normaliseBucketLocation(remote.bucket) ?? remote.bucket;
   const inherited = options.env ?? process.env;
-  const env = buildRcloneEnv(remote, inherited);
-  const redact: Redactor = createRedactor(remoteSecrets(remote, inherited));
+  // Secret flags go into the environment (or are refused) before anything runs.
+  const extra = prepareExtraFlags(options.tuning?.flags ?? []);
+  const env = buildRcloneEnv(remote, inherited, extra.options);
+  const secrets = [...remoteSecrets(remote, inherited), ...extra.secrets];
+  const redact: Redactor = createRedactor(secrets);
   const binary = options.binary ?? 'rclone';
-  const tuning = options.tuning ?? {};
+  const tuning: RcloneTuning = { ...options.tuning, flags: extra.argv };
   const createBucket = options.createBucket ?? false;
   const disableUploadChecksum = options.disableUploadChecksum ?? true;
   const requestMs = options.timeouts?.requestMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -163,19 +167,27 @@ export function createRclone(options: RcloneOptions): Rclone {
     createBucket?: boolean;
   }
 
-  const run = (c: Call): Promise<RunResult> =>
-    runRclone({
+  const run = async (c: Call): Promise<RunResult> => {
+    // A call's own flags follow the same secret policy as the tuning's.
+    const callExtra = prepareExtraFlags(c.call?.flags ?? []);
+    const callEnv =
+      callExtra.options.length === 0
+        ? env
+        : buildRcloneEnv(remote, inherited, [...extra.options, ...callExtra.options]);
+    const callRedact =
+      callExtra.secrets.length === 0 ? redact : createRedactor([...secrets, ...callExtra.secrets]);
+    return runRclone({
       binary,
       argv: buildArgv({
         command: c.command,
         operands: c.operands,
-        flags: [...(c.flags ?? []), ...(c.call?.flags ?? [])],
+        flags: [...(c.flags ?? []), ...callExtra.argv],
         createBucket: c.createBucket ?? createBucket,
         tuning,
         transfer: c.transfer ? { direction: c.transfer, disableUploadChecksum } : undefined,
       }),
-      env,
-      redact,
+      env: callEnv,
+      redact: callRedact,
       logger: options.logger,
       what: c.what,
       timeoutMs: c.call?.timeoutMs ?? (c.transfer ? transferMs : requestMs),
@@ -186,6 +198,7 @@ export function createRclone(options: RcloneOptions): Rclone {
       maxStdoutBytes: c.maxStdoutBytes,
       onProgress: c.call?.onProgress,
     });
+  };
 
   const fail = (what: string, command: string, result: RunResult): never => {
     const failure = classifyRcloneFailure(result.exitCode, result.stderrTail);
@@ -313,18 +326,26 @@ export function createRclone(options: RcloneOptions): Rclone {
     stat: statKey,
 
     async cat(key, call) {
+      // `cat` of a prefix prints every object under it; naming the one file in its parent
+      // (--files-from-raw) reads that object only, so `k` never returns the contents of `k/...`.
+      // With `maxBytes`, `--count` stops rclone after that many bytes.
       const maxBytes = call?.maxBytes;
-      const result = await runOk({
-        command: 'cat',
-        operands: [path(key)],
-        what: `read of ${description} '${key}'`,
-        call:
-          maxBytes === undefined
-            ? call
-            : { ...call, flags: [...(call?.flags ?? []), '--count', String(maxBytes)] },
-        stdout: 'bytes',
-        maxStdoutBytes: maxBytes ?? 256 * 1024 * 1024,
-      });
+      const cut = key.lastIndexOf('/');
+      const result = await withFileList([key.slice(cut + 1)], (listFile) =>
+        runOk({
+          command: 'cat',
+          operands: [path(key.slice(0, cut + 1))],
+          flags: [
+            '--files-from-raw',
+            listFile,
+            ...(maxBytes === undefined ? [] : ['--count', String(maxBytes)]),
+          ],
+          what: `read of ${description} '${key}'`,
+          call,
+          stdout: 'bytes',
+          maxStdoutBytes: maxBytes ?? 256 * 1024 * 1024,
+        }),
+      );
       // rclone cat exits 0 for a missing object: an empty answer needs a look.
       if (result.stdoutBytes.byteLength === 0 && (await statKey(key, call)) === null) return null;
       return result.stdoutBytes;

@@ -63,15 +63,23 @@ export function validateRemote(remote: RcloneRemote): string | null {
   return null;
 }
 
+/** The variable that sets option `option` of the `fsync:` remote: `RCLONE_CONFIG_FSYNC_SSE_CUSTOMER_KEY`. */
+export function remoteOptionVariable(option: string): string {
+  return `${ENV_PREFIX}${option.toUpperCase()}`;
+}
+
 /**
  * rclone's environment: the inherited one without `AWS_CA_BUNDLE` and `RCLONE_*`, plus the remote
- * as `RCLONE_CONFIG_FSYNC_*` variables (used with `--config ""`).
+ * as `RCLONE_CONFIG_FSYNC_*` variables (used with `--config ""`), plus `options` (secret options
+ * from the extra flags, e.g. `sse_customer_key`), which never go on the command line.
  */
 export function buildRcloneEnv(
   remote: RcloneRemote,
   inherited: Readonly<Record<string, string | undefined>>,
+  options: readonly { option: string; value: string }[] = [],
 ): Record<string, string> {
-  const env: Record<string, string> = {};
+  // Null prototype: inherited variable names (even `__proto__`) are plain keys.
+  const env = Object.create(null) as Record<string, string>;
   for (const [name, value] of Object.entries(inherited)) {
     if (value !== undefined && !isDroppedVariable(name)) env[name] = value;
   }
@@ -86,6 +94,7 @@ export function buildRcloneEnv(
   } else {
     env[`${ENV_PREFIX}ENV_AUTH`] = 'true';
   }
+  for (const { option, value } of options) env[remoteOptionVariable(option)] = value;
   return env;
 }
 

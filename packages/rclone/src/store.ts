@@ -16,6 +16,8 @@ import type { DirectS3 } from './direct-s3.js';
 import { createRedactor } from './redact.js';
 import type { Redactor } from './redact.js';
 import { hasExplicitKeys, normaliseBucketLocation } from './remote.js';
+import { prepareExtraFlags } from './secret-flags.js';
+import type { PreparedFlags } from './secret-flags.js';
 import type { RcloneRemote } from './remote.js';
 
 /** Options of `createRcloneStore`. */
@@ -67,10 +69,15 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
   const rclone = createRclone(options);
   const direct = directTarget(options.remote);
   const conditionalPut = Boolean(options.conditionalPut) && direct !== null;
-  const redact = createRedactor([options.remote.accessKey, options.remote.secretKey]);
+  const extra = prepareExtraFlags(options.tuning?.flags ?? []);
+  const redact = createRedactor([
+    options.remote.accessKey,
+    options.remote.secretKey,
+    ...extra.secrets,
+  ]);
   const requestMs = options.timeouts?.requestMs ?? 120_000;
   const description = rclone.description;
-  const small = directSmallObjects(options, direct, redact, description);
+  const small = directSmallObjects(options, extra, direct, redact, description);
 
   const preconditionFailed = (key: string): never => {
     throw rcloneError(
@@ -166,18 +173,19 @@ const DIRECT_DELETE_MAX = 32;
 /** The direct small-object client for this store, or null when it stays on rclone (and why is logged). */
 function directSmallObjects(
   options: RcloneStoreOptions,
+  extra: PreparedFlags,
   direct: (DirectS3Target & { keyPrefix: string }) | null,
   redact: Redactor,
   description: string,
 ): DirectS3 | null {
   if (options.directSmallObjects === false || direct === null) return null;
-  const flags = directFlagSettings(options.tuning?.flags ?? []);
-  if (flags.unsupported !== null) {
+  // Secret options in the environment (SSE-C, KMS) are rclone's to apply; the direct path cannot.
+  const flags = directFlagSettings(extra.argv);
+  const unsupported = extra.moved[0] ?? flags.unsupported;
+  if (unsupported !== null) {
     options.logger?.info?.(
       'small objects go through rclone: extra flag not understood by the direct path',
-      {
-        flag: flags.unsupported,
-      },
+      { flag: redact(unsupported) },
     );
     return null;
   }

@@ -1,3 +1,5 @@
+import { boundedTimerDelay } from '@feldera-sync/config';
+
 /** Opaque handle returned by `Clock.setTimeout`. */
 export type TimerHandle = unknown;
 
@@ -11,11 +13,14 @@ export interface Clock {
   clearTimeout(handle: TimerHandle): void;
 }
 
-/** The real clock: `Date.now` and unref'd Node timers (a pending pull never keeps the process alive). */
+/**
+ * The real clock: `Date.now` and unref'd Node timers (a pending pull never keeps the process alive).
+ * Delays Node cannot hold (above 2^31-1 ms, NaN) wait the longest delay it can instead of 1 ms.
+ */
 export const systemClock: Clock = {
   now: () => Date.now(),
   setTimeout(callback, delayMs) {
-    const timer = setTimeout(callback, delayMs);
+    const timer = setTimeout(callback, boundedTimerDelay(delayMs));
     timer.unref();
     return timer;
   },

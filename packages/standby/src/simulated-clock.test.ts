@@ -38,4 +38,15 @@ describe('SimulatedClock', () => {
     expect(hasErrorCode(await sleeping, ERR_ABORTED)).toBe(true);
     expect(clock.pendingTimers).toBe(0);
   });
+
+  it('like Node, fires a timer whose delay exceeds 2^31-1 ms (or is NaN) after 1 ms', async () => {
+    const clock = new SimulatedClock();
+    const fired: number[] = [];
+    clock.setTimeout(() => fired.push(clock.now()), 2 ** 31);
+    clock.setTimeout(() => fired.push(clock.now()), Number.NaN);
+    clock.setTimeout(() => fired.push(clock.now()), 2 ** 31 - 1);
+    await clock.advance(10);
+    expect(fired).toEqual([1, 1]);
+    expect(clock.pendingTimers).toBe(1);
+  });
 });

@@ -1,3 +1,4 @@
+import { MAX_TIMER_DELAY_MS } from '@feldera-sync/config';
 import { SyncError, ERR_ABORTED } from '@feldera-sync/errors';
 import type { Clock, TimerHandle } from './clock.js';
 
@@ -27,10 +28,14 @@ export class SimulatedClock implements Clock {
     return this.#now;
   }
 
-  /** Registers a timer due `delayMs` from now (negative delays count as 0). */
+  /**
+   * Registers a timer due `delayMs` from now (negative delays count as 0). Like Node's timers, a
+   * delay above 2^31-1 ms or NaN fires after 1 ms, so tests see what such a delay really does.
+   */
   setTimeout(callback: () => void, delayMs: number): TimerHandle {
     const seq = ++this.#seq;
-    this.#timers.set(seq, { due: this.#now + Math.max(0, delayMs), seq, callback });
+    const delay = Number.isNaN(delayMs) || delayMs > MAX_TIMER_DELAY_MS ? 1 : Math.max(0, delayMs);
+    this.#timers.set(seq, { due: this.#now + delay, seq, callback });
     return seq;
   }
 

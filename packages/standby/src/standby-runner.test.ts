@@ -1,7 +1,9 @@
 import { SyncError, hasErrorCode } from '@feldera-sync/errors';
 import { describe, expect, it } from 'vitest';
+import { MAX_TIMER_DELAY_MS } from '@feldera-sync/config';
 import {
   ERR_STANDBY_FINAL_PULL_FAILED,
+  ERR_STANDBY_INVALID_CONFIG,
   ERR_STANDBY_INVALID_TRANSITION,
   ERR_STANDBY_NO_CHECKPOINT,
   ERR_STANDBY_REQUIRES_CHECKPOINT,
@@ -23,6 +25,27 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 describe('standby pulls', () => {
+  it('refuse a pull interval longer than a Node timer can wait, instead of pulling every millisecond', async () => {
+    const h = createHarness();
+    const error = await rejectionOf(
+      h.runner.start({ ...standby, pullIntervalMs: 30 * 86_400_000 }),
+    );
+    expect(hasErrorCode(error, ERR_STANDBY_INVALID_CONFIG), String(error)).toBe(true);
+    expect(String((error as Error).message)).toMatch(/up to 2147483647 .*every millisecond/);
+    await h.clock.advance(1_000);
+    expect(h.pulls).toEqual([]);
+    await h.runner.stop();
+  });
+
+  it('wait the whole interval at the Node timer limit: one pull, then a timer, no loop', async () => {
+    const h = createHarness({ pullMs: () => 0 });
+    await h.runner.start({ ...standby, pullIntervalMs: MAX_TIMER_DELAY_MS });
+    await h.clock.advance(1_000);
+    expect(h.pulls.map((p) => p.startedAt)).toEqual([0]);
+    expect(h.clock.pendingTimers).toBe(1);
+    await h.runner.stop();
+  });
+
   it('pull every pull_interval exactly, measured from the start of the previous pull', async () => {
     const h = createHarness({ pullMs: () => 2_000, pullResult: () => ({ checkpointUuid: CP1 }) });
     await h.runner.start(standby);

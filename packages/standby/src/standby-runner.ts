@@ -1,3 +1,4 @@
+import { boundedTimerDelay } from '@feldera-sync/config';
 import { ERR_ABORTED, SyncError, isSyncError } from '@feldera-sync/errors';
 import type { Clock, TimerHandle } from './clock.js';
 import { ERR_STANDBY_INVALID_TRANSITION, ERR_STANDBY_STOPPED } from './error-codes.js';
@@ -358,11 +359,13 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
       case 'schedulePull': {
         clearTimer();
         const gen = generation;
+        // Never a delay Node would turn into 1 ms (a pull loop), whatever clock is injected.
+        const delayMs = boundedTimerDelay(effect.delayMs);
         const entry = {
           handle: clock.setTimeout(() => {
             if (timer === entry) timer = null;
             if (gen === generation) dispatch({ type: 'tick', at: clock.now() });
-          }, effect.delayMs),
+          }, delayMs),
         };
         timer = entry;
         return;

@@ -66,6 +66,14 @@ const TABLE: readonly Row[] = [
   },
   {
     from: 'fresh',
+    event: start('standby', { pullIntervalMs: 2 ** 31 }),
+    to: 'stopped',
+    effects: [],
+    accepted: false,
+    code: ERR_STANDBY_INVALID_CONFIG,
+  },
+  {
+    from: 'fresh',
     event: start('standby', { activatedMarkerPresent: true }),
     to: 'restoring',
     effects: ['pull'],

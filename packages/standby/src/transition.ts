@@ -1,3 +1,4 @@
+import { MAX_TIMER_DELAY_MS } from '@feldera-sync/config';
 import {
   ERR_STANDBY_ENGINE_FAILED,
   ERR_STANDBY_FINAL_PULL_FAILED,
@@ -159,10 +160,14 @@ function onStart(state: StandbyState, event: EventOf<'start'>): TransitionResult
         ERR_STANDBY_REQUIRES_CHECKPOINT,
       );
     }
-    if (!Number.isFinite(config.pullIntervalMs) || config.pullIntervalMs <= 0) {
+    if (
+      !Number.isFinite(config.pullIntervalMs) ||
+      config.pullIntervalMs <= 0 ||
+      config.pullIntervalMs > MAX_TIMER_DELAY_MS
+    ) {
       return rejected(
         state,
-        `pull interval must be a positive number of milliseconds, got ${String(config.pullIntervalMs)}`,
+        `pull interval must be a positive number of milliseconds up to ${MAX_TIMER_DELAY_MS} (about 24.8 days; a longer timer would fire every millisecond), got ${String(config.pullIntervalMs)}`,
         ERR_STANDBY_INVALID_CONFIG,
       );
     }

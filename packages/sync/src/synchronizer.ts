@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { DirLock, ObjectStore } from '@feldera-sync/checkpoint';
 import { acquireDirLock } from '@feldera-sync/checkpoint';
+import { boundedTimerDelay } from '@feldera-sync/config';
 import { SyncError, isSyncError, throwIfAborted } from '@feldera-sync/errors';
 import type { Clock, TimerHandle } from './clock.js';
 import { systemClock } from './clock.js';
@@ -186,7 +187,7 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
   const schedule = (delayMs: number): void => {
     if (scheduled) clock.clearTimeout(timer);
     scheduled = periodic !== null;
-    if (periodic) timer = clock.setTimeout(() => void tick(), delayMs);
+    if (periodic) timer = clock.setTimeout(() => void tick(), boundedTimerDelay(delayMs));
   };
 
   const tick = async (): Promise<void> => {
@@ -448,7 +449,7 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
           ? null
           : clock.setTimeout(
               () => periodicAbort.abort(new Error('synchroniser closing')),
-              cancelAfterMs,
+              boundedTimerDelay(cancelAfterMs),
             );
       try {
         await lane.tail;

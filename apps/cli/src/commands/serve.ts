@@ -1,12 +1,14 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { SyncError } from '@feldera-sync/errors';
 import type { CommandContext } from '../context.js';
 import type { CliDeps } from '../deps.js';
 import { RCLONE_BINARY_ENV } from '../stores.js';
-import { parsePort, resolvePath, waitForSignal } from './shared.js';
+import { parseMilliseconds, parsePort, resolvePath, waitForSignal } from './shared.js';
 
 interface ServeCommandOptions {
   host: string;
-  port: number;
+  port?: number;
   dataDir: string;
   apiKeyFile?: string;
   embeddedS3?: boolean;
@@ -29,12 +31,7 @@ export function registerServeCommand(program: Command, ctx: CommandContext, deps
       'address to listen on (non-loopback needs --api-key-file)',
       env.FELDERA_SYNC_HOST ?? '127.0.0.1',
     )
-    .option(
-      '--port <port>',
-      'port to listen on',
-      parsePort,
-      env.FELDERA_SYNC_PORT ? Number(env.FELDERA_SYNC_PORT) : 8080,
-    )
+    .option('--port <port>', 'port to listen on (default: $FELDERA_SYNC_PORT or 8080)', parsePort)
     .option(
       '--data-dir <dir>',
       'where pipelines and their storage live',
@@ -54,7 +51,7 @@ export function registerServeCommand(program: Command, ctx: CommandContext, deps
     .option(
       '--shutdown-grace-ms <ms>',
       'how long SIGTERM waits for a running push',
-      (v) => parsePort(v),
+      parseMilliseconds,
       30_000,
     )
     .option('--log-level <level>', 'pino log level', env.FELDERA_SYNC_LOG_LEVEL ?? 'info')
@@ -63,14 +60,21 @@ export function registerServeCommand(program: Command, ctx: CommandContext, deps
       '\nExamples:\n  $ feldera-sync serve --embedded-s3 --demo\n  $ feldera-sync serve --host 0.0.0.0 --port 8080 --api-key-file /etc/feldera-sync/key\n',
     )
     .action(async (options: ServeCommandOptions) => {
+      const port = options.port ?? portFromEnv(env.FELDERA_SYNC_PORT);
+      const apiKeyFile =
+        options.apiKeyFile === undefined ? undefined : resolvePath(ctx, options.apiKeyFile);
       const waiting = waitForSignal(ctx, ['SIGINT', 'SIGTERM']);
       try {
+        if (apiKeyFile !== undefined) {
+          // The server reads it again; reading it here turns a bad path into an actionable error.
+          const apiKey = (await readApiKeyFile(apiKeyFile)).trim();
+          if (apiKey !== '') ctx.secrets.add(apiKey);
+        }
         const server = await deps.runServer({
           host: options.host,
-          port: options.port,
+          port,
           dataDir: resolvePath(ctx, options.dataDir),
-          apiKeyFile:
-            options.apiKeyFile === undefined ? undefined : resolvePath(ctx, options.apiKeyFile),
+          apiKeyFile,
           embeddedS3: options.embeddedS3 === true,
           embeddedS3Port: options.embeddedS3Port,
           demo: options.demo === true,
@@ -87,4 +91,43 @@ export function registerServeCommand(program: Command, ctx: CommandContext, deps
         waiting.dispose();
       }
     });
+}
+
+/** `FELDERA_SYNC_PORT`, checked like `--port`; 8080 when unset. */
+function portFromEnv(value: string | undefined): number {
+  if (value === undefined || value === '') return 8080;
+  try {
+    return parsePort(value);
+  } catch {
+    throw new SyncError(
+      'ERR_CLI_USAGE',
+      `FELDERA_SYNC_PORT=${JSON.stringify(value)} is not a port number 0..65535`,
+      {
+        hint: 'fix or unset FELDERA_SYNC_PORT, or pass --port',
+      },
+    );
+  }
+}
+
+/** The contents of `--api-key-file`; a missing, unreadable or non-file path is a coded error saying what to do. */
+async function readApiKeyFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'it does not exist'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : (err as Error).message;
+    throw new SyncError(
+      'ERR_CLI_CONFIG_READ',
+      `cannot read the API key file ${path} (--api-key-file): ${why}`,
+      {
+        hint: 'create it with one line of at least 16 characters (e.g. `openssl rand -hex 32 > FILE; chmod 600 FILE`), or pass the right path',
+        cause: err,
+      },
+    );
+  }
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { isUuid } from '@feldera-sync/checkpoint';
+import { MAX_TIMER_DELAY_MS } from '@feldera-sync/config';
 import type { CommandContext } from '../context.js';
 import type { CliSignal } from '../io.js';
 
@@ -22,11 +23,26 @@ export function parsePort(value: string): number {
   return n;
 }
 
-/** A positive number of seconds (fractions allowed). */
+/** Longest wait a timer can hold, in seconds: Node fires a longer timer after 1 ms. */
+const MAX_TIMER_SECONDS = MAX_TIMER_DELAY_MS / 1000;
+
+/** A positive number of seconds (fractions allowed), at most what a Node timer can wait (about 24.8 days). */
 export function parseSeconds(value: string): number {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0)
-    throw new InvalidArgumentError('expected a positive number of seconds');
+  if (!Number.isFinite(n) || n <= 0 || n > MAX_TIMER_SECONDS)
+    throw new InvalidArgumentError(
+      `expected a positive number of seconds up to ${MAX_TIMER_SECONDS} (a longer timer would fire every millisecond)`,
+    );
+  return n;
+}
+
+/** A whole number of milliseconds, 0 up to what a Node timer can wait (2147483647, about 24.8 days). */
+export function parseMilliseconds(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > MAX_TIMER_DELAY_MS)
+    throw new InvalidArgumentError(
+      `expected a whole number of milliseconds from 0 to ${MAX_TIMER_DELAY_MS} (a longer timer would fire every millisecond)`,
+    );
   return n;
 }
 

@@ -166,6 +166,39 @@ export function describeObjectStoreConformance(
         expect(sha256(await readFile(join(down, n))), n).toBe(sha256(files[n]!));
     });
 
+    it('keeps keys named like Object.prototype members (__proto__, constructor, toString) as plain keys', async () => {
+      const names = ['__proto__', 'constructor', 'toString'];
+      for (const n of names) await store.putSmall(`o/${n}`, n);
+      await store.putSmall('o/hasOwnProperty/x', 'x');
+      expect((await store.list('o/')).map((o) => o.key)).toEqual([
+        'o/__proto__',
+        'o/constructor',
+        'o/hasOwnProperty/x',
+        'o/toString',
+      ]);
+      for (const n of names) {
+        expect(new TextDecoder().decode(await store.getSmall(`o/${n}`))).toBe(n);
+        expect(await store.head(`o/${n}`)).toMatchObject({ key: `o/${n}`, size: n.length });
+      }
+      expect(await store.head('o/valueOf')).toBeNull();
+      expect(await store.getSmall('o/hasOwnProperty')).toBeNull();
+      const up = join(tmp.path, 'proto-up');
+      await mkdir(up, { recursive: true });
+      for (const n of names) await writeFile(join(up, n), `file ${n}`);
+      expect((await store.uploadFiles(up, names, 'f/')).objects).toBe(3);
+      const down = join(tmp.path, 'proto-down');
+      await store.downloadFiles('f/', names, down);
+      for (const n of names) expect(await readFile(join(down, n), 'utf8')).toBe(`file ${n}`);
+      await expect(store.downloadFiles('f/', ['valueOf'], down)).rejects.toSatisfy((e) =>
+        hasErrorCode(e, StoreErrorCodes.notFound),
+      );
+      await store.delete(['o/__proto__', 'o/constructor']);
+      expect((await store.list('o/')).map((o) => o.key)).toEqual([
+        'o/hasOwnProperty/x',
+        'o/toString',
+      ]);
+    });
+
     it('downloading a missing key fails with the not-found code', async () => {
       await store.putSmall('x/there', 'here');
       await expect(
