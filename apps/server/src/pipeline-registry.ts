@@ -14,6 +14,64 @@ export interface PipelineDefinition {
   desired?: 'running' | 'paused' | 'standby' | 'stopped' | undefined;
   created_at: string;
   updated_at: string;
+  /** Feldera's client-provided fields; absent in registries written before they were kept. */
+  description?: string | undefined;
+  tags?: string[] | undefined;
+  program_code?: string | undefined;
+  udf_rust?: string | undefined;
+  udf_toml?: string | undefined;
+  program_config?: Record<string, unknown> | undefined;
+  /** Bumped on every change of the definition (Feldera's `version`). */
+  version?: number | undefined;
+  /** Bumped when the program fields change (Feldera's `program_version`). */
+  program_version?: number | undefined;
+  /** When the program fields last changed. */
+  program_updated_at?: string | undefined;
+}
+
+/** The definition fields Feldera's create/update bodies carry besides `runtime_config`. */
+export interface PipelineProgram {
+  description: string;
+  tags: string[];
+  program_code: string;
+  udf_rust: string;
+  udf_toml: string;
+  program_config: Record<string, unknown>;
+}
+
+/** The values Feldera fills in for fields a full create/update leaves out. */
+export const EMPTY_PROGRAM: PipelineProgram = {
+  description: '',
+  tags: [],
+  program_code: '',
+  udf_rust: '',
+  udf_toml: '',
+  program_config: {},
+};
+
+const PROGRAM_KEYS = ['program_code', 'udf_rust', 'udf_toml', 'program_config'] as const;
+
+function programChanged(
+  def: PipelineDefinition,
+  next: { [K in keyof PipelineProgram]?: PipelineProgram[K] | undefined },
+): boolean {
+  return PROGRAM_KEYS.some(
+    (key) =>
+      next[key] !== undefined &&
+      JSON.stringify(next[key]) !== JSON.stringify(def[key] ?? EMPTY_PROGRAM[key]),
+  );
+}
+
+/** A definition with Feldera's fields filled in (older registry entries lack them). */
+export function programOf(def: PipelineDefinition): PipelineProgram {
+  return {
+    description: def.description ?? EMPTY_PROGRAM.description,
+    tags: def.tags ?? EMPTY_PROGRAM.tags,
+    program_code: def.program_code ?? EMPTY_PROGRAM.program_code,
+    udf_rust: def.udf_rust ?? EMPTY_PROGRAM.udf_rust,
+    udf_toml: def.udf_toml ?? EMPTY_PROGRAM.udf_toml,
+    program_config: def.program_config ?? EMPTY_PROGRAM.program_config,
+  };
 }
 
 const FILE = 'pipelines.json';
@@ -84,25 +142,73 @@ export class PipelineRegistry {
     return [...this.byName.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Creates or replaces the definition under `name`; the system name survives replacement. */
+  /**
+   * Creates or replaces the definition under `name`; the system name survives replacement. The
+   * program fields are replaced too (Feldera's full update), with their empty values by default.
+   */
   async upsert(
     name: string,
     runtimeConfig: Record<string, unknown>,
     now: Date,
+    program: PipelineProgram = EMPTY_PROGRAM,
   ): Promise<{ def: PipelineDefinition; created: boolean }> {
     const existing = this.byName.get(name);
+    const at = now.toISOString();
     const def: PipelineDefinition = existing
-      ? { ...existing, runtime_config: runtimeConfig, updated_at: now.toISOString() }
+      ? {
+          ...existing,
+          ...program,
+          runtime_config: runtimeConfig,
+          updated_at: at,
+          version: (existing.version ?? 1) + 1,
+          ...(programChanged(existing, program)
+            ? { program_version: (existing.program_version ?? 1) + 1, program_updated_at: at }
+            : {}),
+        }
       : {
           name,
           system_name: `pipeline-${randomUUID()}`,
           runtime_config: runtimeConfig,
-          created_at: now.toISOString(),
-          updated_at: now.toISOString(),
+          created_at: at,
+          updated_at: at,
+          ...program,
+          version: 1,
+          program_version: 1,
+          program_updated_at: at,
         };
     this.byName.set(name, def);
     await this.persist();
     return { def, created: !existing };
+  }
+
+  /** Changes the given fields only (Feldera's PATCH); `runtime_config` when given replaces the whole config. */
+  async patch(
+    name: string,
+    fields: { [K in keyof PipelineProgram]?: PipelineProgram[K] | undefined } & {
+      runtime_config?: Record<string, unknown> | undefined;
+    },
+    now: Date,
+  ): Promise<PipelineDefinition> {
+    const existing = this.byName.get(name);
+    if (!existing)
+      throw new SyncError('ERR_SERVER_UNKNOWN_PIPELINE', `pipeline '${name}' does not exist`);
+    const changes = Object.fromEntries(
+      Object.entries(fields).filter(([, v]) => v !== undefined),
+    ) as Partial<PipelineProgram> & { runtime_config?: Record<string, unknown> };
+    if (Object.keys(changes).length === 0) return existing;
+    const at = now.toISOString();
+    const def: PipelineDefinition = {
+      ...existing,
+      ...changes,
+      updated_at: at,
+      version: (existing.version ?? 1) + 1,
+      ...(programChanged(existing, changes)
+        ? { program_version: (existing.program_version ?? 1) + 1, program_updated_at: at }
+        : {}),
+    };
+    this.byName.set(name, def);
+    await this.persist();
+    return def;
   }
 
   /** Renames a pipeline; its system name, storage and bucket ownership stay. */
@@ -113,7 +219,12 @@ export class PipelineRegistry {
     if (this.byName.has(to)) {
       throw new SyncError('ERR_SERVER_INVALID_REQUEST', `a pipeline named '${to}' already exists`);
     }
-    const renamed = { ...def, name: to, updated_at: now.toISOString() };
+    const renamed = {
+      ...def,
+      name: to,
+      updated_at: now.toISOString(),
+      version: (def.version ?? 1) + 1,
+    };
     this.byName.delete(from);
     this.byName.set(to, renamed);
     await this.persist();
