@@ -509,6 +509,26 @@ export async function buildApp(
       reply.status(202).send(await svc.stop(req.params.name, { force: req.query.force })),
   );
   app.post<NameRoute>(
+    `${P}/pause`,
+    {
+      schema: {
+        summary: 'Pause a running pipeline (a paused one stays paused)',
+        params: nameParam,
+      },
+    },
+    async (req, reply) => reply.status(202).send(await svc.pause(req.params.name)),
+  );
+  app.post<NameRoute>(
+    `${P}/resume`,
+    {
+      schema: {
+        summary: 'Resume a paused pipeline (a running one keeps running)',
+        params: nameParam,
+      },
+    },
+    async (req, reply) => reply.status(202).send(await svc.resume(req.params.name)),
+  );
+  app.post<NameRoute>(
     `${P}/dismiss_error`,
     {
       schema: {

@@ -402,6 +402,20 @@ export class PipelineManager implements PipelineService {
     return this.status(name);
   }
 
+  async pause(name: string): Promise<PipelineStatus> {
+    const def = this.def(name);
+    await this.activeRuntime(name).pause();
+    await this.setDesired(def, 'paused');
+    return this.status(name);
+  }
+
+  async resume(name: string): Promise<PipelineStatus> {
+    const def = this.def(name);
+    await this.activeRuntime(name).resume();
+    await this.setDesired(def, 'running');
+    return this.status(name);
+  }
+
   dismissError(name: string): void {
     const def = this.def(name);
     this.runtime(def)?.dismissError();

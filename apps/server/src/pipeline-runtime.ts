@@ -348,6 +348,18 @@ export class PipelineRuntime {
     });
   }
 
+  /** Pauses a running engine (Feldera's `/pause`); a paused one stays paused. */
+  async pause(): Promise<void> {
+    if (this.runner.state.name !== 'paused') await this.runner.pause();
+    this.setDesired('Paused');
+  }
+
+  /** Resumes a paused engine (Feldera's `/resume`); a running one keeps running. */
+  async resume(): Promise<void> {
+    if (this.runner.state.name !== 'running') await this.runner.resume();
+    this.setDesired('Running');
+  }
+
   private setDesired(desired: RuntimeStatus): void {
     if (this.desired === desired) return;
     this.desired = desired;

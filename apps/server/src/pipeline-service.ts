@@ -132,6 +132,9 @@ export interface PipelineService {
   delete(name: string): Promise<void>;
   start(name: string, initial: InitialMode, options?: StartOptions): Promise<PipelineStatus>;
   stop(name: string, options?: StopOptions): Promise<PipelineStatus>;
+  /** Feldera's `/pause` and `/resume` of a running or paused pipeline. */
+  pause(name: string): Promise<PipelineStatus>;
+  resume(name: string): Promise<PipelineStatus>;
   /** Clears the deployment error of a stopped pipeline. */
   dismissError(name: string): void;
   clear(name: string): Promise<void>;

@@ -263,6 +263,24 @@ describe('Feldera Python client, no object store', () => {
     await client.stopPipeline(name, true, 30);
   });
 
+  it('pause() and resume() wait for Paused and Running', async () => {
+    const name = 'pausable';
+    await client.builderCreateOrReplace({ name, sql: SQL, runtime_config: clientRuntimeConfig() });
+    await client.start(name);
+    await client.pausePipeline(name);
+    expect(await client.getPipeline(name, 'status')).toMatchObject({
+      deployment_status: 'Paused',
+      deployment_desired_status: 'Paused',
+    });
+    await client.pausePipeline(name);
+    await client.resumePipeline(name);
+    expect(await client.status(name)).toBe('RUNNING');
+    await client.resumePipeline(name);
+    await client.stopPipeline(name, true, 30);
+    const err = await client.pausePipeline(name).catch((e: unknown) => e);
+    expect(err).toMatchObject({ status_code: 400, error_code: 'PipelineNotRunning' });
+  });
+
   it('start_standby() without start_from_checkpoint is refused with an error the client raises', async () => {
     const name = 'nostandby';
     await client.builderCreateOrReplace({ name, sql: SQL, runtime_config: clientRuntimeConfig() });

@@ -582,6 +582,23 @@ export class FelderaClientReplay {
     }
   }
 
+  /** `__wait_for_pipeline_state`: polls every 0.5 s for one state; raises as the one-of loop does. */
+  async waitForState(name: string, state: string, timeoutS: number | null): Promise<void> {
+    await this.waitForStateOneOf(name, [state], timeoutS);
+  }
+
+  /** `pause_pipeline(name, wait, timeout_s)`. */
+  async pausePipeline(name: string, timeoutS: number | null = 60): Promise<void> {
+    await this.request('pause', { name });
+    await this.waitForState(name, 'paused', timeoutS);
+  }
+
+  /** `resume_pipeline(name, wait, timeout_s)`. */
+  async resumePipeline(name: string, timeoutS: number | null = 60): Promise<void> {
+    await this.request('resume', { name });
+    await this.waitForState(name, 'running', timeoutS);
+  }
+
   /** `_inner_start_pipeline`: dismiss_error first, then start with `dismiss_error=false`, then wait. */
   async startPipeline(
     name: string,
