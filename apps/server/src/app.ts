@@ -3,8 +3,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { PassThrough } from 'node:stream';
 import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
-import type { RawServerDefault, FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type {
+  RawServerDefault,
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
 import { apiError, toApiError } from './api-errors.js';
+import type { ApiErrorBody } from './api-errors.js';
+import { DEFINITION_BODY_LIMIT } from './definition-limits.js';
 import type { BootstrapPolicy } from './feldera-view.js';
 import type {
   IngressChange,
@@ -13,6 +21,7 @@ import type {
   PipelinePatch,
   PipelineService,
 } from './pipeline-service.js';
+import { assertJsonDepth } from './json-limits.js';
 import { PIPELINE_NAME_PATTERN } from './pipeline-registry.js';
 import { SERVER_VERSION } from './version.js';
 
@@ -172,6 +181,36 @@ const pipelineObject = {
 /** Bytes a log follower may leave unread before it is dropped. */
 const LOG_FOLLOWER_BUFFER = 8 * 1024 * 1024;
 
+/** What fastify's own errors (`FST_*`: routing, body parsing, limits) answer: the API's error body. */
+export function frameworkError(err: { code?: string; statusCode?: number; message?: string }): {
+  status: number;
+  body: ApiErrorBody;
+} {
+  const code = err.code ?? 'FST_ERR';
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return {
+      status: 413,
+      body: {
+        message: 'request body is too large',
+        error_code: 'PayloadTooLarge',
+        details: { code },
+      },
+    };
+  }
+  const status = err.statusCode ?? 500;
+  if (status >= 500) {
+    return {
+      status: 500,
+      body: { message: 'internal server error', error_code: 'InternalError', details: { code } },
+    };
+  }
+  const message =
+    code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a path segment is longer than 100 characters: pipeline and table names have at most 100'
+      : (err.message ?? 'bad request');
+  return { status: 400, body: { message, error_code: 'InvalidRequest', details: { code } } };
+}
+
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
@@ -184,7 +223,14 @@ export async function buildApp(
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 64 * 1024 * 1024,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    // Errors raised before a route runs (a bad URL, a path segment over 100 characters) answer
+    // the API's error body too.
+    frameworkErrors: (err, _req, reply) => {
+      const { status, body } = frameworkError(err);
+      void (reply as FastifyReply).status(status).send(body);
+    },
   });
+  const definitionBodyLimit = Math.min(DEFINITION_BODY_LIMIT, options.bodyLimit ?? Infinity);
   const svc = options.pipelines;
 
   await app.register(swagger, {
@@ -211,6 +257,12 @@ export async function buildApp(
     const text = typeof body === 'string' ? body : body.toString('utf8');
     if (text.trim() === '') {
       done(null, undefined);
+      return;
+    }
+    try {
+      assertJsonDepth(text);
+    } catch (err) {
+      done(err as Error, undefined);
       return;
     }
     void defaultJsonParser(req, text, done);
@@ -257,22 +309,16 @@ export async function buildApp(
         error_code: 'InvalidRequest',
         details: { validation: fastifyErr.validation },
       };
-    } else if (fastifyErr.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      status = 413;
-      body = { message: 'request body is too large', error_code: 'PayloadTooLarge', details: null };
+    } else if (typeof fastifyErr.code === 'string' && fastifyErr.code.startsWith('FST_')) {
+      ({ status, body } = frameworkError(fastifyErr));
     } else if (
-      fastifyErr.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
-      fastifyErr.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
-      (fastifyErr.statusCode === 400 &&
-        typeof fastifyErr.code === 'string' &&
-        fastifyErr.code.startsWith('FST_'))
+      !('code' in (err as object)) &&
+      fastifyErr.statusCode !== undefined &&
+      fastifyErr.statusCode >= 400 &&
+      fastifyErr.statusCode < 500
     ) {
-      status = 400;
-      body = {
-        message: fastifyErr.message ?? 'bad request',
-        error_code: 'InvalidRequest',
-        details: null,
-      };
+      // A body parser's own 4xx (a JSON body with a forbidden `__proto__` key, say).
+      ({ status, body } = frameworkError({ ...fastifyErr, code: 'FST_ERR_CTP_INVALID_BODY' }));
     } else {
       ({ status, body } = toApiError(err));
       if (status >= 500)
@@ -383,6 +429,7 @@ export async function buildApp(
   app.post<{ Body: PipelineInput }>(
     '/v0/pipelines',
     {
+      bodyLimit: definitionBodyLimit,
       schema: {
         summary:
           'Create a pipeline (Feldera `POST /v0/pipelines`); 409 `DuplicateName` when it exists',
@@ -407,6 +454,7 @@ export async function buildApp(
   app.put<{ Params: { name: string }; Body: PipelineInput }>(
     P,
     {
+      bodyLimit: definitionBodyLimit,
       schema: {
         summary: 'Create or replace a pipeline',
         description:
@@ -428,6 +476,7 @@ export async function buildApp(
   app.patch<{ Params: { name: string }; Body: PipelinePatch }>(
     P,
     {
+      bodyLimit: definitionBodyLimit,
       schema: {
         summary: 'Rename a pipeline or change some of its fields',
         description: 'A null or missing field is left as it is (Feldera `PATCH`).',
@@ -750,6 +799,7 @@ export async function buildApp(
 
 /** Turns an ingress body (JSON array, one object, or newline-delimited text) into changes. */
 export function parseIngressBody(body: unknown, updateFormat: string): IngressChange[] {
+  if (typeof body === 'string') assertJsonDepth(body);
   let items: unknown[];
   if (typeof body === 'string' && /^\s*\[/.test(body)) {
     try {

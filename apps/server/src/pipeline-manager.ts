@@ -9,6 +9,7 @@ import { EngineErrorCodes, hashTable } from '@feldera-sync/engine';
 import { SyncError, hasErrorCode } from '@feldera-sync/errors';
 import { createRclone } from '@feldera-sync/rclone';
 import { apiError, toApiError } from './api-errors.js';
+import { assertDefinitionBounds } from './definition-limits.js';
 import type { EmbeddedS3 } from './embedded-s3.js';
 import { deploymentFields, pipelineId, programFields } from './feldera-view.js';
 import type { DeploymentError } from './feldera-view.js';
@@ -249,6 +250,7 @@ export class PipelineManager implements PipelineService {
     if (!PIPELINE_NAME_PATTERN.test(target))
       throw apiError('InvalidRequest', `invalid pipeline name '${target}'`);
     const runtimeConfig = input.runtime_config ?? {};
+    assertDefinitionBounds({ ...input, runtime_config: runtimeConfig });
     const parsed = parseConfig(runtimeConfig);
     const registry = this.options.registry;
     const now = new Date();
@@ -291,6 +293,7 @@ export class PipelineManager implements PipelineService {
   async patch(name: string, patch: PipelinePatch): Promise<PipelineDescriptor> {
     let def = this.def(name);
     let warnings: string[] = [];
+    assertDefinitionBounds(patch);
     const runtimeConfig = patch.runtime_config ?? undefined;
     if (runtimeConfig !== undefined) {
       warnings = parseConfig(runtimeConfig).warnings.map((w) => `${w.path}: ${w.message}`);
