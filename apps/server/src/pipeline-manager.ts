@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { lstat, readdir, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { readLocalCatalog, readRemoteCatalog, serializeCatalog } from '@feldera-sync/checkpoint';
@@ -365,6 +365,11 @@ export class PipelineManager implements PipelineService {
     }
     const parsed = parseConfig(def.runtime_config);
     const registry = this.options.registry;
+    // The pipeline's directories are its owner's alone, also when they were made before.
+    const storageDir = registry.storageDir(def);
+    await mkdir(storageDir, { recursive: true, mode: 0o700 });
+    await chmod(registry.pipelineDir(def), 0o700);
+    await chmod(storageDir, 0o700);
     const rt = new PipelineRuntime(
       {
         name: () =>

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { SyncError } from '@feldera-sync/errors';
@@ -33,6 +34,16 @@ export interface RunningServer {
   url: string;
   logger: Logger;
   close(): Promise<void>;
+}
+
+/**
+ * Files this process creates (the registry, storage directories, what the engine, the synchroniser
+ * and rclone write) are its owner's alone, whatever the mode of the directory they land in: the
+ * process's umask becomes 077. Worker threads cannot change it; there the explicit modes of the
+ * server's own files and directories still hold.
+ */
+export function applyPrivateUmask(): void {
+  if (isMainThread) process.umask(0o077);
 }
 
 function isLoopback(host: string): boolean {
@@ -78,6 +89,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
     );
   }
   const dataDir = resolve(options.dataDir);
+  applyPrivateUmask();
   const registry = await PipelineRegistry.open(dataDir);
   let embedded: EmbeddedS3 | undefined;
   if (options.embeddedS3) {
