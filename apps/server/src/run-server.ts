@@ -68,7 +68,16 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   });
   let apiKey: string | undefined;
   if (options.apiKeyFile) {
-    apiKey = (await readFile(options.apiKeyFile, 'utf8')).trim();
+    try {
+      apiKey = (await readFile(options.apiKeyFile, 'utf8')).trim();
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new SyncError(
+        'ERR_SERVER_API_KEY_FILE',
+        `cannot read the API key file ${options.apiKeyFile} (${code})`,
+        { cause, hint: 'pass --api-key-file a readable file holding the key' },
+      );
+    }
     if (apiKey.length < 16) {
       throw new SyncError(
         'ERR_SERVER_API_KEY_WEAK',
