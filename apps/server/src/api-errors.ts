@@ -15,6 +15,9 @@ export const API_ERRORS = {
   },
   IncarnationUuidMismatch: { status: 400, codes: ['ERR_SERVER_INCARNATION_MISMATCH'] },
   PipelineNotRunning: { status: 400, codes: ['ERR_SERVER_NOT_RUNNING'] },
+  DuplicateName: { status: 409, codes: ['ERR_SERVER_DUPLICATE_NAME'] },
+  InvalidBootstrapConfig: { status: 400, codes: ['ERR_SERVER_INVALID_BOOTSTRAP_CONFIG'] },
+  CannotStartWithUndismissedError: { status: 400, codes: ['ERR_SERVER_UNDISMISSED_ERROR'] },
   PipelineNotStopped: { status: 400, codes: ['ERR_SERVER_NOT_STOPPED'] },
   NoCheckpointToSync: {
     status: 400,

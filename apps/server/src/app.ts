@@ -1,11 +1,29 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { PassThrough } from 'node:stream';
 import swagger from '@fastify/swagger';
 import Fastify from 'fastify';
-import type { RawServerDefault, FastifyBaseLogger, FastifyInstance, FastifyRequest } from 'fastify';
+import type {
+  RawServerDefault,
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+} from 'fastify';
 import { apiError, toApiError } from './api-errors.js';
-import type { IngressChange, InitialMode, PipelineService } from './pipeline-service.js';
+import type { ApiErrorBody } from './api-errors.js';
+import { DEFINITION_BODY_LIMIT } from './definition-limits.js';
+import type { BootstrapPolicy } from './feldera-view.js';
+import type {
+  IngressChange,
+  InitialMode,
+  PipelineInput,
+  PipelinePatch,
+  PipelineService,
+} from './pipeline-service.js';
+import { assertJsonDepth } from './json-limits.js';
 import { PIPELINE_NAME_PATTERN } from './pipeline-registry.js';
+import { SERVER_VERSION } from './version.js';
 
 /** What `buildApp` needs; it never listens, so tests drive it with `inject()`. */
 export interface AppOptions {
@@ -45,6 +63,153 @@ const errorBody = {
     details: { type: ['object', 'null'], additionalProperties: true },
   },
 } as const;
+const selectorQuery = {
+  type: 'object',
+  properties: {
+    selector: {
+      type: 'string',
+      enum: ['all', 'status', 'status_with_connectors'],
+      description: 'Accepted for Feldera clients; every selector answers every field',
+    },
+  },
+} as const;
+const nullableString = { type: ['string', 'null'] } as const;
+const nullableObject = { type: ['object', 'null'], additionalProperties: true } as const;
+const tagsSchema = { type: ['array', 'null'], items: { type: 'string' }, maxItems: 1000 } as const;
+/** Feldera's `PostPutPipeline` (create and full update), plus this server's `runtime_config`-only body. */
+const pipelineInputBody = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    runtime_config: nullableObject,
+    program_code: nullableString,
+    udf_rust: nullableString,
+    udf_toml: nullableString,
+    program_config: nullableObject,
+    description: nullableString,
+    tags: tagsSchema,
+  },
+} as const;
+/** Feldera's `PatchPipeline`: null or missing fields are left as they are. */
+const pipelinePatchBody = {
+  type: 'object',
+  properties: {
+    name: { type: ['string', 'null'], pattern: PIPELINE_NAME_PATTERN.source },
+    runtime_config: nullableObject,
+    program_code: nullableString,
+    udf_rust: nullableString,
+    udf_toml: nullableString,
+    program_config: nullableObject,
+    description: nullableString,
+    tags: tagsSchema,
+  },
+  additionalProperties: false,
+} as const;
+const deploymentErrorSchema = {
+  type: ['object', 'null'],
+  properties: errorBody.properties,
+  additionalProperties: true,
+} as const;
+/** The pipeline object: this server's fields and the fields of Feldera's `PipelineSelectedInfo`. */
+const pipelineObject = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' },
+    system_name: { type: 'string', description: '`pipeline-<id>`; never changes' },
+    id: { type: 'string', description: "Feldera's pipeline id (the UUID of `system_name`)" },
+    description: { type: 'string' },
+    tags: { type: 'array', items: { type: 'string' } },
+    created_at: { type: 'string' },
+    updated_at: { type: 'string' },
+    version: { type: 'integer' },
+    refresh_version: { type: 'integer' },
+    platform_version: { type: 'string' },
+    runtime_config: { type: 'object', additionalProperties: true },
+    warnings: { type: 'array', items: { type: 'string' } },
+    program_code: { type: 'string' },
+    udf_rust: { type: 'string' },
+    udf_toml: { type: 'string' },
+    program_config: { type: 'object', additionalProperties: true },
+    program_version: { type: 'integer' },
+    program_status: {
+      type: 'string',
+      description: 'Always `Success`: there is no SQL program to compile here',
+    },
+    program_status_since: { type: 'string' },
+    program_error: { type: 'object', additionalProperties: true },
+    program_info: { type: ['object', 'null'], additionalProperties: true },
+    deployment_status: {
+      type: 'string',
+      enum: ['Stopped', 'Initializing', 'Standby', 'Paused', 'Running', 'Stopping'],
+    },
+    deployment_status_since: { type: 'string' },
+    deployment_desired_status: {
+      type: 'string',
+      enum: ['Stopped', 'Standby', 'Paused', 'Running'],
+    },
+    deployment_desired_status_since: { type: 'string' },
+    deployment_error: deploymentErrorSchema,
+    deployment_id: nullableString,
+    deployment_initial: { type: ['string', 'null'], enum: ['Standby', 'Paused', 'Running', null] },
+    deployment_resources_status: { type: 'string', enum: ['Stopped', 'Provisioned', 'Stopping'] },
+    deployment_resources_status_since: { type: 'string' },
+    deployment_resources_desired_status: { type: 'string', enum: ['Stopped', 'Provisioned'] },
+    deployment_resources_desired_status_since: { type: 'string' },
+    deployment_runtime_status: {
+      type: ['string', 'null'],
+      enum: ['Standby', 'Initializing', 'Paused', 'Running', null],
+    },
+    deployment_runtime_status_details: nullableObject,
+    deployment_runtime_status_since: nullableString,
+    deployment_runtime_desired_status: {
+      type: ['string', 'null'],
+      enum: ['Standby', 'Paused', 'Running', null],
+    },
+    deployment_runtime_desired_status_since: nullableString,
+    storage_status: { type: 'string', enum: ['Cleared', 'InUse'] },
+    storage_status_details: { type: 'null' },
+    bootstrap_policy: {
+      type: ['string', 'null'],
+      enum: ['allow', 'reject', 'await_approval', null],
+    },
+    silent_bootstrap: { type: 'boolean' },
+    concurrent_bootstrap: { type: 'boolean' },
+  },
+  additionalProperties: true,
+} as const;
+
+/** Bytes a log follower may leave unread before it is dropped. */
+const LOG_FOLLOWER_BUFFER = 8 * 1024 * 1024;
+
+/** What fastify's own errors (`FST_*`: routing, body parsing, limits) answer: the API's error body. */
+export function frameworkError(err: { code?: string; statusCode?: number; message?: string }): {
+  status: number;
+  body: ApiErrorBody;
+} {
+  const code = err.code ?? 'FST_ERR';
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return {
+      status: 413,
+      body: {
+        message: 'request body is too large',
+        error_code: 'PayloadTooLarge',
+        details: { code },
+      },
+    };
+  }
+  const status = err.statusCode ?? 500;
+  if (status >= 500) {
+    return {
+      status: 500,
+      body: { message: 'internal server error', error_code: 'InternalError', details: { code } },
+    };
+  }
+  const message =
+    code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'a path segment is longer than 100 characters: pipeline and table names have at most 100'
+      : (err.message ?? 'bad request');
+  return { status: 400, body: { message, error_code: 'InvalidRequest', details: { code } } };
+}
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
@@ -58,7 +223,14 @@ export async function buildApp(
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     bodyLimit: options.bodyLimit ?? 64 * 1024 * 1024,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
+    // Errors raised before a route runs (a bad URL, a path segment over 100 characters) answer
+    // the API's error body too.
+    frameworkErrors: (err, _req, reply) => {
+      const { status, body } = frameworkError(err);
+      void (reply as FastifyReply).status(status).send(body);
+    },
   });
+  const definitionBodyLimit = Math.min(DEFINITION_BODY_LIMIT, options.bodyLimit ?? Infinity);
   const svc = options.pipelines;
 
   await app.register(swagger, {
@@ -77,6 +249,31 @@ export async function buildApp(
   // Bodies that are not declared JSON (curl -d, newline-delimited ingress) arrive as text and are
   // parsed by the route, as Feldera's ingress accepts them whatever the content type.
   app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Feldera's Python client sends `Content-Type: application/json` on every request, with no body
+  // on start, stop, clear, checkpoint, DELETE...: an empty JSON body is no body.
+  const defaultJsonParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      assertJsonDepth(text);
+    } catch (err) {
+      done(err as Error, undefined);
+      return;
+    }
+    void defaultJsonParser(req, text, done);
+  });
+
+  // Streaming log answers stay open until their client leaves; end them when the app closes.
+  const logStreams = new Set<PassThrough>();
+  app.addHook('preClose', (done) => {
+    for (const stream of logStreams) stream.end();
+    done();
+  });
 
   if (options.apiKey) {
     const expected = digest(options.apiKey);
@@ -112,22 +309,16 @@ export async function buildApp(
         error_code: 'InvalidRequest',
         details: { validation: fastifyErr.validation },
       };
-    } else if (fastifyErr.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      status = 413;
-      body = { message: 'request body is too large', error_code: 'PayloadTooLarge', details: null };
+    } else if (typeof fastifyErr.code === 'string' && fastifyErr.code.startsWith('FST_')) {
+      ({ status, body } = frameworkError(fastifyErr));
     } else if (
-      fastifyErr.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
-      fastifyErr.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
-      (fastifyErr.statusCode === 400 &&
-        typeof fastifyErr.code === 'string' &&
-        fastifyErr.code.startsWith('FST_'))
+      !('code' in (err as object)) &&
+      fastifyErr.statusCode !== undefined &&
+      fastifyErr.statusCode >= 400 &&
+      fastifyErr.statusCode < 500
     ) {
-      status = 400;
-      body = {
-        message: fastifyErr.message ?? 'bad request',
-        error_code: 'InvalidRequest',
-        details: null,
-      };
+      // A body parser's own 4xx (a JSON body with a forbidden `__proto__` key, say).
+      ({ status, body } = frameworkError({ ...fastifyErr, code: 'FST_ERR_CTP_INVALID_BODY' }));
     } else {
       ({ status, body } = toApiError(err));
       if (status >= 500)
@@ -154,57 +345,144 @@ export async function buildApp(
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
 
+  app.get(
+    '/v0/config',
+    {
+      schema: {
+        summary: 'Server configuration (Feldera `GET /v0/config`)',
+        description:
+          'What a Feldera client reads first: `version` and `edition`. The edition is `Enterprise` because this server implements the enterprise features the client gates on it (checkpoint sync, standby, `stop?force=false`).',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              server: { type: 'string' },
+              edition: { type: 'string', enum: ['Enterprise', 'Open source'] },
+              version: { type: 'string' },
+              revision: { type: 'string' },
+              runtime_revision: { type: 'string' },
+              changelog_url: { type: 'string' },
+              unstable_features: nullableString,
+              license_validity: { type: 'null' },
+              update_info: { type: 'null' },
+            },
+            additionalProperties: true,
+          },
+        },
+      },
+    },
+    () => ({
+      server: 'feldera-sync',
+      edition: 'Enterprise',
+      version: SERVER_VERSION,
+      revision: '',
+      runtime_revision: '',
+      changelog_url: '',
+      unstable_features: null,
+      license_validity: null,
+      update_info: null,
+    }),
+  );
+
+  // Feldera's client probes this after a 502 answer: healthy means the 502 was the answer itself
+  // (an object store's error), so it retries at once instead of waiting 90 s for an upgrade.
+  const startedAt = new Date().toISOString();
+  app.get(
+    '/v0/cluster_healthz',
+    {
+      schema: {
+        summary: 'Health of the server (Feldera `GET /v0/cluster_healthz`)',
+        response: {
+          200: {
+            type: 'object',
+            properties: { all_healthy: { type: 'boolean' } },
+            additionalProperties: true,
+          },
+        },
+      },
+    },
+    () => {
+      const service = {
+        healthy: true,
+        message: 'feldera-sync server is running',
+        unchanged_since: startedAt,
+        checked_at: new Date().toISOString(),
+      };
+      return { all_healthy: true, api: service, compiler: service, runner: service };
+    },
+  );
+
   const P = '/v0/pipelines/:name';
   type NameRoute = { Params: { name: string } };
 
-  app.get('/v0/pipelines', { schema: { summary: 'List pipelines' } }, () => svc.list());
+  app.get(
+    '/v0/pipelines',
+    {
+      schema: {
+        summary: 'List pipelines',
+        querystring: selectorQuery,
+        response: { 200: { type: 'array', items: pipelineObject } },
+      },
+    },
+    () => svc.list(),
+  );
+  app.post<{ Body: PipelineInput }>(
+    '/v0/pipelines',
+    {
+      bodyLimit: definitionBodyLimit,
+      schema: {
+        summary:
+          'Create a pipeline (Feldera `POST /v0/pipelines`); 409 `DuplicateName` when it exists',
+        body: { ...pipelineInputBody, required: ['name'] },
+        response: { 201: pipelineObject, 400: errorBody, 409: errorBody },
+      },
+    },
+    async (req, reply) => reply.status(201).send(await svc.create(req.body)),
+  );
   app.get<NameRoute>(
     P,
     {
       schema: {
         summary: 'Get a pipeline (secrets redacted)',
         params: nameParam,
-        response: { 404: errorBody },
+        querystring: selectorQuery,
+        response: { 200: pipelineObject, 404: errorBody },
       },
     },
     (req) => svc.get(req.params.name),
   );
-  app.put<{ Params: { name: string }; Body: { runtime_config: unknown } }>(
+  app.put<{ Params: { name: string }; Body: PipelineInput }>(
     P,
     {
+      bodyLimit: definitionBodyLimit,
       schema: {
         summary: 'Create or replace a pipeline',
+        description:
+          "Feldera's full update: fields left out get their empty values. A `name` other than the path's renames the pipeline.",
         params: nameParam,
+        // This server's own clients send `runtime_config` alone; Feldera's always send `program_code`.
         body: {
-          type: 'object',
-          required: ['runtime_config'],
-          properties: {
-            runtime_config: { type: 'object', additionalProperties: true },
-            name: { type: 'string' },
-          },
+          ...pipelineInputBody,
+          anyOf: [{ required: ['runtime_config'] }, { required: ['program_code'] }],
         },
-        response: { 400: errorBody },
+        response: { 200: pipelineObject, 201: pipelineObject, 400: errorBody },
       },
     },
     async (req, reply) => {
-      const { descriptor, created } = await svc.put(req.params.name, req.body.runtime_config);
+      const { descriptor, created } = await svc.put(req.params.name, req.body);
       return reply.status(created ? 201 : 200).send(descriptor);
     },
   );
-  app.patch<{ Params: { name: string }; Body: { name?: string; runtime_config?: unknown } }>(
+  app.patch<{ Params: { name: string }; Body: PipelinePatch }>(
     P,
     {
+      bodyLimit: definitionBodyLimit,
       schema: {
-        summary: 'Rename a pipeline or change its runtime config',
+        summary: 'Rename a pipeline or change some of its fields',
+        description: 'A null or missing field is left as it is (Feldera `PATCH`).',
         params: nameParam,
-        body: {
-          type: 'object',
-          properties: {
-            name: { type: 'string', pattern: PIPELINE_NAME_PATTERN.source },
-            runtime_config: { type: 'object', additionalProperties: true },
-          },
-          additionalProperties: false,
-        },
+        body: pipelinePatchBody,
+        response: { 200: pipelineObject },
       },
     },
     (req) => svc.patch(req.params.name, req.body),
@@ -218,26 +496,103 @@ export async function buildApp(
     },
   );
 
-  app.post<{ Params: { name: string }; Querystring: { initial?: InitialMode } }>(
+  app.post<{
+    Params: { name: string };
+    Querystring: {
+      initial?: InitialMode;
+      dismiss_error?: boolean;
+      bootstrap_policy?: BootstrapPolicy;
+      silent_bootstrap?: boolean;
+      concurrent_bootstrap?: boolean;
+    };
+  }>(
     `${P}/start`,
     {
       schema: {
         summary: 'Start a pipeline',
+        description:
+          "`dismiss_error=false` refuses to start while a deployment error is set (Feldera's default is true). The bootstrap parameters are accepted and recorded: there is no program change to bootstrap here.",
         params: nameParam,
         querystring: {
           type: 'object',
-          properties: { initial: { type: 'string', enum: ['running', 'paused', 'standby'] } },
+          properties: {
+            initial: { type: 'string', enum: ['running', 'paused', 'standby'] },
+            dismiss_error: { type: 'boolean' },
+            bootstrap_policy: { type: 'string', enum: ['allow', 'reject', 'await_approval'] },
+            silent_bootstrap: { type: 'boolean' },
+            concurrent_bootstrap: { type: 'boolean' },
+          },
+          additionalProperties: false,
+        },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const status = await svc.start(req.params.name, q.initial ?? 'running', {
+        dismissError: q.dismiss_error ?? true,
+        bootstrap: {
+          bootstrap_policy: q.bootstrap_policy ?? 'await_approval',
+          silent_bootstrap: q.silent_bootstrap ?? false,
+          concurrent_bootstrap: q.concurrent_bootstrap ?? false,
+        },
+      });
+      return reply.status(202).send(status);
+    },
+  );
+  app.post<{ Params: { name: string }; Querystring: { force?: boolean } }>(
+    `${P}/stop`,
+    {
+      schema: {
+        summary: 'Stop a pipeline',
+        description:
+          '`force=false` takes a checkpoint first (the pipeline keeps running when that fails); `force=true` stops at once. Without `force` the pipeline stops at once, as this server always did.',
+        params: nameParam,
+        querystring: {
+          type: 'object',
+          properties: { force: { type: 'boolean' } },
           additionalProperties: false,
         },
       },
     },
     async (req, reply) =>
-      reply.status(202).send(await svc.start(req.params.name, req.query.initial ?? 'running')),
+      reply.status(202).send(await svc.stop(req.params.name, { force: req.query.force })),
   );
   app.post<NameRoute>(
-    `${P}/stop`,
-    { schema: { summary: 'Stop a pipeline', params: nameParam } },
-    async (req, reply) => reply.status(202).send(await svc.stop(req.params.name)),
+    `${P}/pause`,
+    {
+      schema: {
+        summary: 'Pause a running pipeline (a paused one stays paused)',
+        params: nameParam,
+      },
+    },
+    async (req, reply) => reply.status(202).send(await svc.pause(req.params.name)),
+  );
+  app.post<NameRoute>(
+    `${P}/resume`,
+    {
+      schema: {
+        summary: 'Resume a paused pipeline (a running one keeps running)',
+        params: nameParam,
+      },
+    },
+    async (req, reply) => reply.status(202).send(await svc.resume(req.params.name)),
+  );
+  app.post<NameRoute>(
+    `${P}/dismiss_error`,
+    {
+      schema: {
+        summary: "Dismiss a stopped pipeline's deployment error",
+        params: nameParam,
+        response: { 200: { type: 'string' } },
+      },
+    },
+    (req, reply) => {
+      svc.dismissError(req.params.name);
+      // A JSON string, as Feldera answers (a bare string would go out as text/plain).
+      return reply
+        .type('application/json; charset=utf-8')
+        .send(JSON.stringify('Pipeline deployment error has been dismissed'));
+    },
   );
   app.post<NameRoute>(
     `${P}/clear`,
@@ -262,6 +617,61 @@ export async function buildApp(
     { schema: { summary: 'Runtime status', params: nameParam } },
     (req) => svc.status(req.params.name),
   );
+  app.get<NameRoute>(
+    `${P}/stats`,
+    {
+      schema: {
+        summary: "A running pipeline's counters (the parts of Feldera's `/stats` that apply)",
+        params: nameParam,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              global_metrics: { type: 'object', additionalProperties: true },
+              suspend_error: { type: 'null' },
+              permanent_checkpoint_errors: { type: 'null' },
+              inputs: { type: 'array', items: {} },
+              outputs: { type: 'array', items: {} },
+            },
+            additionalProperties: true,
+          },
+        },
+      },
+    },
+    (req) => svc.stats(req.params.name),
+  );
+  app.get<NameRoute>(
+    `${P}/logs`,
+    {
+      schema: {
+        summary: "The pipeline's log: buffered lines, then new ones until the client disconnects",
+        params: nameParam,
+        produces: ['text/plain'],
+      },
+    },
+    (req, reply) => {
+      const stream = new PassThrough();
+      const { backlog, unsubscribe } = svc.followLogs(req.params.name, (line) => {
+        if (line === null) {
+          stream.end('Logs have ended\n');
+        } else if (!stream.write(line + '\n') && stream.writableLength > LOG_FOLLOWER_BUFFER) {
+          // A follower that does not read is dropped rather than buffered without bound.
+          stream.end();
+        }
+      });
+      logStreams.add(stream);
+      stream.once('close', () => {
+        unsubscribe();
+        logStreams.delete(stream);
+      });
+      stream.write(backlog.map((line) => line + '\n').join(''));
+      return reply
+        .type('text/plain; charset=utf-8')
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'no-cache')
+        .send(stream);
+    },
+  );
 
   app.post<{
     Params: { name: string; table: string };
@@ -270,7 +680,9 @@ export async function buildApp(
     `${P}/ingress/:table`,
     {
       schema: {
-        summary: 'Insert or delete rows (Feldera insert_delete format)',
+        summary: 'Insert or delete rows (Feldera insert_delete or raw format)',
+        description:
+          'Answers once the rows are applied, with a completion `token` (complete at once).',
         params: tableParams,
         querystring: {
           type: 'object',
@@ -278,6 +690,8 @@ export async function buildApp(
             format: { type: 'string', enum: ['json'] },
             update_format: { type: 'string', enum: ['insert_delete', 'raw'] },
             array: { type: 'boolean' },
+            force: { type: 'boolean' },
+            json_flavor: { type: 'string', enum: ['default', 'pandas'] },
           },
         },
       },
@@ -288,6 +702,31 @@ export async function buildApp(
         req.params.table,
         parseIngressBody(req.body, req.query.update_format ?? 'insert_delete'),
       ),
+  );
+  app.get<{ Params: { name: string }; Querystring: { token: string } }>(
+    `${P}/completion_status`,
+    {
+      schema: {
+        summary: 'Whether the input a completion token stands for is processed',
+        params: nameParam,
+        querystring: {
+          type: 'object',
+          required: ['token'],
+          properties: { token: { type: 'string', maxLength: 200 } },
+          additionalProperties: false,
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              status: { type: 'string', enum: ['complete', 'inprogress'] },
+              step: { type: ['integer', 'null'] },
+            },
+          },
+        },
+      },
+    },
+    (req) => svc.completionStatus(req.params.name, req.query.token),
   );
   app.get<{ Params: { name: string; table: string } }>(
     `${P}/tables/:table`,
@@ -360,6 +799,7 @@ export async function buildApp(
 
 /** Turns an ingress body (JSON array, one object, or newline-delimited text) into changes. */
 export function parseIngressBody(body: unknown, updateFormat: string): IngressChange[] {
+  if (typeof body === 'string') assertJsonDepth(body);
   let items: unknown[];
   if (typeof body === 'string' && /^\s*\[/.test(body)) {
     try {

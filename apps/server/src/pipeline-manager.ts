@@ -1,4 +1,6 @@
-import { rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { readLocalCatalog, readRemoteCatalog, serializeCatalog } from '@feldera-sync/checkpoint';
 import { parseRuntimeConfig, redactConfig } from '@feldera-sync/config';
@@ -6,20 +8,33 @@ import type { ParsedRuntimeConfig } from '@feldera-sync/config';
 import { EngineErrorCodes, hashTable } from '@feldera-sync/engine';
 import { SyncError, hasErrorCode } from '@feldera-sync/errors';
 import { createRclone } from '@feldera-sync/rclone';
-import { apiError } from './api-errors.js';
+import { apiError, toApiError } from './api-errors.js';
+import { assertDefinitionBounds } from './definition-limits.js';
 import type { EmbeddedS3 } from './embedded-s3.js';
+import { deploymentFields, pipelineId, programFields } from './feldera-view.js';
+import type { DeploymentError } from './feldera-view.js';
 import { MetricsRegistry } from './metrics.js';
-import type { PipelineDefinition, PipelineRegistry } from './pipeline-registry.js';
-import { PIPELINE_NAME_PATTERN } from './pipeline-registry.js';
+import { PipelineLog, teeLogger } from './pipeline-log.js';
+import type { LogListener, PipelineLogger } from './pipeline-log.js';
+import type { PipelineDefinition, PipelineProgram, PipelineRegistry } from './pipeline-registry.js';
+import { EMPTY_PROGRAM, PIPELINE_NAME_PATTERN, programOf } from './pipeline-registry.js';
 import { PipelineRuntime, storeFor } from './pipeline-runtime.js';
+import type { RunFailure } from './pipeline-runtime.js';
 import type {
+  CompletionStatus,
   IngressChange,
   InitialMode,
   PipelineDescriptor,
+  PipelineInput,
+  PipelinePatch,
   PipelineService,
+  PipelineStats,
   PipelineStatus,
+  StartOptions,
+  StopOptions,
   SyncStatus,
 } from './pipeline-service.js';
+import { SERVER_VERSION } from './version.js';
 
 /** What the manager needs from the process. */
 export interface PipelineManagerOptions {
@@ -32,9 +47,60 @@ function parseConfig(input: unknown): ParsedRuntimeConfig {
   return parseRuntimeConfig(input);
 }
 
+/** Feldera's `ErrorResponse` for a run's failure, coded as the API codes it. */
+function deploymentError(failure: RunFailure): DeploymentError {
+  const { body } = toApiError(new SyncError(failure.code, failure.message));
+  return { message: failure.message, error_code: body.error_code, details: body.details };
+}
+
+/** The program fields of a create/update body, Feldera's empty values where null or missing. */
+function programFromInput(input: PipelineInput): PipelineProgram {
+  return {
+    description: input.description ?? EMPTY_PROGRAM.description,
+    tags: input.tags ?? EMPTY_PROGRAM.tags,
+    program_code: input.program_code ?? EMPTY_PROGRAM.program_code,
+    udf_rust: input.udf_rust ?? EMPTY_PROGRAM.udf_rust,
+    udf_toml: input.udf_toml ?? EMPTY_PROGRAM.udf_toml,
+    program_config: input.program_config ?? EMPTY_PROGRAM.program_config,
+  };
+}
+
+/** Feldera's message for `DBError::CannotStartWithUndismissedError` (`db/error.rs`). */
+const UNDISMISSED_ERROR_MESSAGE =
+  'Cannot process `/start?dismiss_error=false` if the `deployment_error` is set. You can dismiss the error by calling `/start?dismiss_error=true`, or alternatively first call `/dismiss_error`, after which `/start?dismiss_error=false` is again possible.';
+
+/** Sums the sizes of the files under `dir` (bounded walk; a missing directory is 0 bytes). */
+async function directoryBytes(dir: string, maxEntries = 200_000): Promise<number> {
+  let total = 0;
+  let seen = 0;
+  const pending = [dir];
+  while (pending.length > 0 && seen < maxEntries) {
+    const current = pending.pop()!;
+    let entries;
+    try {
+      entries = await readdir(current, { withFileTypes: true });
+    } catch {
+      continue;
+    }
+    for (const entry of entries) {
+      if (++seen > maxEntries) break;
+      const path = join(current, entry.name);
+      if (entry.isDirectory()) pending.push(path);
+      else if (entry.isFile())
+        total += await lstat(path).then(
+          (st) => st.size,
+          () => 0,
+        );
+    }
+  }
+  return total;
+}
+
 /** Runs the registry's pipelines: one `PipelineRuntime` per started pipeline. */
 export class PipelineManager implements PipelineService {
   private readonly runtimes = new Map<string, PipelineRuntime>();
+  /** Each pipeline's log, by system name, across its runs. */
+  private readonly logs = new Map<string, PipelineLog>();
   private readonly metricsRegistry = new MetricsRegistry();
   private shuttingDown = false;
 
@@ -109,7 +175,27 @@ export class PipelineManager implements PipelineService {
     return this.runtimes.get(def.system_name);
   }
 
+  /** The pipeline's log (created on first use), kept across runs while this process lives. */
+  private logOf(def: PipelineDefinition): PipelineLog {
+    let log = this.logs.get(def.system_name);
+    if (!log) {
+      log = new PipelineLog();
+      this.logs.set(def.system_name, log);
+    }
+    return log;
+  }
+
+  /** A logger whose entries reach the server log and the pipeline's log. */
+  private loggerOf(def: PipelineDefinition): PipelineLogger {
+    return teeLogger(this.options.logger, this.logOf(def));
+  }
+
   private describe(def: PipelineDefinition, warnings: string[] = []): PipelineDescriptor {
+    const rt = this.runtime(def);
+    const run = rt?.runView() ?? null;
+    const failure = rt?.failure() ?? null;
+    const active = run !== null && run.state !== 'stopped' && run.state !== 'failed';
+    const program = programOf(def);
     return {
       name: def.name,
       system_name: def.system_name,
@@ -117,6 +203,23 @@ export class PipelineManager implements PipelineService {
       created_at: def.created_at,
       updated_at: def.updated_at,
       warnings,
+      id: pipelineId(def.system_name),
+      description: program.description,
+      tags: program.tags,
+      version: def.version ?? 1,
+      refresh_version: def.version ?? 1,
+      platform_version: SERVER_VERSION,
+      ...programFields({
+        ...program,
+        program_version: def.program_version ?? 1,
+        program_since: def.program_updated_at ?? def.created_at,
+      }),
+      ...deploymentFields({
+        run,
+        error: failure ? deploymentError(failure) : null,
+        storageInUse: active || existsSync(this.options.registry.storageDir(def)),
+        stoppedSinceMs: Date.parse(def.updated_at),
+      }),
     };
   }
 
@@ -128,17 +231,43 @@ export class PipelineManager implements PipelineService {
     return this.describe(this.def(name));
   }
 
+  async create(input: PipelineInput): Promise<PipelineDescriptor> {
+    const name = input.name ?? '';
+    if (!PIPELINE_NAME_PATTERN.test(name))
+      throw apiError('InvalidRequest', `invalid pipeline name '${name}'`);
+    if (this.options.registry.get(name))
+      throw apiError('DuplicateName', `a pipeline named '${name}' already exists`);
+    return (await this.put(name, input)).descriptor;
+  }
+
   async put(
     name: string,
-    runtimeConfig: unknown,
+    input: PipelineInput,
   ): Promise<{ descriptor: PipelineDescriptor; created: boolean }> {
     if (!PIPELINE_NAME_PATTERN.test(name))
       throw apiError('InvalidRequest', `invalid pipeline name '${name}'`);
+    const target = input.name ?? name;
+    if (!PIPELINE_NAME_PATTERN.test(target))
+      throw apiError('InvalidRequest', `invalid pipeline name '${target}'`);
+    const runtimeConfig = input.runtime_config ?? {};
+    assertDefinitionBounds({ ...input, runtime_config: runtimeConfig });
     const parsed = parseConfig(runtimeConfig);
-    const { def, created } = await this.options.registry.upsert(
-      name,
-      runtimeConfig as Record<string, unknown>,
-      new Date(),
+    const registry = this.options.registry;
+    const now = new Date();
+    if (target !== name) {
+      // Feldera's PUT renames when the body names another pipeline; only an existing one.
+      if (!registry.get(name))
+        throw apiError(
+          'InvalidRequest',
+          `cannot rename pipeline '${name}' to '${target}': '${name}' does not exist`,
+        );
+      await registry.rename(name, target, now);
+    }
+    const { def, created } = await registry.upsert(
+      target,
+      runtimeConfig,
+      now,
+      programFromInput(input),
     );
     const warnings = parsed.warnings.map((w) => `${w.path}: ${w.message}`);
     const providerWarning = parsed.sync ? await this.providerWarning(parsed.sync.provider) : null;
@@ -161,23 +290,29 @@ export class PipelineManager implements PipelineService {
     return `$.storage.backend.config.sync.provider: the installed rclone does not know provider '${provider}'; it knows ${known.join(', ')}. Upgrade rclone or use one of those`;
   }
 
-  async patch(
-    name: string,
-    patch: { name?: string; runtime_config?: unknown },
-  ): Promise<PipelineDescriptor> {
+  async patch(name: string, patch: PipelinePatch): Promise<PipelineDescriptor> {
     let def = this.def(name);
     let warnings: string[] = [];
-    if (patch.runtime_config !== undefined) {
-      warnings = parseConfig(patch.runtime_config).warnings.map((w) => `${w.path}: ${w.message}`);
-      def = (
-        await this.options.registry.upsert(
-          name,
-          patch.runtime_config as Record<string, unknown>,
-          new Date(),
-        )
-      ).def;
+    assertDefinitionBounds(patch);
+    const runtimeConfig = patch.runtime_config ?? undefined;
+    if (runtimeConfig !== undefined) {
+      warnings = parseConfig(runtimeConfig).warnings.map((w) => `${w.path}: ${w.message}`);
     }
-    if (patch.name !== undefined && patch.name !== name) {
+    // Feldera's PATCH: a null or missing field leaves the stored value as it is.
+    def = await this.options.registry.patch(
+      name,
+      {
+        runtime_config: runtimeConfig,
+        description: patch.description ?? undefined,
+        tags: patch.tags ?? undefined,
+        program_code: patch.program_code ?? undefined,
+        udf_rust: patch.udf_rust ?? undefined,
+        udf_toml: patch.udf_toml ?? undefined,
+        program_config: patch.program_config ?? undefined,
+      },
+      new Date(),
+    );
+    if (patch.name !== undefined && patch.name !== null && patch.name !== name) {
       def = await this.options.registry.rename(name, patch.name, new Date());
     }
     return this.describe(def, warnings);
@@ -189,6 +324,8 @@ export class PipelineManager implements PipelineService {
       throw apiError('PipelineNotStopped', `stop pipeline '${name}' before deleting it`);
     this.runtimes.delete(def.system_name);
     this.metricsRegistry.drop('pipeline', def.system_name);
+    this.logs.get(def.system_name)?.end();
+    this.logs.delete(def.system_name);
     await rm(this.options.registry.pipelineDir(def), { recursive: true, force: true });
     await this.options.registry.remove(name);
   }
@@ -208,12 +345,31 @@ export class PipelineManager implements PipelineService {
     if (current) await this.options.registry.setDesired(current.name, desired);
   }
 
-  async start(name: string, initial: InitialMode): Promise<PipelineStatus> {
+  async start(
+    name: string,
+    initial: InitialMode,
+    options: StartOptions = {},
+  ): Promise<PipelineStatus> {
     if (this.shuttingDown) throw apiError('ShuttingDown', 'the server is shutting down');
     const def = this.def(name);
     if (this.isActive(def)) return this.status(name);
+    const bootstrap = options.bootstrap;
+    if (bootstrap?.silent_bootstrap && bootstrap.concurrent_bootstrap) {
+      throw apiError(
+        'InvalidBootstrapConfig',
+        '`silent_bootstrap` and `concurrent_bootstrap` are mutually exclusive; set at most one',
+      );
+    }
+    if (options.dismissError === false && this.runtime(def)?.failure()) {
+      throw apiError('CannotStartWithUndismissedError', UNDISMISSED_ERROR_MESSAGE);
+    }
     const parsed = parseConfig(def.runtime_config);
     const registry = this.options.registry;
+    // The pipeline's directories are its owner's alone, also when they were made before.
+    const storageDir = registry.storageDir(def);
+    await mkdir(storageDir, { recursive: true, mode: 0o700 });
+    await chmod(registry.pipelineDir(def), 0o700);
+    await chmod(storageDir, 0o700);
     const rt = new PipelineRuntime(
       {
         name: () =>
@@ -222,7 +378,7 @@ export class PipelineManager implements PipelineService {
         storageDir: registry.storageDir(def),
         config: parsed.config,
         sync: parsed.sync,
-        logger: this.options.logger,
+        logger: this.loggerOf(def),
         metrics: this.metricsRegistry,
         rcloneBinary: this.options.rcloneBinary,
       },
@@ -231,16 +387,95 @@ export class PipelineManager implements PipelineService {
     const previous = this.runtime(def);
     if (previous) await previous.stop(0);
     this.runtimes.set(def.system_name, rt);
-    await rt.start(initial);
+    this.loggerOf(def).info(
+      { initial, incarnation: rt.incarnation, pipeline: def.name },
+      'pipeline starting',
+    );
+    await rt.start(initial, bootstrap);
     await this.setDesired(def, initial);
     return this.status(name);
   }
 
-  async stop(name: string): Promise<PipelineStatus> {
+  async stop(name: string, options: StopOptions = {}): Promise<PipelineStatus> {
     const def = this.def(name);
-    await this.runtime(def)?.stop(30_000);
+    const rt = this.runtime(def);
+    if (rt) {
+      await rt.stop(30_000, { checkpoint: options.force === false });
+      this.loggerOf(def).info(
+        { incarnation: rt.incarnation, pipeline: def.name, force: options.force },
+        'pipeline stopped',
+      );
+    }
     await this.setDesired(def, 'stopped');
     return this.status(name);
+  }
+
+  async pause(name: string): Promise<PipelineStatus> {
+    const def = this.def(name);
+    await this.activeRuntime(name).pause();
+    await this.setDesired(def, 'paused');
+    return this.status(name);
+  }
+
+  async resume(name: string): Promise<PipelineStatus> {
+    const def = this.def(name);
+    await this.activeRuntime(name).resume();
+    await this.setDesired(def, 'running');
+    return this.status(name);
+  }
+
+  dismissError(name: string): void {
+    const def = this.def(name);
+    this.runtime(def)?.dismissError();
+  }
+
+  async stats(name: string): Promise<PipelineStats> {
+    const def = this.def(name);
+    const rt = this.activeRuntime(name);
+    rt.requireEngine();
+    const engine = rt.engineStatus() ?? { step: 0, processed_records: 0 };
+    const now = Date.now();
+    const usage = process.cpuUsage();
+    const records = engine.processed_records;
+    return {
+      global_metrics: {
+        state: rt.runner.state.name === 'paused' ? 'Paused' : 'Running',
+        bootstrap_in_progress: false,
+        transaction_status: 'NoTransaction',
+        transaction_id: 0,
+        transaction_msecs: null,
+        transaction_records: null,
+        commit_progress: null,
+        rss_bytes: process.memoryUsage().rss,
+        cpu_msecs: Math.round((usage.user + usage.system) / 1000),
+        uptime_msecs: now - rt.startedAtMs,
+        start_time: Math.floor(rt.startedAtMs / 1000),
+        incarnation_uuid: rt.incarnation,
+        initial_start_time: Math.floor(rt.startedAtMs / 1000),
+        storage_bytes: await directoryBytes(this.options.registry.storageDir(def)),
+        storage_mb_secs: 0,
+        runtime_elapsed_msecs: 0,
+        buffered_input_records: 0,
+        buffered_input_bytes: 0,
+        total_input_records: records,
+        total_input_bytes: 0,
+        total_processed_records: records,
+        total_processed_bytes: 0,
+        total_completed_records: records,
+        output_stall_msecs: 0,
+        total_initiated_steps: engine.step,
+        total_completed_steps: engine.step,
+        pipeline_complete: true,
+      },
+      suspend_error: null,
+      permanent_checkpoint_errors: null,
+      inputs: [],
+      outputs: [],
+    };
+  }
+
+  followLogs(name: string, listener: LogListener): { backlog: string[]; unsubscribe: () => void } {
+    return this.logOf(this.def(name)).follow(listener);
   }
 
   async clear(name: string): Promise<void> {
@@ -280,20 +515,16 @@ export class PipelineManager implements PipelineService {
     return rt.status(base, Date.now());
   }
 
-  async ingress(
+  ingress(
     name: string,
     table: string,
     changes: IngressChange[],
-  ): Promise<{ applied: number }> {
-    const engine = this.activeRuntime(name).requireEngine();
-    const insert: unknown[] = [];
-    const del: unknown[] = [];
-    for (const change of changes) {
-      if ('insert' in change) insert.push(change.insert);
-      else del.push(change.delete);
-    }
-    await engine.ingest({ tables: { [table]: { insert, delete: del } } });
-    return { applied: changes.length };
+  ): Promise<{ applied: number; token: string }> {
+    return this.activeRuntime(name).ingest(table, changes);
+  }
+
+  completionStatus(name: string, token: string): CompletionStatus {
+    return this.activeRuntime(name).completionStatus(token);
   }
 
   async readTable(name: string, table: string): Promise<{ rows: unknown[]; hash: string }> {
@@ -415,6 +646,7 @@ export class PipelineManager implements PipelineService {
   async shutdown(graceMs: number): Promise<void> {
     this.shuttingDown = true;
     await Promise.allSettled([...this.runtimes.values()].map((rt) => rt.stop(graceMs)));
+    for (const log of this.logs.values()) log.end();
   }
 
   /** Creates (or refreshes the endpoint of) the demo pipeline and starts it. */

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
 import {
   ROOT_STATE_FILE,
   readActivationMarker,
@@ -14,15 +13,47 @@ import { periodicCheckpointIntervalSecs } from '@feldera-sync/config';
 import type { RuntimeConfig } from '@feldera-sync/config';
 import { createReferenceEngine } from '@feldera-sync/engine';
 import type { Engine } from '@feldera-sync/engine';
-import { SyncError, isSyncError } from '@feldera-sync/errors';
+import { SyncError, hasErrorCode, isSyncError } from '@feldera-sync/errors';
 import { createRcloneStore, tuningFromSyncConfig } from '@feldera-sync/rclone';
 import { createStandbyRunner, runtimeStatusOf, systemClock } from '@feldera-sync/standby';
-import type { InitialMode, StandbyRunner } from '@feldera-sync/standby';
+import type { InitialMode, StandbyRunner, StandbyStateName } from '@feldera-sync/standby';
 import { createSynchronizer, takeOverOwnership } from '@feldera-sync/sync';
 import type { SyncLogger, Synchronizer } from '@feldera-sync/sync';
 import { apiError } from './api-errors.js';
+import { decodeCompletionToken, encodeCompletionToken } from './completion-token.js';
+import type { BootstrapConfig, RunView } from './feldera-view.js';
 import type { MetricsRegistry } from './metrics.js';
-import type { PipelineStatus, RuntimeStatus } from './pipeline-service.js';
+import type { PipelineLogger } from './pipeline-log.js';
+import type {
+  CompletionStatus,
+  IngressChange,
+  PipelineStatus,
+  RuntimeStatus,
+} from './pipeline-service.js';
+
+/**
+ * Feldera's own start failure for `fail_if_no_checkpoint` says the checkpoint "were not found in
+ * source ..." (its checkpoint-sync tests match that phrase); say so, naming every source searched.
+ */
+export function checkpointNotFoundInSources(spec: string, cause: SyncError): SyncError {
+  const searched = Array.isArray(cause.details?.searched) ? cause.details.searched.map(String) : [];
+  const sources = searched.length > 0 ? searched.join(', ') : 'local storage';
+  return new SyncError(
+    cause.code,
+    `checkpoint '${spec}' not found (fail_if_no_checkpoint is set): its files were not found in source ${sources}`,
+    {
+      cause,
+      hint: cause.hint,
+      details: { ...(cause.details ?? {}), spec, sources: searched },
+    },
+  );
+}
+
+/** The recorded failure of a run, kept after a stop until dismissed (Feldera's `deployment_error`). */
+export interface RunFailure {
+  code: string;
+  message: string;
+}
 
 /** Builds the ObjectStore for a sync config's `bucket` (or `read_bucket`). */
 export function storeFor(
@@ -55,7 +86,7 @@ export interface RuntimeDeps {
   storageDir: string;
   config: RuntimeConfig;
   sync: SyncConfig | null;
-  logger: Logger;
+  logger: PipelineLogger;
   metrics: MetricsRegistry;
   rcloneBinary: string;
 }
@@ -80,11 +111,26 @@ export class PipelineRuntime {
   /** The system name of the primary this standby took the bucket over from on activation. */
   private tookOverFrom: string | null = null;
   private started: Promise<void> = Promise.resolve();
+  /** When this run was created (Feldera's `start_time`). */
+  readonly startedAtMs = Date.now();
+  private stateSinceMs = this.startedAtMs;
+  private desiredSinceMs = this.startedAtMs;
+  private stopping = false;
+  /** The failure that ended this run; stays after a stop until dismissed. */
+  private failureRecord: RunFailure | null = null;
+  private errorDismissed = false;
+  private initialMode: InitialMode;
+  private bootstrap: BootstrapConfig = {
+    bootstrap_policy: 'await_approval',
+    silent_bootstrap: false,
+    concurrent_bootstrap: false,
+  };
 
   constructor(
     private readonly deps: RuntimeDeps,
     initial: InitialMode,
   ) {
+    this.initialMode = initial;
     this.desired = initial === 'standby' ? 'Standby' : initial === 'paused' ? 'Paused' : 'Running';
     const { sync, logger, metrics } = deps;
     const labels = { pipeline: deps.systemName };
@@ -166,6 +212,8 @@ export class PipelineRuntime {
             return { checkpointUuid: report.uuid, bytes: report.bytes };
           } catch (err) {
             metrics.inc('feldera_sync_pull_total', { ...labels, result: 'failure' });
+            if (failIfNoCheckpoint && hasErrorCode(err, 'ERR_SYNC_NO_CHECKPOINT'))
+              throw checkpointNotFoundInSources(spec, err);
             throw err;
           }
         },
@@ -228,10 +276,22 @@ export class PipelineRuntime {
           logger[entry.level]({ ...entry.fields, pipeline: deps.name() }, entry.message),
       },
     });
+    this.runner.subscribe((notification) => {
+      if (notification.type !== 'transition') return;
+      const { previous, state } = notification.record;
+      if (previous.name === state.name) return;
+      this.stateSinceMs = Date.now();
+      if (state.name === 'failed' && state.failure) {
+        this.failureRecord = { code: state.failure.code, message: state.failure.message };
+        this.errorDismissed = false;
+      }
+    });
   }
 
   /** Starts in the background; the outcome shows in `status()`. */
-  async start(initial: InitialMode): Promise<void> {
+  async start(initial: InitialMode, bootstrap?: BootstrapConfig): Promise<void> {
+    if (bootstrap) this.bootstrap = bootstrap;
+    this.initialMode = initial;
     const sync = this.deps.sync;
     const standby = initial === 'standby' || sync?.standby === true;
     if (standby && !sync?.start_from_checkpoint) {
@@ -259,6 +319,8 @@ export class PipelineRuntime {
         this.startError = isSyncError(err)
           ? err
           : new SyncError('ERR_SERVER_START_FAILED', String(err));
+        this.failureRecord ??= { code: this.startError.code, message: this.startError.message };
+        this.errorDismissed = false;
         this.deps.logger.error(
           { pipeline: this.deps.name(), code: this.startError.code, err: this.startError.message },
           'pipeline failed to start',
@@ -282,7 +344,7 @@ export class PipelineRuntime {
         { state },
       );
     }
-    this.desired = 'Running';
+    this.setDesired('Running');
     this.runner.activate('running').catch((err: unknown) => {
       this.deps.logger.error(
         { pipeline: this.deps.name(), err: err instanceof Error ? err.message : String(err) },
@@ -291,9 +353,37 @@ export class PipelineRuntime {
     });
   }
 
-  /** Stops everything; a running push gets `graceMs` to finish before it is cancelled. */
-  async stop(graceMs: number): Promise<void> {
-    this.desired = 'Stopped';
+  /** Pauses a running engine (Feldera's `/pause`); a paused one stays paused. */
+  async pause(): Promise<void> {
+    if (this.runner.state.name !== 'paused') await this.runner.pause();
+    this.setDesired('Paused');
+  }
+
+  /** Resumes a paused engine (Feldera's `/resume`); a running one keeps running. */
+  async resume(): Promise<void> {
+    if (this.runner.state.name !== 'running') await this.runner.resume();
+    this.setDesired('Running');
+  }
+
+  private setDesired(desired: RuntimeStatus): void {
+    if (this.desired === desired) return;
+    this.desired = desired;
+    this.desiredSinceMs = Date.now();
+  }
+
+  /**
+   * Stops everything; a running push gets `graceMs` to finish before it is cancelled. With
+   * `checkpoint`, a running or paused engine first takes a checkpoint (Feldera's `force=false`);
+   * when that fails the pipeline keeps running and the error is thrown.
+   */
+  async stop(graceMs: number, options: { checkpoint?: boolean } = {}): Promise<void> {
+    if (options.checkpoint) {
+      const state = this.runner.state.name;
+      if (this.engine && (state === 'running' || state === 'paused')) await this.checkpoint();
+    }
+    this.setDesired('Stopped');
+    this.stopping = true;
+    this.stateSinceMs = Date.now();
     const timer = setTimeout(() => this.aborter.abort(new Error('pipeline stopping')), graceMs);
     timer.unref();
     try {
@@ -301,7 +391,101 @@ export class PipelineRuntime {
       await this.synchronizer?.close({ cancelAfterMs: graceMs });
     } finally {
       clearTimeout(timer);
+      this.stopping = false;
+      this.stateSinceMs = Date.now();
     }
+  }
+
+  /** The failure this run ended with, unless dismissed. */
+  failure(): RunFailure | null {
+    return this.errorDismissed ? null : this.failureRecord;
+  }
+
+  /** Whether this run ended in failure (and was not stopped or dismissed since). */
+  private failedNow(): boolean {
+    const state = this.runner.state.name;
+    if (this.desired === 'Stopped' && state === 'stopped') return false;
+    return state === 'failed' || (this.startError !== null && state !== 'running');
+  }
+
+  /** Forgets the failure (Feldera's `/dismiss_error`); the run then reads as stopped. */
+  dismissError(): void {
+    this.errorDismissed = true;
+    if (this.failedNow()) this.setDesired('Stopped');
+  }
+
+  /** What the Feldera view of the pipeline needs from this run. */
+  runView(): RunView {
+    const state: StandbyStateName = this.runner.state.name;
+    const failed = !this.errorDismissed && this.failedNow();
+    const dismissedFailure = this.errorDismissed && this.failedNow();
+    return {
+      state: dismissedFailure ? 'stopped' : state,
+      stopping: this.stopping,
+      failed,
+      initial: this.initialMode,
+      desired:
+        failed || dismissedFailure
+          ? 'Stopped'
+          : this.desired === 'Stopped'
+            ? 'Stopped'
+            : this.desired === 'Standby' || this.desired === 'Paused'
+              ? this.desired
+              : 'Running',
+      incarnation: this.incarnation,
+      stateSinceMs: this.stateSinceMs,
+      desiredSinceMs: this.desiredSinceMs,
+      bootstrap: this.bootstrap,
+    };
+  }
+
+  /** Applies one ingress request as one input step; answers with a completion token. */
+  async ingest(
+    table: string,
+    changes: IngressChange[],
+  ): Promise<{ applied: number; token: string }> {
+    const engine = this.requireEngine();
+    const insert: unknown[] = [];
+    const del: unknown[] = [];
+    for (const change of changes) {
+      if ('insert' in change) insert.push(change.insert);
+      else del.push(change.delete);
+    }
+    const result = await engine.ingest({ tables: { [table]: { insert, delete: del } } });
+    return {
+      applied: changes.length,
+      token: encodeCompletionToken({ incarnation: this.incarnation, step: result.step }),
+    };
+  }
+
+  /**
+   * Feldera's `completion_status`: ingress answers once its step is applied, so every token of this
+   * run is complete; a token of another run is an incarnation mismatch, anything else invalid.
+   */
+  completionStatus(token: string): CompletionStatus {
+    const parsed = decodeCompletionToken(token);
+    if (!parsed) {
+      throw apiError('InvalidRequest', 'invalid completion token', {
+        hint: 'pass the token an ingress request answered',
+      });
+    }
+    if (parsed.incarnation !== this.incarnation) {
+      throw apiError(
+        'IncarnationUuidMismatch',
+        `the completion token belongs to incarnation ${parsed.incarnation}; the pipeline restarted since`,
+        { requested: parsed.incarnation, expected: this.incarnation },
+      );
+    }
+    const step = this.engine?.status().step ?? 0;
+    return step >= parsed.step
+      ? { status: 'complete', step: parsed.step }
+      : { status: 'inprogress', step: null };
+  }
+
+  /** The running engine's counters for `/stats`. */
+  engineStatus(): { step: number; processed_records: number } | null {
+    const status = this.engine?.status();
+    return status ? { step: status.step, processed_records: status.processed_records } : null;
   }
 
   /** The engine, when running or paused. */
@@ -402,7 +586,9 @@ export class PipelineRuntime {
     const snap = this.runner.snapshot();
     // Stopped on request: Stopped, whatever the start did before (a failed start used to stay
     // Failed after POST /stop, so waiting for Stopped never ended).
-    const stoppedOnRequest = this.desired === 'Stopped' && snap.state === 'stopped';
+    const stoppedOnRequest =
+      (this.desired === 'Stopped' && snap.state === 'stopped') ||
+      (this.errorDismissed && this.failedNow());
     const failure = stoppedOnRequest
       ? null
       : (snap.failure ??

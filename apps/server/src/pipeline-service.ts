@@ -1,17 +1,77 @@
 /** What the HTTP layer needs from the pipelines; `PipelineManager` implements it. */
+import type { BootstrapConfig, DeploymentFields, ProgramFields } from './feldera-view.js';
+import type { LogListener } from './pipeline-log.js';
+
 export type InitialMode = 'running' | 'paused' | 'standby';
 
 /** Feldera's runtime status values. */
 export type RuntimeStatus =
   'Initializing' | 'Standby' | 'Running' | 'Paused' | 'Stopped' | 'Failed';
 
-export interface PipelineDescriptor {
+/**
+ * A pipeline as `GET /v0/pipelines/{name}` answers it: this server's fields, plus every field of
+ * Feldera's pipeline object a Feldera client reads (`id`, `deployment_status`, ...).
+ */
+export interface PipelineDescriptor extends DeploymentFields, ProgramFields {
   name: string;
   system_name: string;
   runtime_config: Record<string, unknown>;
   created_at: string;
   updated_at: string;
   warnings: string[];
+  /** Feldera's pipeline id: the UUID of the system name. */
+  id: string;
+  description: string;
+  tags: string[];
+  version: number;
+  refresh_version: number;
+  platform_version: string;
+}
+
+/** The body of Feldera's create (`POST /v0/pipelines`) and full update (`PUT`): `PostPutPipeline`. */
+export interface PipelineInput {
+  name?: string | undefined;
+  runtime_config?: Record<string, unknown> | null | undefined;
+  program_code?: string | null | undefined;
+  udf_rust?: string | null | undefined;
+  udf_toml?: string | null | undefined;
+  program_config?: Record<string, unknown> | null | undefined;
+  description?: string | null | undefined;
+  tags?: string[] | null | undefined;
+}
+
+/** Feldera's `PatchPipeline`: a null or missing field leaves the stored value as it is. */
+export type PipelinePatch = PipelineInput;
+
+/** `POST .../start` parameters besides `initial`. */
+export interface StartOptions {
+  /** Feldera's `dismiss_error` (default true): false refuses to start while a deployment error is set. */
+  dismissError?: boolean | undefined;
+  bootstrap?: BootstrapConfig | undefined;
+}
+
+/** `POST .../stop` parameters. */
+export interface StopOptions {
+  /**
+   * Feldera's `force`: false takes a checkpoint before stopping, true stops at once. Not given: this
+   * server's original stop, at once (Feldera's client always sends it).
+   */
+  force?: boolean | undefined;
+}
+
+/** `GET .../completion_status` answer (Feldera's `CompletionStatusResponse`). */
+export interface CompletionStatus {
+  status: 'complete' | 'inprogress';
+  step: number | null;
+}
+
+/** `GET .../stats` answer: the parts of Feldera's `ControllerStatus` that apply here. */
+export interface PipelineStats {
+  global_metrics: Record<string, unknown>;
+  suspend_error: null;
+  permanent_checkpoint_errors: null;
+  inputs: unknown[];
+  outputs: unknown[];
 }
 
 export interface PipelineStatus {
@@ -62,21 +122,33 @@ export interface SyncStatus {
 export interface PipelineService {
   list(): PipelineDescriptor[];
   get(name: string): PipelineDescriptor;
+  /** Feldera's `POST /v0/pipelines`: creates, refusing an existing name. */
+  create(input: PipelineInput): Promise<PipelineDescriptor>;
   put(
     name: string,
-    runtimeConfig: unknown,
+    input: PipelineInput,
   ): Promise<{ descriptor: PipelineDescriptor; created: boolean }>;
-  patch(
-    name: string,
-    patch: { name?: string; runtime_config?: unknown },
-  ): Promise<PipelineDescriptor>;
+  patch(name: string, patch: PipelinePatch): Promise<PipelineDescriptor>;
   delete(name: string): Promise<void>;
-  start(name: string, initial: InitialMode): Promise<PipelineStatus>;
-  stop(name: string): Promise<PipelineStatus>;
+  start(name: string, initial: InitialMode, options?: StartOptions): Promise<PipelineStatus>;
+  stop(name: string, options?: StopOptions): Promise<PipelineStatus>;
+  /** Feldera's `/pause` and `/resume` of a running or paused pipeline. */
+  pause(name: string): Promise<PipelineStatus>;
+  resume(name: string): Promise<PipelineStatus>;
+  /** Clears the deployment error of a stopped pipeline. */
+  dismissError(name: string): void;
   clear(name: string): Promise<void>;
   activate(name: string): Promise<PipelineStatus>;
   status(name: string): PipelineStatus;
-  ingress(name: string, table: string, changes: IngressChange[]): Promise<{ applied: number }>;
+  stats(name: string): Promise<PipelineStats>;
+  /** The buffered log lines, then every new one to `listener` (`null` when the log ends). */
+  followLogs(name: string, listener: LogListener): { backlog: string[]; unsubscribe: () => void };
+  ingress(
+    name: string,
+    table: string,
+    changes: IngressChange[],
+  ): Promise<{ applied: number; token: string }>;
+  completionStatus(name: string, token: string): CompletionStatus;
   readTable(name: string, table: string): Promise<{ rows: unknown[]; hash: string }>;
   checkpoint(
     name: string,

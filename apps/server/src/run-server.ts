@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
+import { isMainThread } from 'node:worker_threads';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { SyncError } from '@feldera-sync/errors';
@@ -35,6 +36,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/**
+ * Files this process creates (the registry, storage directories, what the engine, the synchroniser
+ * and rclone write) are its owner's alone, whatever the mode of the directory they land in: the
+ * process's umask becomes 077. Worker threads cannot change it; there the explicit modes of the
+ * server's own files and directories still hold.
+ */
+export function applyPrivateUmask(): void {
+  if (isMainThread) process.umask(0o077);
+}
+
 function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
@@ -57,7 +68,16 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   });
   let apiKey: string | undefined;
   if (options.apiKeyFile) {
-    apiKey = (await readFile(options.apiKeyFile, 'utf8')).trim();
+    try {
+      apiKey = (await readFile(options.apiKeyFile, 'utf8')).trim();
+    } catch (cause) {
+      const code = (cause as NodeJS.ErrnoException).code ?? 'unreadable';
+      throw new SyncError(
+        'ERR_SERVER_API_KEY_FILE',
+        `cannot read the API key file ${options.apiKeyFile} (${code})`,
+        { cause, hint: 'pass --api-key-file a readable file holding the key' },
+      );
+    }
     if (apiKey.length < 16) {
       throw new SyncError(
         'ERR_SERVER_API_KEY_WEAK',
@@ -78,6 +98,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
     );
   }
   const dataDir = resolve(options.dataDir);
+  applyPrivateUmask();
   const registry = await PipelineRegistry.open(dataDir);
   let embedded: EmbeddedS3 | undefined;
   if (options.embeddedS3) {
