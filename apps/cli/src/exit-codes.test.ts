@@ -32,6 +32,8 @@ describe('exit-code table', () => {
       integrity: 6,
       network: 7,
       conflict: 8,
+      disk: 9,
+      unavailable: 10,
       interrupted: 130,
     });
   });

@@ -9,6 +9,8 @@ export const ExitCode = {
   integrity: 6,
   network: 7,
   conflict: 8,
+  disk: 9,
+  unavailable: 10,
   interrupted: 130,
 } as const;
 
@@ -26,6 +28,9 @@ export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCategory, string>> = {
   integrity: 'data failed verification (size or SHA-256 mismatch, corrupt catalog or manifest)',
   network: 'the object store or server could not be reached, or timed out',
   conflict: 'ownership or state conflict (bucket owned by another pipeline, invalid transition)',
+  disk: 'the local disk is full or failing (free space or check the disk, then retry)',
+  unavailable:
+    'the object store kept failing (server errors through every retry, or objects it accepted are missing)',
   interrupted: 'cancelled by SIGINT / SIGTERM before finishing',
 };
 
@@ -56,6 +61,10 @@ export const ERROR_EXIT_CATEGORIES = {
   ERR_STORE_TIMEOUT: 'network',
   ERR_STORE_PRECONDITION_FAILED: 'conflict',
   ERR_STORE_TOO_LARGE: 'integrity',
+  ERR_STORE_STALLED: 'network',
+  ERR_STORE_UNAVAILABLE: 'unavailable',
+  ERR_DISK_FULL: 'disk',
+  ERR_DISK_IO: 'disk',
   ERR_STORE_OTHER: 'internal',
   ERR_RCLONE_USAGE: 'config',
   ERR_RCLONE_NOT_FOUND: 'config',
@@ -82,6 +91,7 @@ export const ERROR_EXIT_CATEGORIES = {
   ERR_SYNC_INVALID_LOCAL: 'integrity',
   ERR_SYNC_RETENTION_REFUSED: 'integrity',
   ERR_SYNC_FOREIGN_CHECKPOINTS: 'conflict',
+  ERR_SYNC_UPLOAD_INCOMPLETE: 'unavailable',
   ERR_SYNC_CLOSED: 'internal',
   // standby
   ERR_STANDBY_FINAL_PULL_FAILED: 'network',
@@ -142,6 +152,9 @@ export const ERROR_EXIT_CATEGORIES = {
   ObjectStoreAuth: 'auth',
   ObjectStoreUnavailable: 'network',
   IntegrityError: 'integrity',
+  InsufficientStorage: 'disk',
+  StorageFailure: 'disk',
+  StorageInUse: 'conflict',
   Unauthorized: 'auth',
   PayloadTooLarge: 'usage',
   NotFound: 'notFound',

@@ -1,6 +1,12 @@
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { ERR_ABORTED, SyncError, isSyncError, throwIfAborted } from '@feldera-sync/errors';
+import {
+  ERR_ABORTED,
+  SyncError,
+  isSyncError,
+  localDiskError,
+  throwIfAborted,
+} from '@feldera-sync/errors';
 import { ERR_CHECKPOINT_IO } from './errors.js';
 import { MUT_SUFFIX } from './local-paths.js';
 
@@ -12,6 +18,9 @@ export interface IoOptions {
 /** Wraps a native fs error in `ERR_CHECKPOINT_IO`, passing SyncErrors through. */
 export function ioError(e: unknown, action: string, path: string): SyncError {
   if (isSyncError(e)) return e;
+  // A full or failing disk has its own codes (ERR_DISK_FULL, ERR_DISK_IO) and says what to do.
+  const disk = localDiskError(e, action, path);
+  if (isSyncError(disk)) return disk;
   if ((e as Error | null)?.name === 'AbortError') {
     return new SyncError(ERR_ABORTED, `${action} '${path}' was cancelled`, { cause: e });
   }

@@ -148,13 +148,14 @@ export type {
   ResolveLook,
   ResolveResult,
 } from './resolve-checkpoint.js';
-export { planPush, planSharedUploads } from './plan-push.js';
+export { planPush, planRepair, planSharedUploads } from './plan-push.js';
 export type {
   PushCandidate,
   PushCheckpoint,
   PushPlan,
   PushRemoteState,
   PushStep,
+  RepairPlan,
   SharedUploadPlan,
 } from './plan-push.js';
 export { planPull } from './plan-pull.js';

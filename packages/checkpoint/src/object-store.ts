@@ -44,6 +44,11 @@ export interface GetSmallOptions extends StoreCallOptions {
 /** Options for multi-object transfers. */
 export interface TransferOptions extends StoreCallOptions {
   onProgress?: ((progress: TransferProgress) => void) | undefined;
+  /**
+   * Overall deadline of this transfer: past it the transfer is stopped with `ERR_STORE_TIMEOUT`.
+   * Without it, the store's default applies.
+   */
+  deadlineMs?: number | undefined;
 }
 
 /** What a transfer moved. */
@@ -120,6 +125,10 @@ export const StoreErrorCodes = {
   timeout: 'ERR_STORE_TIMEOUT',
   /** An object is larger than the caller's bound (`getSmall` `maxBytes`). */
   tooLarge: 'ERR_STORE_TOO_LARGE',
+  /** A transfer made no progress for the stall timeout and was stopped. */
+  stalled: 'ERR_STORE_STALLED',
+  /** The store kept answering with server errors (5xx, SlowDown) through every retry. */
+  unavailable: 'ERR_STORE_UNAVAILABLE',
   /** Anything else the store or the transfer tool reported. */
   other: 'ERR_STORE_OTHER',
 } as const;

@@ -157,3 +157,34 @@ export function planPush(checkpoint: PushCheckpoint, remote: PushRemoteState): P
     steps,
   };
 }
+
+/** What a committed checkpoint's repair sends again, and what cannot be repaired from local files. */
+export interface RepairPlan {
+  /** Keys the bucket lacks (or holds at another size) that local files supply exactly. */
+  upload: string[];
+  /** Keys missing remotely whose local copy is absent or differs from the manifest. */
+  unrepairable: { key: string; reason: string }[];
+}
+
+/**
+ * An "already synced" checkpoint checked against the bucket: `present` (key -> size, from `head`s)
+ * lacks some of the manifest's objects; those the local files (`local`, with SHA-256) match exactly
+ * are sent again, the others cannot be repaired.
+ */
+export function planRepair(
+  manifest: Manifest,
+  present: ReadonlyMap<string, number>,
+  local: readonly { key: string; size: number; sha256: string }[],
+): RepairPlan {
+  const byKey = new Map(local.map((o) => [o.key, o]));
+  const plan: RepairPlan = { upload: [], unrepairable: [] };
+  for (const o of manifest.objects) {
+    if (present.get(o.key) === o.size) continue;
+    const mine = byKey.get(o.key);
+    if (!mine) plan.unrepairable.push({ key: o.key, reason: 'no local copy' });
+    else if (mine.size !== o.size || mine.sha256 !== o.sha256)
+      plan.unrepairable.push({ key: o.key, reason: 'the local copy has another size or SHA-256' });
+    else plan.upload.push(o.key);
+  }
+  return plan;
+}

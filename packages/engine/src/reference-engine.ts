@@ -1,7 +1,7 @@
 import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SyncError } from '@feldera-sync/errors';
-import { isSyncError, throwIfAborted } from '@feldera-sync/errors';
+import { isSyncError, localDiskError, throwIfAborted } from '@feldera-sync/errors';
 import type { CatalogEntry } from '@feldera-sync/checkpoint';
 import {
   CATALOG_FILE,
@@ -644,6 +644,8 @@ async function exists(path: string): Promise<boolean> {
 
 function wrapIo(error: unknown, action: string): SyncError {
   if (isSyncError(error)) return error;
+  const disk = localDiskError(error, action, 'the storage directory');
+  if (isSyncError(disk)) return disk;
   const code = (error as NodeJS.ErrnoException | null)?.code;
   return engineError(
     EngineErrorCodes.IO,

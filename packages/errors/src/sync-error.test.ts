@@ -48,3 +48,22 @@ describe('SyncError', () => {
     }
   });
 });
+
+describe('localDiskError', () => {
+  it('codes a full or failing disk, naming the path, and leaves other errors alone', async () => {
+    const { localDiskError, LocalDiskErrorCodes } = await import('./index.js');
+    const enospc = Object.assign(new Error('write'), { code: 'ENOSPC' });
+    const full = localDiskError(enospc, 'write', '/data/x');
+    expect(hasErrorCode(full, LocalDiskErrorCodes.full)).toBe(true);
+    expect((full as Error).message).toBe(
+      'cannot write /data/x: no space left on the device (ENOSPC)',
+    );
+    expect((full as SyncError).cause).toBe(enospc);
+    const eio = localDiskError(Object.assign(new Error('r'), { code: 'EIO' }), 'read', '/d');
+    expect(hasErrorCode(eio, LocalDiskErrorCodes.io)).toBe(true);
+    const enoent = Object.assign(new Error('gone'), { code: 'ENOENT' });
+    expect(localDiskError(enoent, 'read', '/d')).toBe(enoent);
+    const coded = new SyncError('ERR_X', 'x');
+    expect(localDiskError(coded, 'read', '/d')).toBe(coded);
+  });
+});

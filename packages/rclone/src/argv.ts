@@ -9,6 +9,8 @@ export interface RcloneTuning {
   uploadConcurrency?: number | undefined;
   /** Extra rclone flags, appended to every command. */
   flags?: readonly string[] | undefined;
+  /** A transfer without new progress for this long is stopped (`ERR_STORE_STALLED`); no rclone flag. */
+  stallTimeoutMs?: number | undefined;
 }
 
 /** The subset of the sync config (snake_case, as in @feldera-sync/config) that tunes rclone. */
@@ -20,6 +22,8 @@ export interface SyncTuningConfig {
   multi_thread_cutoff?: string | undefined;
   upload_concurrency?: number | undefined;
   flags?: readonly string[] | undefined;
+  /** Seconds. */
+  stall_timeout?: number | undefined;
 }
 
 /** Maps the sync config's snake_case tuning fields to `RcloneTuning`. */
@@ -32,6 +36,7 @@ export function tuningFromSyncConfig(config: SyncTuningConfig): RcloneTuning {
     multiThreadCutoff: config.multi_thread_cutoff,
     uploadConcurrency: config.upload_concurrency,
     flags: config.flags,
+    stallTimeoutMs: config.stall_timeout === undefined ? undefined : config.stall_timeout * 1000,
   };
 }
 

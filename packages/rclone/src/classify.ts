@@ -15,6 +15,11 @@ const BUCKET = /NoSuchBucket|bucket does not exist/i;
 const OBJECT = /NoSuchKey|object not found|status code: 404/i;
 const NETWORK =
   /connection refused|no such host|i\/o timeout|network is unreachable|connection reset|no route to host|TLS handshake|context deadline exceeded|dial tcp|server misbehaving|unexpected EOF|RequestError: send request failed|timeout awaiting response/i;
+/** The store's own server errors: it was reached, and kept failing (rclone retried already). */
+const UNAVAILABLE =
+  /status code: 5\d\d|SlowDown|ServiceUnavailable|InternalError|RequestTimeout|Please reduce your request rate/;
+const DISK_FULL = /no space left on device|disk quota exceeded/i;
+const DISK_IO = /input\/output error|read-only file system/i;
 const USAGE =
   /unknown flag|unknown shorthand flag|unknown command|invalid argument ".*" for|needs \d+ arguments|flag needs an argument|Usage:/;
 
@@ -60,9 +65,12 @@ export function classifyRcloneFailure(
   const text = failureLines(stderrLines).join('\n');
   const reason = summariseFailure(stderrLines) || `rclone exited with code ${exitCode ?? 'none'}`;
   let code: RcloneErrorCode;
-  if (AUTH.test(text)) code = RcloneErrorCodes.auth;
+  if (DISK_FULL.test(text)) code = RcloneErrorCodes.diskFull;
+  else if (DISK_IO.test(text)) code = RcloneErrorCodes.diskIo;
+  else if (AUTH.test(text)) code = RcloneErrorCodes.auth;
   else if (BUCKET.test(text)) code = RcloneErrorCodes.bucketNotFound;
   else if (NETWORK.test(text)) code = RcloneErrorCodes.network;
+  else if (UNAVAILABLE.test(text)) code = RcloneErrorCodes.unavailable;
   else if (USAGE.test(text)) code = RcloneErrorCodes.usage;
   // rclone's exit codes: 3 directory not found (for a remote root: the bucket), 4 file not found.
   else if (exitCode === 3) code = RcloneErrorCodes.bucketNotFound;

@@ -167,7 +167,8 @@ export function directFlagSettings(flags: readonly string[]): DirectFlagSettings
   return out;
 }
 
-const RETRYABLE_STATUS = new Set([500, 502, 503, 504]);
+/** Server errors and throttling (429, 503 SlowDown): tried again after a jittered backoff. */
+const RETRYABLE_STATUS = new Set([429, 500, 502, 503, 504]);
 
 /** The first slice of a bounded read; most catalogs and manifests fit in it. */
 const FIRST_RANGE_BYTES = 256 * 1024;
@@ -314,19 +315,22 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
           lastProblem = config.redact(error instanceof Error ? error.message : String(error));
         }
         if (attempt >= config.attempts) {
-          const serverError = /status code: 5\d\d$/.test(lastProblem);
+          const serverError = /status code: (5\d\d|429)$/.test(lastProblem);
           throw rcloneError(
-            serverError ? RcloneErrorCodes.other : RcloneErrorCodes.network,
+            serverError ? RcloneErrorCodes.unavailable : RcloneErrorCodes.network,
             `${what} failed: ${lastProblem}`,
             { ...details, attempts: attempt },
             serverError
-              ? {}
+              ? {
+                  hint: `the object store answered with server errors ${attempt} times; it is overloaded or failing: try again later, or check its health`,
+                }
               : {
                   hint: 'check `endpoint` and that the object store is reachable from this machine',
                 },
           );
         }
-        await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1)));
+        // Jittered, so many clients throttled at once do not come back in step.
+        await new Promise((r) => setTimeout(r, 100 * 2 ** (attempt - 1) * (0.5 + Math.random())));
       }
     }
   };

@@ -14,6 +14,8 @@ export const RcloneErrorCodes = {
   aborted: 'ERR_ABORTED',
   timeout: 'ERR_STORE_TIMEOUT',
   tooLarge: 'ERR_STORE_TOO_LARGE',
+  stalled: 'ERR_STORE_STALLED',
+  unavailable: 'ERR_STORE_UNAVAILABLE',
   other: 'ERR_STORE_OTHER',
   /** rclone rejected its command line (unknown flag, bad value): a bug or a bad `flags` entry. */
   usage: 'ERR_RCLONE_USAGE',
@@ -21,6 +23,10 @@ export const RcloneErrorCodes = {
   binaryNotFound: 'ERR_RCLONE_NOT_FOUND',
   /** A local file to upload does not exist. */
   localNotFound: 'ERR_RCLONE_LOCAL_NOT_FOUND',
+  /** rclone could not write a download: the local disk is full (`@feldera-sync/errors`' code). */
+  diskFull: 'ERR_DISK_FULL',
+  /** rclone hit a local disk error (I/O error, read-only filesystem). */
+  diskIo: 'ERR_DISK_IO',
 } as const satisfies Record<string, string> & typeof StoreErrorCodes;
 
 /** Any code the adapter throws. */

@@ -41,8 +41,18 @@ export interface RcloneOptions {
   createBucket?: boolean | undefined;
   /** Pass `--s3-disable-checksum` on uploads (skips rclone's MD5 pre-pass). Default true. */
   disableUploadChecksum?: boolean | undefined;
-  /** Default timeouts: `requestMs` for listings and small objects, `transferMs` for copies. */
-  timeouts?: { requestMs?: number | undefined; transferMs?: number | undefined } | undefined;
+  /**
+   * Default timeouts: `requestMs` for listings and small objects, `transferMs` for copies (a
+   * call's `timeoutMs` overrides it), `stallMs` for a copy that reports no new progress (default
+   * 60 s; `ERR_STORE_STALLED`).
+   */
+  timeouts?:
+    | {
+        requestMs?: number | undefined;
+        transferMs?: number | undefined;
+        stallMs?: number | undefined;
+      }
+    | undefined;
   /** Time from SIGTERM to SIGKILL when a call is cancelled or times out. Default 1000 ms. */
   killGraceMs?: number | undefined;
   /** Environment rclone inherits (minus `AWS_CA_BUNDLE` and `RCLONE_*`); default `process.env`. */
@@ -126,6 +136,8 @@ export interface Rclone {
 
 const DEFAULT_REQUEST_TIMEOUT_MS = 120_000;
 const DEFAULT_TRANSFER_TIMEOUT_MS = 6 * 60 * 60_000;
+/** No new bytes or objects for this long: the store or the network stopped answering. */
+const DEFAULT_STALL_TIMEOUT_MS = 60_000;
 
 /** Creates the rclone adapter for one remote. Throws ERR_RCLONE_USAGE for unusable remote options. */
 export function createRclone(options: RcloneOptions): Rclone {
@@ -150,6 +162,8 @@ export function createRclone(options: RcloneOptions): Rclone {
   const disableUploadChecksum = options.disableUploadChecksum ?? true;
   const requestMs = options.timeouts?.requestMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   const transferMs = options.timeouts?.transferMs ?? DEFAULT_TRANSFER_TIMEOUT_MS;
+  const stallMs =
+    options.timeouts?.stallMs ?? options.tuning?.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS;
   const killGraceMs = options.killGraceMs ?? 1000;
   const description = describeRemote(remote);
   const path = (key: string): string => remotePath(location, key);
@@ -197,6 +211,7 @@ export function createRclone(options: RcloneOptions): Rclone {
       stdout: c.stdout ?? 'text',
       maxStdoutBytes: c.maxStdoutBytes,
       onProgress: c.call?.onProgress,
+      stallMs: c.transfer ? stallMs : undefined,
     });
   };
 
@@ -558,6 +573,8 @@ function hintFor(code: string): string | undefined {
       return 'check `endpoint` and that the object store is reachable from this machine';
     case RcloneErrorCodes.usage:
       return 'check the extra rclone `flags` in the sync config';
+    case RcloneErrorCodes.unavailable:
+      return 'the object store kept answering with server errors through every retry; it is overloaded or failing: try again later';
     default:
       return undefined;
   }

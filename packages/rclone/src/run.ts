@@ -26,6 +26,11 @@ export interface RunSpec {
   stdout: 'text' | 'bytes';
   maxStdoutBytes?: number | undefined;
   onProgress?: ((progress: TransferProgress) => void) | undefined;
+  /**
+   * Stop the run with `ERR_STORE_STALLED` when no progress (more bytes or objects done than ever
+   * before) is reported for this long. Only for transfers, which report stats every second.
+   */
+  stallMs?: number | undefined;
 }
 
 /** A finished rclone process (any exit code). */
@@ -53,6 +58,9 @@ export async function runRclone(spec: RunSpec): Promise<RunResult> {
       command,
     });
   }
+  // The stall watchdog cancels through its own signal, so a stall is told apart from the caller's.
+  const stall = new AbortController();
+  const cancel = spec.signal ? AbortSignal.any([spec.signal, stall.signal]) : stall.signal;
   const subprocess = execa(spec.binary, spec.argv, {
     env: spec.env,
     extendEnv: false,
@@ -64,7 +72,7 @@ export async function runRclone(spec: RunSpec): Promise<RunResult> {
     buffer: { stdout: true, stderr: false },
     maxBuffer: { stdout: spec.maxStdoutBytes ?? 1024 * 1024 * 1024 },
     timeout: spec.timeoutMs,
-    ...(spec.signal ? { cancelSignal: spec.signal } : {}),
+    cancelSignal: cancel,
     killSignal: 'SIGTERM',
     forceKillAfterDelay: spec.killGraceMs,
   });
@@ -76,6 +84,14 @@ export async function runRclone(spec: RunSpec): Promise<RunResult> {
 
   const tail: string[] = [];
   let lastProgress: TransferProgress | null = null;
+  let best = { bytes: -1, objects: -1 };
+  let watchdog: NodeJS.Timeout | null = null;
+  const arm = (): void => {
+    if (spec.stallMs === undefined) return;
+    if (watchdog) clearTimeout(watchdog);
+    watchdog = setTimeout(() => stall.abort(), spec.stallMs);
+  };
+  arm();
   const lines = subprocess.stderr
     ? createInterface({ input: subprocess.stderr, crlfDelay: Infinity })
     : null;
@@ -87,6 +103,14 @@ export async function runRclone(spec: RunSpec): Promise<RunResult> {
     const parsed = parseRcloneLogLine(raw);
     if (parsed.kind === 'stats') {
       lastProgress = parsed.progress;
+      // Retries re-send bytes already counted once: only a new high counts as progress.
+      if (parsed.progress.bytesDone > best.bytes || parsed.progress.objectsDone > best.objects) {
+        best = {
+          bytes: Math.max(best.bytes, parsed.progress.bytesDone),
+          objects: Math.max(best.objects, parsed.progress.objectsDone),
+        };
+        arm();
+      }
       spec.onProgress?.(parsed.progress);
       return;
     }
@@ -102,6 +126,7 @@ export async function runRclone(spec: RunSpec): Promise<RunResult> {
 
   const result = await subprocess;
   await linesDone;
+  if (watchdog) clearTimeout(watchdog);
   const durationMs = Date.now() - started;
   const stderrTail = tail.slice(-DETAILS_TAIL_LINES);
   const code = (result as { code?: string }).code;
@@ -114,6 +139,20 @@ export async function runRclone(spec: RunSpec): Promise<RunResult> {
       `rclone binary '${spec.binary}' was not found`,
       { exitCode: null, stderrTail: [], command },
       { hint: 'install rclone (Debian: apt-get install rclone) or set the binary path' },
+    );
+  }
+  if (result.isCanceled && stall.signal.aborted && !spec.signal?.aborted) {
+    const done = lastProgress as TransferProgress | null;
+    throw rcloneError(
+      RcloneErrorCodes.stalled,
+      `${spec.what} made no progress for ${Math.round((spec.stallMs ?? 0) / 1000)} s and was stopped` +
+        (done
+          ? ` (${done.bytesDone} of ${done.bytesTotal} bytes, ${done.objectsDone} of ${done.objectsTotal} objects done)`
+          : ''),
+      { exitCode: null, stderrTail, command },
+      {
+        hint: 'the object store or the network stopped answering; check them, or raise stall_timeout for a store that pauses this long',
+      },
     );
   }
   if (result.isCanceled) {
@@ -131,7 +170,9 @@ export async function runRclone(spec: RunSpec): Promise<RunResult> {
       RcloneErrorCodes.timeout,
       `${spec.what} did not finish within ${spec.timeoutMs} ms`,
       { exitCode: null, stderrTail, command },
-      { hint: 'raise the timeout, or check the endpoint and the network' },
+      {
+        hint: 'raise transfer_timeout (or the request timeout), or check the endpoint and the network',
+      },
     );
   }
   if (result.exitCode === undefined) {

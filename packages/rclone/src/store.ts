@@ -5,12 +5,13 @@ import type {
   PutOptions,
   RemoteObject,
   StoreCallOptions,
+  TransferOptions,
 } from '@feldera-sync/checkpoint';
 import { putIfAbsent } from './conditional-put.js';
 import type { DirectS3Target } from './conditional-put.js';
 import { rcloneError, RcloneErrorCodes, tooLargeError } from './errors.js';
 import { createRclone } from './rclone.js';
-import type { Rclone, RcloneOptions } from './rclone.js';
+import type { Rclone, RcloneOptions, RcloneTransferOptions } from './rclone.js';
 import { createDirectS3, directFlagSettings } from './direct-s3.js';
 import type { DirectS3 } from './direct-s3.js';
 import { createRedactor } from './redact.js';
@@ -152,12 +153,13 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
       return small ? small.put(key, bytes, call.signal) : rclone.rcat(key, bytes, call);
     },
 
+    // The port's per-transfer deadline is the rclone call's timeout.
     uploadFiles(localDir, files, remotePrefix, call) {
-      return rclone.copyFilesUp(localDir, files, remotePrefix, call);
+      return rclone.copyFilesUp(localDir, files, remotePrefix, withDeadline(call));
     },
 
     downloadFiles(remotePrefix, keys, localDir, call) {
-      return rclone.copyFilesDown(remotePrefix, keys, localDir, call);
+      return rclone.copyFilesDown(remotePrefix, keys, localDir, withDeadline(call));
     },
 
     delete(keys, call) {
@@ -235,4 +237,11 @@ export async function probeConditionalPut(
   } finally {
     await rclone.delete([key], { signal: call.signal }).catch(() => undefined);
   }
+}
+
+/** Port transfer options as rclone call options: `deadlineMs` becomes the call's `timeoutMs`. */
+function withDeadline(call: TransferOptions | undefined): RcloneTransferOptions | undefined {
+  if (call?.deadlineMs === undefined) return call;
+  const { deadlineMs, ...rest } = call;
+  return { ...rest, timeoutMs: deadlineMs };
 }

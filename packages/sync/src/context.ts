@@ -3,6 +3,7 @@ import type { Clock } from './clock.js';
 import type { HashCache } from './hash.js';
 import type { SyncLogger } from './logger.js';
 import type { PipelineIdentity } from './ownership.js';
+import type { PinSet } from './pins.js';
 import type { ManifestCache } from './remote/manifest-cache.js';
 import type { RetentionPolicy } from './retention-plan.js';
 
@@ -17,8 +18,10 @@ export interface SyncContext {
   logger: SyncLogger;
   hashes: HashCache;
   manifests: ManifestCache;
-  /** Checkpoints whose files must not be garbage-collected locally (pushes in flight). */
-  pins: Set<string>;
+  /** Checkpoints whose files must not be garbage-collected locally (pushes in flight or queued). */
+  pins: PinSet;
   /** Concurrent object checks (`head`) at most. */
   checkers: number;
+  /** Configured overall deadline of one transfer (`transfer_timeout`), or null for the default. */
+  transferTimeoutMs: number | null;
 }

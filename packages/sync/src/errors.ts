@@ -21,6 +21,11 @@ export const SyncErrorCodes = {
    * not name (another lineage); nothing was changed. Pass `replaceLocal` to remove them.
    */
   foreignCheckpoints: 'ERR_SYNC_FOREIGN_CHECKPOINTS',
+  /**
+   * An upload finished but the bucket lacks an object it sent (or holds it at another size): the
+   * checkpoint was not published.
+   */
+  uploadIncomplete: 'ERR_SYNC_UPLOAD_INCOMPLETE',
   /** The synchroniser was closed. */
   closed: 'ERR_SYNC_CLOSED',
 } as const;

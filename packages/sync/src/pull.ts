@@ -26,7 +26,7 @@ import {
   writeRootState,
 } from '@feldera-sync/checkpoint';
 import type { Manifest } from '@feldera-sync/checkpoint';
-import { SyncError, hasErrorCode, throwIfAborted } from '@feldera-sync/errors';
+import { SyncError, hasErrorCode, localDiskError, throwIfAborted } from '@feldera-sync/errors';
 import type { SyncContext } from './context.js';
 import { SyncErrorCodes } from './errors.js';
 import { readingLocal } from './layout-errors.js';
@@ -35,6 +35,7 @@ import { ProgressTracker } from './progress.js';
 import type { CheckpointSource } from './resolve.js';
 import { mapLimit } from './remote/manifest-cache.js';
 import { listStaging, removeStaging, removeStagingRootIfEmpty, stagingPath } from './staging.js';
+import { transferDeadlineMs } from './deadline.js';
 import { unzipTo } from './zip.js';
 
 /** Objects hashed at once while verifying a download (the reads overlap the hashing). */
@@ -248,8 +249,8 @@ export async function installCheckpoint(
 
   await cleanPullLeftovers(ctx.storageDir);
   const staging = stagingPath(ctx.storageDir, 'pull', uuid);
-  await mkdir(staging, { recursive: true });
   try {
+    await mkdir(staging, { recursive: true });
     const plan = await planFromLocal(ctx, store, manifest, signal);
     const progress = new ProgressTracker(
       'pull',
@@ -277,6 +278,7 @@ export async function installCheckpoint(
           transferred = await store.downloadFiles('', step.keys, staging, {
             ...opts,
             onProgress: progress.transfer(),
+            deadlineMs: transferDeadlineMs(step.bytes, ctx.transferTimeoutMs),
           });
           progress.done(transferred.bytes, transferred.objects);
           break;
@@ -363,6 +365,9 @@ export async function installCheckpoint(
       removedLocal,
       durationMs,
     };
+  } catch (e) {
+    // A full or failing disk while staging or installing says so (and the storage reads as before).
+    throw localDiskError(e, `install checkpoint ${uuid} into`, ctx.storageDir);
   } finally {
     await removeStaging(staging);
     await removeStagingRootIfEmpty(ctx.storageDir);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type {
   CatalogEntry,
   CheckpointDependencies,
+  Manifest,
   ManifestObject,
   SharedFile,
   ZipFile,
@@ -17,6 +18,7 @@ import {
   isBatchFileName,
   isUuid,
   planPush,
+  planRepair,
   readLocalCatalog,
   readRemoteCatalog,
   remoteKeys,
@@ -27,7 +29,7 @@ import {
   writeManifest,
   writeRemoteCatalog,
 } from '@feldera-sync/checkpoint';
-import { SyncError, hasErrorCode, throwIfAborted } from '@feldera-sync/errors';
+import { SyncError, hasErrorCode, localDiskError, throwIfAborted } from '@feldera-sync/errors';
 import type { SyncContext } from './context.js';
 import { SyncErrorCodes } from './errors.js';
 import { localLayoutError, readingLocal, readingRemote } from './layout-errors.js';
@@ -45,6 +47,7 @@ import {
   removeStagingRootIfEmpty,
   stagingPath,
 } from './staging.js';
+import { transferDeadlineMs } from './deadline.js';
 import { zipDirectory } from './zip.js';
 
 /** How many of the newest catalog entries' manifests a push reads to plan (SPEC section 3). */
@@ -77,6 +80,8 @@ export interface PushReport {
   skippedBytes: number;
   /** The checkpoint was already in the remote catalog. */
   alreadySynced: boolean;
+  /** Objects of an already synced checkpoint that the bucket had lost and this push sent again. */
+  repairedObjects: number;
   durationMs: number;
   /** Bytes per second over the whole push. */
   speed: number;
@@ -157,9 +162,11 @@ export async function pushCheckpoint(
   // 2. Pin: hard links keep the bytes alive even if local GC unlinks the originals.
   const staging = stagingPath(ctx.storageDir, 'push', uuid);
   const leftovers = await listStaging(ctx.storageDir);
+  // Another process cannot be pushing here (the storage directory is locked): these were left by a
+  // push that was killed, and the objects it sent may be in the bucket without a manifest.
   const resumed = leftovers.push.length > 0;
   for (const old of leftovers.push) await removeStaging(stagingPath(ctx.storageDir, 'push', old));
-  ctx.pins.add(uuid);
+  const unpin = ctx.pins.pin(uuid);
   try {
     const rootDir = join(staging, 'root');
     const ckptDir = join(staging, 'ckpt');
@@ -171,13 +178,11 @@ export async function pushCheckpoint(
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT')
         throw notFound(uuid, [String((e as Error).message)]);
-      throw e;
+      throw localDiskError(e, 'pin the files of', ckptDir);
     }
 
-    // 3. Ownership before anything is written.
-    await ensureOwner(ctx.store, ctx.pipeline, ctx.clock, ctx.logger, signal);
-
-    // 4. Hash shared files (cached: they are immutable) and build the zip, hashing as it is written.
+    // 3. Everything local first (hashes of the shared files, cached since they are immutable, and
+    //    the zip, hashed as it is written), so a local failure (a full disk) writes nothing remote.
     const shared: ManifestObject[] = [];
     for (const f of local.shared) {
       const d = await ctx.hashes.digest(join(rootDir, f.path), signal);
@@ -190,11 +195,16 @@ export async function pushCheckpoint(
       join(staging, zipKey),
       `${uuid}/`,
       signal,
-    );
+    ).catch((e: unknown) => {
+      throw localDiskError(e, 'zip', ckptDir);
+    });
     const zip: ManifestObject = { key: zipKey, size: zipped.size, sha256: zipped.sha256 };
     const zipFiles: ZipFile[] = [];
     for (const f of zipped.entries)
       zipFiles.push({ path: f.name, ...(await hashFile(f.path, { signal })) });
+
+    // 4. Ownership before anything is written.
+    await ensureOwner(ctx.store, ctx.pipeline, ctx.clock, ctx.logger, signal);
 
     // 5. What the remote already has, at a cost that does not grow with the catalog: the manifests of
     //    the newest few catalog entries (a new checkpoint shares its batch files mostly with them),
@@ -250,9 +260,18 @@ export async function pushCheckpoint(
         { details: { conflicts: plan.conflicts.map((x) => x.key) } },
       );
     }
-    const sending = new Set([...plan.upload, ...(plan.uploadZip ? [zipKey] : [])]);
+
+    // An "already synced" answer is checked, not trusted: every object its manifest names must be
+    // there, and what is missing is sent again from the pinned local files.
+    const repair =
+      plan.alreadyCommitted && ownManifest
+        ? await planRepairOf(ctx, ownManifest, [...shared, zip], opts)
+        : null;
+    const sending = repair
+      ? new Set(repair)
+      : new Set([...plan.upload, ...(plan.uploadZip ? [zipKey] : [])]);
     const toUpload = [...shared, zip].filter((o) => sending.has(o.key));
-    const bytesTotal = toUpload.reduce((s, o) => s + o.size, 0);
+    const bytesTotal = toUpload.reduce((n, o) => n + o.size, 0);
     const progress = new ProgressTracker(
       'push',
       uuid,
@@ -268,54 +287,80 @@ export async function pushCheckpoint(
     //    objects until the manifest and catalog do), the manifest, then (owner re-checked) the catalog.
     progress.phase('uploading');
     const uploads: string[] = [];
+    let transferred = { bytes: 0, objects: 0 };
     const flushUploads = async (): Promise<void> => {
       if (uploads.length === 0) return;
-      const r = await ctx.store.uploadFiles(rootDir, uploads.splice(0), '', {
+      const keys = uploads.splice(0);
+      const r = await ctx.store.uploadFiles(rootDir, keys, '', {
         ...opts,
         onProgress: progress.transfer(),
+        deadlineMs: transferDeadlineMs(bytesTotal, ctx.transferTimeoutMs),
       });
       progress.done(r.bytes, r.objects);
+      // A push that says "done" is done: every object it meant to send is in the bucket at its size
+      // before anything names it (rclone skips a source file that vanished, and exits 0).
+      await assertUploaded(
+        ctx,
+        toUpload.filter((o) => keys.includes(o.key)),
+        opts,
+      );
+      transferred = {
+        bytes: transferred.bytes + r.bytes,
+        objects: transferred.objects + r.objects,
+      };
       bytes += r.bytes;
       objects += r.objects;
     };
-    for (const step of plan.steps) {
-      switch (step.type) {
-        case 'upload-shared':
-          uploads.push(...step.keys);
-          break;
-        case 'upload-zip':
-          await rename(join(staging, zipKey), join(rootDir, step.key));
-          uploads.push(step.key);
-          break;
-        case 'put-manifest': {
-          await flushUploads();
-          progress.phase('committing');
-          const manifest = buildManifest({
-            entry,
-            batches: local.deps.batches,
-            state_files: local.deps.state_files,
-            shared,
-            zip,
-            zipFiles,
-            createdAt: new Date(ctx.clock.now()).toISOString(),
-          });
-          throwIfAborted(signal, 'push');
-          await writeManifest(ctx.store, manifest, opts);
-          ctx.manifests.put(ctx.store, manifest);
-          bytes += Buffer.byteLength(serializeManifest(manifest));
-          objects++;
-          break;
-        }
-        case 'put-catalog': {
-          throwIfAborted(signal, 'push');
-          await assertStillOwner(ctx.store, ctx.pipeline, signal);
-          // Read again: the catalog may have moved on since the plan (another process of this pipeline).
-          const fresh = await readingRemote(readRemoteCatalog(ctx.store, opts));
-          committed = insertCatalogEntry(fresh, entry);
-          await writeRemoteCatalog(ctx.store, committed, opts);
-          bytes += Buffer.byteLength(serializeCatalog(committed));
-          objects++;
-          break;
+    if (repair) {
+      if (repair.length > 0) {
+        if (repair.includes(zipKey)) await rename(join(staging, zipKey), join(rootDir, zipKey));
+        uploads.push(...repair);
+        await flushUploads();
+        ctx.logger.warn('checkpoint was in the remote catalog with objects missing: sent again', {
+          uuid,
+          repaired: repair,
+        });
+      }
+    } else {
+      for (const step of plan.steps) {
+        switch (step.type) {
+          case 'upload-shared':
+            uploads.push(...step.keys);
+            break;
+          case 'upload-zip':
+            await rename(join(staging, zipKey), join(rootDir, step.key));
+            uploads.push(step.key);
+            break;
+          case 'put-manifest': {
+            await flushUploads();
+            progress.phase('committing');
+            const manifest = buildManifest({
+              entry,
+              batches: local.deps.batches,
+              state_files: local.deps.state_files,
+              shared,
+              zip,
+              zipFiles,
+              createdAt: new Date(ctx.clock.now()).toISOString(),
+            });
+            throwIfAborted(signal, 'push');
+            await writeManifest(ctx.store, manifest, opts);
+            ctx.manifests.put(ctx.store, manifest);
+            bytes += Buffer.byteLength(serializeManifest(manifest));
+            objects++;
+            break;
+          }
+          case 'put-catalog': {
+            throwIfAborted(signal, 'push');
+            await assertStillOwner(ctx.store, ctx.pipeline, signal);
+            // Read again: the catalog may have moved on since the plan (another process of this pipeline).
+            const fresh = await readingRemote(readRemoteCatalog(ctx.store, opts));
+            committed = insertCatalogEntry(fresh, entry);
+            await writeRemoteCatalog(ctx.store, committed, opts);
+            bytes += Buffer.byteLength(serializeCatalog(committed));
+            objects++;
+            break;
+          }
         }
       }
     }
@@ -324,8 +369,11 @@ export async function pushCheckpoint(
     progress.phase('retention');
     const retention = await applyRetention(ctx, uuid, committed, signal);
     const durationMs = ctx.clock.now() - started;
-    const skipped = shared.length + 1 - toUpload.length;
-    const skippedBytes = [...shared, zip].reduce((s, o) => s + o.size, 0) - bytesTotal;
+    // What the bucket already held, by rclone's own count: a resumed push's objects found in place,
+    // and any upload rclone found already there, count as skipped.
+    const all = [...shared, zip];
+    const skipped = all.length - transferred.objects;
+    const skippedBytes = Math.max(0, all.reduce((n, o) => n + o.size, 0) - transferred.bytes);
     ctx.logger.info('checkpoint pushed', { uuid, bytes, objects, skipped, durationMs });
     return {
       uuid,
@@ -334,13 +382,65 @@ export async function pushCheckpoint(
       skippedObjects: skipped,
       skippedBytes,
       alreadySynced: plan.alreadyCommitted,
+      repairedObjects: repair?.length ?? 0,
       durationMs,
       speed: durationMs > 0 ? Math.round((bytes * 1000) / durationMs) : bytes,
       retention,
     };
   } finally {
-    ctx.pins.delete(uuid);
+    unpin();
     await removeStaging(staging);
     await removeStagingRootIfEmpty(ctx.storageDir);
   }
+}
+
+/**
+ * The keys of a committed checkpoint's manifest that the bucket lacks (or holds at another size),
+ * all of which the local files can supply; `ERR_SYNC_INTEGRITY` when one cannot be re-sent as the
+ * manifest records it.
+ */
+async function planRepairOf(
+  ctx: SyncContext,
+  manifest: Manifest,
+  local: readonly ManifestObject[],
+  opts: { signal?: AbortSignal },
+): Promise<string[]> {
+  const heads = await mapLimit(manifest.objects, ctx.checkers, (o) => ctx.store.head(o.key, opts));
+  const present = new Map<string, number>();
+  for (const h of heads) if (h) present.set(h.key, h.size);
+  const { upload, unrepairable } = planRepair(manifest, present, local);
+  if (unrepairable.length > 0) {
+    const u = unrepairable[0]!;
+    throw new SyncError(
+      SyncErrorCodes.integrity,
+      `remote checkpoint ${manifest.uuid} lacks ${remoteObjectName(ctx.store, u.key)}, and the local copy differs from its manifest (${u.reason})`,
+      {
+        hint: 'run verify; the checkpoint cannot be repaired from this storage directory',
+        details: { missing: unrepairable.map((x) => x.key) },
+      },
+    );
+  }
+  return upload;
+}
+
+/** Every object in `sent` is in the bucket at its size, else `ERR_SYNC_UPLOAD_INCOMPLETE` naming them. */
+async function assertUploaded(
+  ctx: SyncContext,
+  sent: readonly ManifestObject[],
+  opts: { signal?: AbortSignal },
+): Promise<void> {
+  const heads = await mapLimit(sent, ctx.checkers, (o) => ctx.store.head(o.key, opts));
+  const short = sent.filter((o, i) => heads[i]?.size !== o.size);
+  if (short.length === 0) return;
+  throw new SyncError(
+    SyncErrorCodes.uploadIncomplete,
+    `${short.length} of ${sent.length} object(s) the push sent are missing from ${ctx.store.description} or have the wrong size (${short
+      .slice(0, 3)
+      .map((o) => o.key)
+      .join(', ')}); the checkpoint was not published`,
+    {
+      hint: 'push again: objects already in place are not sent twice',
+      details: { missing: short.map((o) => o.key).slice(0, 50) },
+    },
+  );
 }

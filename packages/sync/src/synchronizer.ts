@@ -20,6 +20,7 @@ import type { InstallOptions, PullReport } from './pull.js';
 import { collectLocalGarbage } from './local-gc.js';
 import { installCheckpoint, pointRootStateAt } from './pull.js';
 import type { PushReport } from './push.js';
+import { PinSet } from './pins.js';
 import { pushCheckpoint } from './push.js';
 import { decidePushRequest } from './push-queue.js';
 import { readBucketOwner } from './ownership.js';
@@ -47,6 +48,11 @@ export interface SynchronizerOptions {
   retention?: Partial<RetentionPolicy> | undefined;
   /** Concurrent `head` checks (config `checkers`); default 8. */
   checkers?: number | undefined;
+  /**
+   * Overall deadline of one transfer, ms (config `transfer_timeout`); default 10 minutes plus the
+   * time the transfer's bytes take at 1 MiB/s. Past it the transfer fails with `ERR_STORE_TIMEOUT`.
+   */
+  transferTimeoutMs?: number | null | undefined;
   clock?: Clock | undefined;
   logger?: SyncLogger | undefined;
   /**
@@ -135,8 +141,9 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
     logger,
     hashes: new HashCache(options.hashCache),
     manifests: new ManifestCache(),
-    pins: new Set(),
+    pins: new PinSet(),
     checkers: Math.max(1, options.checkers ?? 8),
+    transferTimeoutMs: options.transferTimeoutMs ?? null,
   };
   const lane = laneFor(options.storageDir);
   let storageLock: Promise<DirLock | null> | null = null;
@@ -255,6 +262,20 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
   const push = async (spec: CheckpointSpec, opts: PushRequestOptions = {}): Promise<PushReport> => {
     checkOpen();
     throwIfAborted(opts.signal, 'push');
+    // A named checkpoint is pinned before the first await, so the engine's GC cannot remove it
+    // while this request resolves, waits behind another push, or joins one.
+    const early = spec === 'latest' ? null : ctx.pins.pin(spec);
+    try {
+      return await enqueuePush(spec, opts);
+    } finally {
+      early?.();
+    }
+  };
+
+  const enqueuePush = async (
+    spec: CheckpointSpec,
+    opts: PushRequestOptions,
+  ): Promise<PushReport> => {
     const uuid =
       spec === 'latest'
         ? await resolveLocal(ctx.storageDir, 'latest', opts.signal)
@@ -282,10 +303,13 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
       case 'enqueue':
         break;
     }
+    // Queued work keeps its checkpoint pinned until it has run.
+    const release = ctx.pins.pin(uuid);
     const promise = runExclusive(lane, async () => {
       await lockStorage(false);
       return runPush(uuid, opts);
     }).finally(() => {
+      release();
       if (lane.pushes.get(uuid) === promise) lane.pushes.delete(uuid);
     });
     lane.pushes.set(uuid, promise);

@@ -15,6 +15,7 @@ import { SyncErrorCodes } from './errors.js';
 import { readingRemote } from './layout-errors.js';
 import type { CheckpointSpec } from './resolve.js';
 import { removeStaging, removeStagingRootIfEmpty, stagingPath } from './staging.js';
+import { transferDeadlineMs } from './deadline.js';
 import { unzipTo } from './zip.js';
 
 /** One problem found by verify. */
@@ -102,7 +103,10 @@ export async function verifyCheckpoint(
         problems.push({ key: o.key, problem: 'size', expected: o.size, actual: head.size });
         continue;
       }
-      await store.downloadFiles('', [o.key], staging, opts);
+      await store.downloadFiles('', [o.key], staging, {
+        ...opts,
+        deadlineMs: transferDeadlineMs(o.size, ctx.transferTimeoutMs),
+      });
       const path = join(staging, o.key);
       const d = await hashFile(path, { signal });
       bytes += d.size;

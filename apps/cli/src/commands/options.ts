@@ -92,5 +92,7 @@ export function synchronizerFor(
       minAgeDays: bucket.file.sync.retention_min_age,
     },
     checkers: bucket.file.sync.checkers,
+    transferTimeoutMs:
+      bucket.file.sync.transfer_timeout === null ? null : bucket.file.sync.transfer_timeout * 1000,
   });
 }
