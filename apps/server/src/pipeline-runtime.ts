@@ -165,6 +165,7 @@ export class PipelineRuntime {
         pipeline: { systemName: deps.systemName, givenName: deps.name() },
         retention: { minCount: sync.retention_min_count, minAgeDays: sync.retention_min_age },
         checkers: sync.checkers,
+        transferTimeoutMs: sync.transfer_timeout === null ? null : sync.transfer_timeout * 1000,
         logger: syncLogger,
       });
     } else {

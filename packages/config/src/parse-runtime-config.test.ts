@@ -66,6 +66,8 @@ describe('the seed page', () => {
       multi_thread_cutoff: '100M',
       upload_concurrency: 10,
       flags: ['--s3-server-side-encryption', 'aws:kms'],
+      stall_timeout: 60,
+      transfer_timeout: null,
       retention_min_count: 10,
       retention_min_age: 30,
     });

@@ -30,6 +30,8 @@ describe('parseSyncConfig defaults and normalisation', () => {
       multi_thread_cutoff: '100M',
       upload_concurrency: 10,
       flags: [],
+      stall_timeout: 60,
+      transfer_timeout: null,
       retention_min_count: 10,
       retention_min_age: 30,
     });

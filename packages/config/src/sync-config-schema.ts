@@ -196,6 +196,14 @@ export const syncConfigFields = {
     .meta({
       description: 'Extra rclone flags, appended last; contract-breaking flags are rejected',
     }),
+  stall_timeout: intervalSeconds().default(60).meta({
+    description:
+      'Seconds a transfer may go without new progress before it is stopped with ERR_STORE_STALLED (a blackholed or frozen store)',
+  }),
+  transfer_timeout: optional(intervalSeconds()).meta({
+    description:
+      'Overall deadline of one transfer, seconds; unset means 10 minutes plus the time the bytes take at 1 MiB/s',
+  }),
   retention_min_count: integer(1, undefined)
     .default(10)
     .meta({ description: 'Remote retention: always keep this many newest checkpoints' }),

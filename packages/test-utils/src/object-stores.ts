@@ -15,3 +15,5 @@ export {
 export type { CephStatus, EnsureCephOptions } from './stores/ceph.js';
 export { s3Providers } from './stores/providers.js';
 export type { S3Provider } from './stores/providers.js';
+export { startFaultProxy } from './stores/fault-proxy.js';
+export type { Fault, FaultProxy, RequestMatch } from './stores/fault-proxy.js';
