@@ -65,6 +65,11 @@ describe('fault proxy', () => {
       expect(await call(p.endpoint, 'GET', '/a')).toEqual({ error: 'ECONNREFUSED' });
       await new Promise((r) => setTimeout(r, 600));
       expect(await call(p.endpoint, 'GET', '/a')).toMatchObject({ status: 200 });
+      p.setFault({ kind: 'refuse', forMs: 60_000 });
+      expect(await call(p.endpoint, 'GET', '/a')).toEqual({ error: 'ECONNREFUSED' });
+      p.setFault({ kind: 'none' });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await call(p.endpoint, 'GET', '/a')).toMatchObject({ status: 200 });
       p.setFault({ kind: 'reset-after', bytes: 100, times: 1 });
       expect(await call(p.endpoint, 'GET', '/a')).toHaveProperty('error');
       expect(await call(p.endpoint, 'GET', '/a')).toMatchObject({ status: 200 });

@@ -208,6 +208,12 @@ export async function startFaultProxy(
         throw new Error(`fault ${next.kind} needs a tcp proxy`);
       if (layer === 'tcp' && !TCP_KINDS.has(next.kind) && next.kind !== 'none')
         throw new Error(`fault ${next.kind} needs an http proxy`);
+      // Ending a refusal early listens again at once.
+      if (reopen && next.kind !== 'refuse') {
+        clearTimeout(reopen);
+        reopen = null;
+        server.listen(port, '127.0.0.1');
+      }
       fault = next;
       stats.hits = 0;
       // A changed fault applies to new connections; drop idle keep-alive ones so it takes effect.
