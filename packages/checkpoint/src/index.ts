@@ -1,5 +1,7 @@
 export type {
   GetSmallOptions,
+  MultipartUploads,
+  PendingUpload,
   ObjectStore,
   ObjectStoreCapabilities,
   PutOptions,

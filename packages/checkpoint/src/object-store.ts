@@ -105,6 +105,25 @@ export interface ObjectStore {
   ): Promise<TransferResult>;
   /** Deletes the keys; a key that does not exist is not an error. */
   delete(keys: readonly string[], options?: StoreCallOptions): Promise<void>;
+  /**
+   * Unfinished multipart uploads under the location (left by a killed upload), where the store has
+   * them: listing and aborting those started more than `olderThanMs` ago. Absent: none to manage.
+   */
+  readonly multipart?: MultipartUploads | undefined;
+}
+
+/** An unfinished multipart upload. */
+export interface PendingUpload {
+  /** Key relative to the store's location. */
+  key: string;
+  /** ISO-8601 time the upload started. */
+  initiated: string;
+}
+
+/** Management of unfinished multipart uploads. */
+export interface MultipartUploads {
+  list(options?: StoreCallOptions): Promise<PendingUpload[]>;
+  abortOlderThan(olderThanMs: number, options?: StoreCallOptions): Promise<void>;
 }
 
 /** Error codes every ObjectStore implementation uses for the same failures. */

@@ -121,6 +121,17 @@ export interface Rclone {
   ): Promise<TransferResult>;
   /** Deletes the keys; missing keys are not an error. */
   delete(keys: readonly string[], options?: RcloneCallOptions): Promise<void>;
+  /** Unfinished multipart uploads under `prefix` (`backend list-multipart-uploads`), keys relative to the location. */
+  listMultipartUploads(
+    prefix: string,
+    options?: RcloneCallOptions,
+  ): Promise<{ key: string; initiated: string }[]>;
+  /** Aborts unfinished multipart uploads under `prefix` started more than `olderThanMs` ago (`backend cleanup`). */
+  cleanupMultipartUploads(
+    prefix: string,
+    olderThanMs: number,
+    options?: RcloneCallOptions,
+  ): Promise<void>;
   /** Compares local files with the objects under `remotePrefix` (`check --one-way --combined`). */
   check(
     localDir: string,
@@ -500,6 +511,51 @@ export function createRclone(options: RcloneOptions): Rclone {
           call,
         }),
       );
+    },
+
+    async listMultipartUploads(prefix, call) {
+      const result = await runOk({
+        command: 'backend',
+        operands: ['list-multipart-uploads', path(prefix)],
+        what: `listing of unfinished uploads in ${description}`,
+        call,
+      });
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(result.stdoutText);
+      } catch (e) {
+        throw rcloneError(
+          RcloneErrorCodes.other,
+          `listing of unfinished uploads in ${description} printed something that is not JSON`,
+          { exitCode: 0, stderrTail: result.stderrTail, command: 'backend' },
+          { cause: e },
+        );
+      }
+      // {"<bucket>": [{"Key": "<full key>", "Initiated": "...", ...}]}; keys are bucket-relative.
+      const [bucketName = '', ...rest] = location.split('/');
+      const base = rest.length > 0 ? `${rest.join('/')}/` : '';
+      const uploads = (parsed as Record<string, unknown> | null)?.[bucketName];
+      const out: { key: string; initiated: string }[] = [];
+      for (const u of Array.isArray(uploads) ? uploads : []) {
+        const key = (u as { Key?: unknown }).Key;
+        const initiated = (u as { Initiated?: unknown }).Initiated;
+        if (typeof key !== 'string' || !key.startsWith(base)) continue;
+        out.push({
+          key: key.slice(base.length),
+          initiated: typeof initiated === 'string' ? initiated : '',
+        });
+      }
+      return out;
+    },
+
+    async cleanupMultipartUploads(prefix, olderThanMs, call) {
+      await runOk({
+        command: 'backend',
+        operands: ['cleanup', path(prefix)],
+        flags: ['-o', `max-age=${Math.max(1, Math.floor(olderThanMs / 1000))}s`],
+        what: `abort of unfinished uploads in ${description}`,
+        call,
+      });
     },
 
     async check(localDir, remotePrefix, call) {

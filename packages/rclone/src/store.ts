@@ -166,6 +166,11 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
       if (small && keys.length <= DIRECT_DELETE_MAX) return small.delete(keys, call?.signal);
       return rclone.delete(keys, call);
     },
+
+    multipart: {
+      list: (call) => rclone.listMultipartUploads('', call),
+      abortOlderThan: (olderThanMs, call) => rclone.cleanupMultipartUploads('', olderThanMs, call),
+    },
   };
 }
 

@@ -23,6 +23,11 @@ export interface GcReport {
    * hostile names with control characters): never deleted, listed so an operator can look.
    */
   foreign: string[];
+  /**
+   * Unfinished multipart uploads (left by killed uploads) started longer ago than the grace
+   * period: aborted, or in a dry run what would be.
+   */
+  abortedUploads: string[];
   refused: { code: string; message: string } | null;
   /**
    * Remote retention (SPEC section 4) run first: in a dry run `removed` lists what it would drop
@@ -32,6 +37,8 @@ export interface GcReport {
 }
 
 const HOUR_MS = 3_600_000;
+/** Unfinished multipart uploads younger than this may belong to a push still running. */
+export const DEFAULT_UPLOAD_GRACE_MS = 24 * HOUR_MS;
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 const ZIP_KEY = new RegExp(`^${UUID}\\.zip$`);
 const MANIFEST_KEY = new RegExp(`^dependencies/${UUID}\\.json$`);
@@ -51,6 +58,7 @@ export async function collectRemoteGarbage(
   ctx: SyncContext,
   dryRun: boolean,
   signal?: AbortSignal,
+  uploadGraceMs = DEFAULT_UPLOAD_GRACE_MS,
 ): Promise<GcReport> {
   const opts = signal ? { signal } : {};
   const before = await readingRemote(readRemoteCatalog(ctx.store, opts));
@@ -90,6 +98,7 @@ export async function collectRemoteGarbage(
       orphans: [],
       young: [],
       foreign: [],
+      abortedUploads: [],
       refused: { code: SyncErrorCodes.retentionRefused, message },
       retention,
     };
@@ -121,5 +130,19 @@ export async function collectRemoteGarbage(
     await ctx.store.delete(orphans, opts);
     ctx.logger.info('remote gc deleted orphaned objects', { count: orphans.length });
   }
-  return { dryRun, orphans, young, foreign, refused: null, retention };
+  // Multipart uploads a killed push left unfinished cost storage but are invisible to listings.
+  const abortedUploads: string[] = [];
+  if (ctx.store.multipart) {
+    for (const u of await ctx.store.multipart.list(opts)) {
+      const t = Date.parse(u.initiated);
+      if (!Number.isNaN(t) && now - t > uploadGraceMs) abortedUploads.push(u.key);
+    }
+    if (!dryRun && abortedUploads.length > 0) {
+      await ctx.store.multipart.abortOlderThan(uploadGraceMs, opts);
+      ctx.logger.info('remote gc aborted unfinished multipart uploads', {
+        count: abortedUploads.length,
+      });
+    }
+  }
+  return { dryRun, orphans, young, foreign, abortedUploads, refused: null, retention };
 }

@@ -104,6 +104,8 @@ export interface Synchronizer {
   gc(options?: {
     dryRun?: boolean | undefined;
     signal?: AbortSignal | undefined;
+    /** Unfinished multipart uploads older than this are aborted (default 24 h). */
+    uploadGraceMs?: number | undefined;
   }): Promise<GcReport>;
   /** Current status (SPEC section 6 fields plus progress). */
   status(): SyncStatus;
@@ -442,7 +444,9 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
     },
     gc: (opts = {}) => {
       checkOpen();
-      return runExclusive(lane, () => collectRemoteGarbage(ctx, opts.dryRun ?? false, opts.signal));
+      return runExclusive(lane, () =>
+        collectRemoteGarbage(ctx, opts.dryRun ?? false, opts.signal, opts.uploadGraceMs),
+      );
     },
     status: () => state,
     pins: () => new Set(ctx.pins),

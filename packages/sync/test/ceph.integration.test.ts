@@ -1,4 +1,5 @@
 // "Done means" checks of the issue, against Ceph RGW through the rclone store.
+import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import type { ObjectStore } from '@feldera-sync/checkpoint';
 import { hasErrorCode } from '@feldera-sync/errors';
 import { createSynchronizer, SyncErrorCodes } from '@feldera-sync/sync';
 import type { SynchronizerOptions } from '@feldera-sync/sync';
-import { cephServer, ensureCeph } from '@feldera-sync/test-utils';
+import { cephServer, ensureCeph, rcloneEnvFor } from '@feldera-sync/test-utils';
 import type { TestBucket } from '@feldera-sync/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StorageBuilder, removeDir, snapshotTree, tempDir } from './support/storage-builder.js';
@@ -186,4 +187,51 @@ describe.skipIf(!ceph.available)('against Ceph RGW', () => {
     expect(r.speed).toBeGreaterThan(0);
     console.info(`[sync] push of ${r.bytes} bytes in ${r.durationMs} ms`);
   });
+
+  it('gc aborts unfinished multipart uploads older than the grace period (left by a killed upload) and reports them', async () => {
+    const a = await storage();
+    const prefix = 'multipart';
+    const store = storeFor(shared, { prefix });
+    const c = await a.checkpoint([await a.batch(64 * KiB)]);
+    await sync(a.dir, store).push(c);
+    // An upload killed between its parts leaves an unfinished multipart upload in the bucket.
+    const big = join(a.dir, 'big.bin');
+    await writeFile(big, Buffer.alloc(30 * MiB, 3));
+    const env = rcloneEnvFor(shared);
+    const child = spawn(
+      'rclone',
+      [
+        'copyto',
+        big,
+        `t:${shared.bucket}/${prefix}/w0-${c}.feldera`,
+        '--config',
+        '',
+        '--s3-upload-cutoff',
+        '5M',
+        '--s3-chunk-size',
+        '5M',
+        '--bwlimit',
+        '6M',
+      ],
+      { env, stdio: 'ignore' },
+    );
+    await new Promise((r) => setTimeout(r, 2_500));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const pending = await store.multipart!.list();
+    expect(pending.map((u) => u.key)).toEqual([`w0-${c}.feldera`]);
+    const s = sync(a.dir, store);
+    // Younger than the grace period: left alone.
+    expect((await s.gc({ uploadGraceMs: 3_600_000 })).abortedUploads).toEqual([]);
+    expect(await store.multipart!.list()).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 1_100));
+    const dry = await s.gc({ dryRun: true, uploadGraceMs: 1_000 });
+    expect(dry.abortedUploads).toEqual([`w0-${c}.feldera`]);
+    expect(await store.multipart!.list()).toHaveLength(1);
+    const report = await s.gc({ uploadGraceMs: 1_000 });
+    expect(report.abortedUploads).toEqual([`w0-${c}.feldera`]);
+    expect(await store.multipart!.list()).toEqual([]);
+    // The checkpoint itself is untouched.
+    expect((await s.verify(c)).ok).toBe(true);
+  }, 120_000);
 });

@@ -93,7 +93,7 @@ describe.skipIf(!ceph.available)('faults between rclone and Ceph RGW', () => {
     for (const { uuid } of catalog) {
       const m = await truth.getSmall(`dependencies/${uuid}.json`);
       expect(m, `manifest of catalogued ${uuid}`).not.toBeNull();
-      const manifest = JSON.parse(new TextDecoder().decode(m!)) as {
+      const manifest = JSON.parse(new TextDecoder().decode(m)) as {
         objects: { key: string; size: number }[];
       };
       for (const o of manifest.objects)

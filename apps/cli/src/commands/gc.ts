@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import { readRemoteCatalog } from '@feldera-sync/checkpoint';
 import type { CommandContext } from '../context.js';
@@ -11,6 +12,7 @@ interface GcCommandOptions {
   config?: string;
   dryRun?: boolean;
   json?: boolean;
+  uploadsOlderThan: number;
 }
 
 /** Registers `gc`. */
@@ -25,14 +27,21 @@ export function registerGcCommand(program: Command, ctx: CommandContext, deps: C
       'runtime config or bare sync object (retention_min_count, retention_min_age)',
     )
     .option('--dry-run', 'print what would be deleted, delete nothing')
+    .option(
+      '--uploads-older-than <hours>',
+      'abort unfinished multipart uploads started more than this many hours ago',
+      parseHours,
+      24,
+    )
     .option('--json', 'print the plan and result as one JSON object')
     .addHelpText(
       'after',
       `
 Applies remote retention (keep the newest retention_min_count checkpoints and every one younger
 than retention_min_age days; every push applies it too), then removes orphaned objects older than
-the retention window. --dry-run prints both plans and deletes nothing. read_bucket is never
-modified.
+the retention window, and aborts unfinished multipart uploads (left by killed uploads) older
+than --uploads-older-than hours (default 24). --dry-run prints the plans and deletes nothing.
+read_bucket is never modified.
 
 Examples:
   $ feldera-sync gc --config pipeline.json --dry-run
@@ -51,7 +60,11 @@ Examples:
             minCount: bucket.file.sync.retention_min_count,
             minAgeDays: bucket.file.sync.retention_min_age,
           };
-          const report = await sync.gc({ dryRun, signal: session.signal });
+          const report = await sync.gc({
+            dryRun,
+            signal: session.signal,
+            uploadGraceMs: options.uploadsOlderThan * 3_600_000,
+          });
           const removed = new Set(report.retention.removed);
           const keep = catalog.filter((e) => !removed.has(e.uuid));
           if (options.json) {
@@ -69,6 +82,7 @@ Examples:
                 orphans: report.orphans,
                 young: report.young,
                 foreign: report.foreign,
+                aborted_uploads: report.abortedUploads,
                 refused: report.refused,
               }),
             );
@@ -90,6 +104,13 @@ Examples:
             `orphans: ${verb} ${report.orphans.length} object${report.orphans.length === 1 ? '' : 's'}; kept ${report.young.length} recent unreferenced object${report.young.length === 1 ? '' : 's'}\n`,
           );
           for (const key of report.orphans) ctx.out(`  ${verb}: ${key}\n`);
+          if (report.abortedUploads.length > 0) {
+            ctx.out(
+              `unfinished uploads: ${dryRun ? 'would abort' : 'aborted'} ${report.abortedUploads.length}\n`,
+            );
+            for (const key of report.abortedUploads.slice(0, 20))
+              ctx.out(`  ${dryRun ? 'would abort' : 'aborted'}: ${escapeUntrusted(key)}\n`);
+          }
           if (report.foreign.length > 0) {
             ctx.out(
               `left alone ${report.foreign.length} object${report.foreign.length === 1 ? '' : 's'} whose names this layout never writes:\n`,
@@ -105,4 +126,12 @@ Examples:
         }
       });
     });
+}
+
+/** `--uploads-older-than`: hours, 0 or more (0 aborts every unfinished upload). */
+function parseHours(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || !Number.isFinite(n) || n > 24 * 365)
+    throw new InvalidArgumentError('must be a number of hours between 0 and 8760');
+  return n;
 }
