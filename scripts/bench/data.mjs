@@ -58,14 +58,16 @@ export async function writeStorage(dir, { batches, checkpoints, written = new Se
     const files = c.batches.map((b) => ({ path: b, size: batches.get(b) }));
     await writeFile(join(dir, c.uuid, 'CHECKPOINT'), '');
     files.push({ path: `${c.uuid}/CHECKPOINT`, size: 0 });
-    const stateFiles = [];
+    // Feldera's state_files: bare names inside <uuid>/, the marker included, sorted.
+    const stateFiles = ['CHECKPOINT'];
     for (const [i, size] of c.opSizes.entries()) {
       const p = `${c.uuid}/pspine-${i}.dat`;
       await writeRandomFile(join(dir, p), size);
       files.push({ path: p, size });
-      stateFiles.push(p);
+      stateFiles.push(`pspine-${i}.dat`);
     }
-    const deps = JSON.stringify({ batches: c.batches, state_files: stateFiles }, null, 2) + '\n';
+    stateFiles.sort();
+    const deps = JSON.stringify({ batches: c.batches, state_files: stateFiles });
     await writeFile(join(dir, c.uuid, 'dependencies.json'), deps);
     files.push({ path: `${c.uuid}/dependencies.json`, size: Buffer.byteLength(deps) });
     const state =

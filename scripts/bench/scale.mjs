@@ -39,9 +39,9 @@ async function seedOldCheckpoints(env, location, count, currentCatalog) {
     const entry = `{"uuid":"${uuid}","identifier":null,"fingerprint":18446744073709551615,"size":2148,"steps":${k + 1},"processed_records":${k + 1}}`;
     entries.push(`  ${entry}`);
     const manifest =
-      `{"format_version":1,"uuid":"${uuid}","entry":${entry},"batches":["${batch}"],"state_files":[],` +
+      `{"format_version":2,"uuid":"${uuid}","entry":${entry},"batches":["${batch}"],"state_files":[],` +
       `"objects":[{"key":"${batch}","size":2048,"sha256":"${'0'.repeat(64)}"},{"key":"${uuid}.zip","size":100,"sha256":"${'1'.repeat(64)}"}],` +
-      `"zip_files":[],"created_at":"${new Date(base + k * 600_000).toISOString()}"}\n`;
+      `"zip_files":[{"path":"${uuid}/state.json","size":2,"sha256":"${'2'.repeat(64)}"}],"created_at":"${new Date(base + k * 600_000).toISOString()}"}\n`;
     await writeFile(join(dir, 'dependencies', `${uuid}.json`), manifest);
     files.push(`dependencies/${uuid}.json`);
   }

@@ -36,6 +36,7 @@ import type { CheckpointSource } from './resolve.js';
 import { mapLimit } from './remote/manifest-cache.js';
 import { listStaging, removeStaging, removeStagingRootIfEmpty, stagingPath } from './staging.js';
 import { transferDeadlineMs } from './deadline.js';
+import { persistHashes } from './push.js';
 import { unzipTo } from './zip.js';
 
 /** Objects hashed at once while verifying a download (the reads overlap the hashing). */
@@ -371,6 +372,7 @@ export async function installCheckpoint(
   } finally {
     await removeStaging(staging);
     await removeStagingRootIfEmpty(ctx.storageDir);
+    await persistHashes(ctx, []);
   }
 }
 

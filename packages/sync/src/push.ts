@@ -12,7 +12,6 @@ import {
   buildManifest,
   CATALOG_FILE,
   ERR_CHECKPOINT_CATALOG_MISSING,
-  hashFile,
   insertCatalogEntry,
   inspectLocalCheckpoint,
   isBatchFileName,
@@ -167,6 +166,10 @@ export async function pushCheckpoint(
   const resumed = leftovers.push.length > 0;
   for (const old of leftovers.push) await removeStaging(stagingPath(ctx.storageDir, 'push', old));
   const unpin = ctx.pins.pin(uuid);
+  const sharedPaths = local.shared.map((f) => join(ctx.storageDir, f.path));
+  // Digests a previous process recorded are checked against the files before our links change
+  // their ctime (the persistent hash cache).
+  await ctx.hashes.confirm(sharedPaths);
   try {
     const rootDir = join(staging, 'root');
     const ckptDir = join(staging, 'ckpt');
@@ -199,9 +202,12 @@ export async function pushCheckpoint(
       throw localDiskError(e, 'zip', ckptDir);
     });
     const zip: ManifestObject = { key: zipKey, size: zipped.size, sha256: zipped.sha256 };
-    const zipFiles: ZipFile[] = [];
-    for (const f of zipped.entries)
-      zipFiles.push({ path: f.name, ...(await hashFile(f.path, { signal })) });
+    // Hashed while they were zipped: no second read.
+    const zipFiles: ZipFile[] = zipped.entries.map((f) => ({
+      path: f.name,
+      size: f.size,
+      sha256: f.sha256,
+    }));
 
     // 4. Ownership before anything is written.
     await ensureOwner(ctx.store, ctx.pipeline, ctx.clock, ctx.logger, signal);
@@ -391,6 +397,19 @@ export async function pushCheckpoint(
     unpin();
     await removeStaging(staging);
     await removeStagingRootIfEmpty(ctx.storageDir);
+    await persistHashes(ctx, sharedPaths);
+  }
+}
+
+/** Saves the digests for the next process; a failure to do so costs only a re-hash later. */
+export async function persistHashes(ctx: SyncContext, paths: readonly string[]): Promise<void> {
+  try {
+    await ctx.hashes.settle(paths);
+    await ctx.hashes.flush();
+  } catch (e) {
+    ctx.logger.warn('could not save the hash cache; the next process will hash again', {
+      error: e instanceof Error ? e.message : String(e),
+    });
   }
 }
 

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { DirLock, ObjectStore } from '@feldera-sync/checkpoint';
 import { acquireDirLock } from '@feldera-sync/checkpoint';
 import { boundedTimerDelay } from '@feldera-sync/config';
@@ -10,7 +11,7 @@ import type { SyncContext } from './context.js';
 import { SyncErrorCodes } from './errors.js';
 import type { GcReport } from './gc.js';
 import { collectRemoteGarbage } from './gc.js';
-import { HashCache } from './hash.js';
+import { HASH_CACHE_FILE, HashCache } from './hash.js';
 import type { HashCacheOptions } from './hash.js';
 import type { SyncLogger } from './logger.js';
 import { silentLogger } from './logger.js';
@@ -141,7 +142,13 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
     },
     clock,
     logger,
-    hashes: new HashCache(options.hashCache),
+    hashes: new HashCache({
+      ...options.hashCache,
+      persistPath:
+        options.hashCache?.persist === false
+          ? undefined
+          : join(options.storageDir, HASH_CACHE_FILE),
+    }),
     manifests: new ManifestCache(),
     pins: new PinSet(),
     checkers: Math.max(1, options.checkers ?? 8),

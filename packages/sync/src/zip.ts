@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ERR_ABORTED, SyncError, throwIfAborted } from '@feldera-sync/errors';
+import { ERR_ABORTED, SyncError, localDiskError, throwIfAborted } from '@feldera-sync/errors';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { SyncErrorCodes } from './errors.js';
@@ -37,8 +37,8 @@ function hashingTap(): { tap: Transform; digest: () => FileDigest } {
 
 /**
  * Zips the named files of `sourceDir` (a Feldera checkpoint directory is flat) into `zipPath` as
- * `namePrefix` + name, sorted, stored uncompressed (checkpoint files are mostly incompressible),
- * hashing the zip while it is written.
+ * `namePrefix` + name, sorted, stored uncompressed (checkpoint files are mostly incompressible).
+ * One read of every file: each entry is hashed as yazl reads it, and the zip as it is written.
  */
 export async function zipDirectory(
   sourceDir: string,
@@ -46,19 +46,35 @@ export async function zipDirectory(
   zipPath: string,
   namePrefix: string,
   signal?: AbortSignal,
-): Promise<FileDigest & { entries: { name: string; path: string }[] }> {
+): Promise<FileDigest & { entries: (FileDigest & { name: string; path: string })[] }> {
   throwIfAborted(signal, 'zipping');
-  const entries = names
+  const sorted = names
     .map((n) => ({ path: join(sourceDir, n), name: namePrefix + n }))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const zip = new yazl.ZipFile();
-  for (const { path, name } of entries) {
-    zip.addFile(path, name, { compress: false, mtime: FIXED_MTIME, mode: 0o100644 });
+  // yazl reports a file that vanished or cannot be read on the ZipFile, not on its stream.
+  const failed = new Promise<never>((_resolve, reject) => zip.on('error', reject));
+  const taps: (() => FileDigest)[] = [];
+  for (const { path, name } of sorted) {
+    const size = (
+      await stat(path).catch((e: unknown) => {
+        throw localDiskError(e, 'zip', path);
+      })
+    ).size;
+    const { tap, digest } = hashingTap();
+    taps.push(digest);
+    zip.addReadStreamLazy(
+      name,
+      { compress: false, mtime: FIXED_MTIME, mode: 0o100644, size },
+      (cb: (err: Error | null, stream: NodeJS.ReadableStream) => void) => {
+        const source = createReadStream(path);
+        source.on('error', (e) => zip.emit('error', e));
+        cb(null, source.pipe(tap));
+      },
+    );
   }
   zip.end();
   const { tap, digest } = hashingTap();
-  // yazl reports a file that vanished or cannot be read on the ZipFile, not on its stream.
-  const failed = new Promise<never>((_resolve, reject) => zip.on('error', reject));
   try {
     await Promise.race([
       pipeline(zip.outputStream, tap, createWriteStream(zipPath), ...(signal ? [{ signal }] : [])),
@@ -66,6 +82,16 @@ export async function zipDirectory(
     ]);
   } catch (e) {
     throw cancelledOr(e, 'zipping');
+  }
+  const entries = sorted.map((e, i) => ({ ...e, ...taps[i]!() }));
+  for (const e of entries) {
+    // The file changed size while it was read: the zip's header and its data would disagree.
+    const declared = (await stat(e.path)).size;
+    if (declared !== e.size)
+      throw new SyncError(SyncErrorCodes.invalidLocal, `${e.path} changed while it was zipped`, {
+        hint: 'checkpoint files are immutable once committed: something is writing into the checkpoint directory',
+        details: { path: e.path },
+      });
   }
   return { ...digest(), entries };
 }

@@ -66,10 +66,12 @@ export class StorageBuilder {
   }
 }
 
+/** This project's own root files: the lock (held until `close()`) and the persisted hash cache. */
+const KEPT_OUT = new Set(['.feldera-sync.lock', '.feldera-sync.hashes']);
+
 /**
  * SHA-256 of every file under `dir` (relative path -> hex); an empty directory shows as `<path>/`.
- * The storage lock (`.feldera-sync.lock`) is left out: a synchroniser holds it from its first
- * operation until `close()`, which tests check on their own.
+ * The storage lock and the hash cache (`KEPT_OUT`) are left out, checked by tests of their own.
  */
 export async function snapshotTree(dir: string, root = dir): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
@@ -81,7 +83,7 @@ export async function snapshotTree(dir: string, root = dir): Promise<Record<stri
   }
   for (const d of names) {
     const p = join(dir, d.name);
-    if (dir === root && d.name === '.feldera-sync.lock') continue;
+    if (dir === root && KEPT_OUT.has(d.name)) continue;
     if (d.isDirectory()) {
       const inner = await snapshotTree(p, root);
       Object.assign(out, Object.keys(inner).length > 0 ? inner : { [relative(root, p) + '/']: '' });
