@@ -18,6 +18,7 @@ import {
   isUuid,
   planPush,
   planRepair,
+  planSharedUploads,
   readLocalCatalog,
   readRemoteCatalog,
   remoteKeys,
@@ -186,11 +187,15 @@ export async function pushCheckpoint(
 
     // 3. Everything local first (hashes of the shared files, cached since they are immutable, and
     //    the zip, hashed as it is written), so a local failure (a full disk) writes nothing remote.
-    const shared: ManifestObject[] = [];
-    for (const f of local.shared) {
-      const d = await ctx.hashes.digest(join(rootDir, f.path), signal);
-      shared.push({ key: remoteKeys.batch(f.path), ...d });
-    }
+    // The batch files' SHA-256 (cached: they are immutable) is computed beside everything that
+    // follows, the upload included, and awaited only before the manifest: on a machine where the
+    // upload saturates the CPU, hashing no longer runs before it.
+    const sized = local.shared.map((f) => ({ key: remoteKeys.batch(f.path), size: f.size }));
+    const hashing = mapLimit(local.shared, 2, async (f): Promise<ManifestObject> => ({
+      key: remoteKeys.batch(f.path),
+      ...(await ctx.hashes.digest(join(rootDir, f.path), signal)),
+    }));
+    hashing.catch(() => undefined); // awaited below; never an unhandled rejection meanwhile
     const zipKey = remoteKeys.zip(uuid);
     const zipped = await zipDirectory(
       ckptDir,
@@ -250,33 +255,54 @@ export async function pushCheckpoint(
         const t = keyTimeMs(key);
         return t === null || t <= newestMs;
       };
-      const candidates = [...shared, zip].filter((o) => !recorded.has(o.key) && mayExist(o.key));
+      const candidates = [...sized, zip].filter((o) => !recorded.has(o.key) && mayExist(o.key));
       const heads = await mapLimit(candidates, ctx.checkers, (o) => ctx.store.head(o.key, opts));
       for (const h of heads) if (h) present.set(h.key, h.size);
     }
+    // Planned by size; a same-sized object of other content is caught once the hashes are in.
     const plan = planPush(
-      { entry, shared: shared.map((o) => ({ path: o.key, size: o.size, sha256: o.sha256 })), zip },
+      { entry, shared: sized.map((o) => ({ path: o.key, size: o.size })), zip },
       { catalog, manifests, present },
     );
-    if (plan.conflicts.length > 0) {
-      const c = plan.conflicts[0]!;
+    const refuseConflicts = (
+      conflicts: readonly { key: string; localSize: number; remoteSize: number }[],
+    ): void => {
+      if (conflicts.length === 0) return;
+      const c = conflicts[0]!;
       throw new SyncError(
         SyncErrorCodes.integrity,
         `remote object ${remoteObjectName(ctx.store, c.key)} differs from the local file (remote ${c.remoteSize} bytes, local ${c.localSize} bytes); batch files are immutable`,
-        { details: { conflicts: plan.conflicts.map((x) => x.key) } },
+        { details: { conflicts: conflicts.map((x) => x.key) } },
       );
-    }
+    };
+    refuseConflicts(plan.conflicts);
+    let hashed: ManifestObject[] | null = null;
+    /** The batch files' digests, with the conflict check the plan could not make by size alone. */
+    const sharedDigests = async (): Promise<ManifestObject[]> => {
+      if (hashed) return hashed;
+      hashed = await hashing;
+      const known = new Map<string, { size: number; sha256: string }>();
+      for (const m of manifests) for (const o of m.objects) known.set(o.key, o);
+      refuseConflicts(
+        planSharedUploads(hashed, known).conflicts.map((c) => ({
+          key: c.key,
+          localSize: c.local.size,
+          remoteSize: c.remote.size,
+        })),
+      );
+      return hashed;
+    };
 
     // An "already synced" answer is checked, not trusted: every object its manifest names must be
     // there, and what is missing is sent again from the pinned local files.
     const repair =
       plan.alreadyCommitted && ownManifest
-        ? await planRepairOf(ctx, ownManifest, [...shared, zip], opts)
+        ? await planRepairOf(ctx, ownManifest, [...(await hashing), zip], opts)
         : null;
     const sending = repair
       ? new Set(repair)
       : new Set([...plan.upload, ...(plan.uploadZip ? [zipKey] : [])]);
-    const toUpload = [...shared, zip].filter((o) => sending.has(o.key));
+    const toUpload = [...sized, zip].filter((o) => sending.has(o.key));
     const bytesTotal = toUpload.reduce((n, o) => n + o.size, 0);
     const progress = new ProgressTracker(
       'push',
@@ -340,6 +366,7 @@ export async function pushCheckpoint(
           case 'put-manifest': {
             await flushUploads();
             progress.phase('committing');
+            const shared = await sharedDigests();
             const manifest = buildManifest({
               entry,
               batches: local.deps.batches,
@@ -377,7 +404,7 @@ export async function pushCheckpoint(
     const durationMs = ctx.clock.now() - started;
     // What the bucket already held, by rclone's own count: a resumed push's objects found in place,
     // and any upload rclone found already there, count as skipped.
-    const all = [...shared, zip];
+    const all = [...sized, zip];
     const skipped = all.length - transferred.objects;
     const skippedBytes = Math.max(0, all.reduce((n, o) => n + o.size, 0) - transferred.bytes);
     ctx.logger.info('checkpoint pushed', { uuid, bytes, objects, skipped, durationMs });
@@ -445,7 +472,7 @@ async function planRepairOf(
 /** Every object in `sent` is in the bucket at its size, else `ERR_SYNC_UPLOAD_INCOMPLETE` naming them. */
 async function assertUploaded(
   ctx: SyncContext,
-  sent: readonly ManifestObject[],
+  sent: readonly { key: string; size: number }[],
   opts: { signal?: AbortSignal },
 ): Promise<void> {
   const heads = await mapLimit(sent, ctx.checkers, (o) => ctx.store.head(o.key, opts));
