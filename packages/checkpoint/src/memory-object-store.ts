@@ -95,6 +95,7 @@ export function createMemoryObjectStore(description = 'memory:'): MemoryObjectSt
         const body = new Uint8Array(await readFile(join(localDir, file)));
         objects.set(remotePrefix + file, body);
         bytes += body.byteLength;
+        options?.onObjectDone?.(file);
       }
       return { bytes, objects: files.length, durationMs: Date.now() - started };
     },
@@ -120,6 +121,7 @@ export function createMemoryObjectStore(description = 'memory:'): MemoryObjectSt
         await mkdir(dirname(target), { recursive: true });
         await writeFile(target, body);
         bytes += body.byteLength;
+        options?.onObjectDone?.(key);
       }
       return { bytes, objects: keys.length, durationMs: Date.now() - started };
     },

@@ -45,6 +45,12 @@ export interface GetSmallOptions extends StoreCallOptions {
 export interface TransferOptions extends StoreCallOptions {
   onProgress?: ((progress: TransferProgress) => void) | undefined;
   /**
+   * Called once per object as soon as it has been transferred whole (a download's file is complete
+   * on disk), while others are still moving; objects may also finish without a call (the caller
+   * checks what it still needs when the transfer resolves).
+   */
+  onObjectDone?: ((key: string) => void) | undefined;
+  /**
    * Overall deadline of this transfer: past it the transfer is stopped with `ERR_STORE_TIMEOUT`.
    * Without it, the store's default applies.
    */

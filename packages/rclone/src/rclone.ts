@@ -71,6 +71,8 @@ export interface RcloneCallOptions {
 /** Options of data transfers. */
 export interface RcloneTransferOptions extends RcloneCallOptions {
   onProgress?: ((progress: TransferProgress) => void) | undefined;
+  /** Each object as rclone reports it copied (adds `-v` for its INFO lines). */
+  onObjectDone?: ((key: string) => void) | undefined;
 }
 
 /** The rclone operations the sync layer needs, bound to one remote. Keys are relative to `remote.bucket`. */
@@ -206,7 +208,8 @@ export function createRclone(options: RcloneOptions): Rclone {
       argv: buildArgv({
         command: c.command,
         operands: c.operands,
-        flags: [...(c.flags ?? []), ...callExtra.argv],
+        // Per-object completion needs rclone's INFO lines ("Copied (new)").
+        flags: [...(c.flags ?? []), ...(c.call?.onObjectDone ? ['-v'] : []), ...callExtra.argv],
         createBucket: c.createBucket ?? createBucket,
         tuning,
         transfer: c.transfer ? { direction: c.transfer, disableUploadChecksum } : undefined,
@@ -222,6 +225,7 @@ export function createRclone(options: RcloneOptions): Rclone {
       stdout: c.stdout ?? 'text',
       maxStdoutBytes: c.maxStdoutBytes,
       onProgress: c.call?.onProgress,
+      onObjectDone: c.call?.onObjectDone,
       stallMs: c.transfer ? stallMs : undefined,
     });
   };

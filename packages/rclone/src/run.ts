@@ -26,6 +26,8 @@ export interface RunSpec {
   stdout: 'text' | 'bytes';
   maxStdoutBytes?: number | undefined;
   onProgress?: ((progress: TransferProgress) => void) | undefined;
+  /** Called with each object rclone reports copied (`-v`'s "Copied (new)" lines). */
+  onObjectDone?: ((object: string) => void) | undefined;
   /**
    * Stop the run with `ERR_STORE_STALLED` when no progress (more bytes or objects done than ever
    * before) is reported for this long. Only for transfers, which report stats every second.
@@ -112,6 +114,14 @@ export async function runRclone(spec: RunSpec): Promise<RunResult> {
         arm();
       }
       spec.onProgress?.(parsed.progress);
+      return;
+    }
+    if (
+      parsed.kind === 'log' &&
+      parsed.object !== undefined &&
+      /^(Multi-thread )?Copied \(/.test(parsed.message)
+    ) {
+      spec.onObjectDone?.(parsed.object);
       return;
     }
     const line = spec.redact(raw);

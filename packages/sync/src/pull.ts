@@ -1,4 +1,5 @@
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import type {
   CatalogEntry,
@@ -243,6 +244,7 @@ export async function installCheckpoint(
     );
   }
   const zipKey = remoteKeys.zip(uuid);
+  const objectsByKey = new Map(manifest.objects.map((o) => [o.key, o]));
   // Planned before anything moves, while the catalog still names the other lineage; the new
   // checkpoint's batch files are never among what goes.
   const removal =
@@ -274,34 +276,56 @@ export async function installCheckpoint(
 
     for (const step of plan.steps) {
       switch (step.type) {
-        case 'download':
+        case 'download': {
+          // Each object is verified (size, SHA-256, fsync; the zip's contents as it is extracted)
+          // as soon as rclone reports it complete, while the others still download; the first
+          // failure stops the download. Everything is checked before anything is installed.
           progress.phase('downloading');
-          transferred = await store.downloadFiles('', step.keys, staging, {
-            ...opts,
-            onProgress: progress.transfer(),
-            deadlineMs: transferDeadlineMs(step.bytes, ctx.transferTimeoutMs),
-          });
+          const wanted = new Map(plan.download.map((o) => [o.key, o]));
+          const checks = new Map<string, Promise<void>>();
+          const limit = limiter(HASH_CONCURRENCY);
+          const stop = new AbortController();
+          const verifyOne = (key: string): void => {
+            const o = wanted.get(key);
+            if (!o || checks.has(key)) return;
+            const check = limit(async () => {
+              const path = join(staging, o.key);
+              const size = await sizeOf(path);
+              if (size !== o.size) throw integrityError(store, o, { size: size ?? 0 });
+              const d = await hashFile(path, { signal });
+              if (d.sha256 !== o.sha256) throw integrityError(store, o, d);
+              if (o.key === zipKey) await unzipAndVerify(store, manifest, path, unzipDir, signal);
+            });
+            check.catch(() => stop.abort());
+            checks.set(key, check);
+          };
+          try {
+            transferred = await store.downloadFiles('', step.keys, staging, {
+              signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal,
+              onProgress: progress.transfer(),
+              onObjectDone: verifyOne,
+              deadlineMs: transferDeadlineMs(step.bytes, ctx.transferTimeoutMs),
+            });
+          } catch (e) {
+            // A verification that failed stopped the download: its error is the one that matters.
+            await settled(checks.values());
+            throw e;
+          }
           progress.done(transferred.bytes, transferred.objects);
-          break;
-        case 'verify': {
-          // Everything is checked, the zip's contents included, before anything is installed. Objects
-          // are hashed two at a time (reads overlap hashing) and fsynced FSYNC_CONCURRENCY at a time.
           progress.phase('verifying');
-          await mapLimit(step.objects, HASH_CONCURRENCY, async (o) => {
-            const path = join(staging, o.key);
-            const size = await sizeOf(path);
-            if (size !== o.size) throw integrityError(store, o, { size: size ?? 0 });
-            const d = await hashFile(path, { signal });
-            if (d.sha256 !== o.sha256) throw integrityError(store, o, d);
-          });
-          await Promise.all([
-            mapLimit(step.objects, FSYNC_CONCURRENCY, (o) => fsyncFile(join(staging, o.key))),
-            step.objects.some((o) => o.key === zipKey)
-              ? unzipAndVerify(store, manifest, join(staging, zipKey), unzipDir, signal)
-              : null,
-          ]);
+          for (const key of step.keys) verifyOne(key);
+          await settled(checks.values());
           break;
         }
+        case 'verify':
+          // Done as each object arrived (above); what remains is making the files durable at once.
+          await syncFiles(staging, [
+            ...step.objects.map((o) => o.key),
+            ...(step.objects.some((o) => o.key === zipKey)
+              ? manifest.zip_files.map((f) => join('.unzip', f.path))
+              : []),
+          ]);
+          break;
         case 'install-shared':
           // Shared files are immutable and unreferenced until the catalog names the checkpoint, so a
           // kill between these steps leaves nothing the layout would read.
@@ -312,8 +336,7 @@ export async function installCheckpoint(
             const target = join(ctx.storageDir, key);
             await mkdir(dirname(target), { recursive: true });
             await rename(join(staging, key), target);
-            const o = manifest.objects.find((x) => x.key === key)!;
-            await ctx.hashes.remember(target, o);
+            await ctx.hashes.remember(target, objectsByKey.get(key)!);
           }
           await fsyncDir(ctx.storageDir);
           break;
@@ -457,5 +480,45 @@ async function unzipAndVerify(
       );
     }
   }
-  await mapLimit(manifest.zip_files, FSYNC_CONCURRENCY, (f) => fsyncFile(join(unzipDir, f.path)));
+}
+
+/** Runs at most `n` of the given tasks at once, in order of arrival. */
+function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    while (active >= n) await new Promise<void>((r) => waiting.push(r));
+    active++;
+    try {
+      return await task();
+    } finally {
+      active--;
+      waiting.shift()?.();
+    }
+  };
+}
+
+/** Above this many files one `sync -f` (syncfs) replaces a flush per file. */
+const SYNCFS_THRESHOLD = 64;
+
+/**
+ * Makes files under `dir` durable: an fsync each (FSYNC_CONCURRENCY at a time), or for many files
+ * one syncfs of their filesystem (`sync -f`, coreutils), which flushes the device once instead of
+ * once per file; a failing `sync -f` falls back to per-file fsyncs.
+ */
+async function syncFiles(dir: string, files: readonly string[]): Promise<void> {
+  if (files.length > SYNCFS_THRESHOLD) {
+    const ok = await new Promise<boolean>((resolve) => {
+      execFile('sync', ['-f', dir], (err) => resolve(err === null));
+    });
+    if (ok) return;
+  }
+  await mapLimit(files, FSYNC_CONCURRENCY, (f) => fsyncFile(join(dir, f)));
+}
+
+/** Waits for every task (none is left writing into staging), then throws the first failure. */
+async function settled(tasks: Iterable<Promise<void>>): Promise<void> {
+  const results = await Promise.allSettled(tasks);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw (failed).reason;
 }

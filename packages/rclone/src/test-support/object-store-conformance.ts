@@ -160,8 +160,19 @@ export function describeObjectStoreConformance(
       expect(listed.map((o) => o.key)).toEqual(names.map((n) => `cp/${n}`));
       for (const o of listed) expect(o.size).toBe(files[o.key.slice(3)]!.byteLength);
 
-      const pulled = await store.downloadFiles('cp/', names, down);
+      // Each object is reported as soon as it is complete on disk, while others still download.
+      const done: { key: string; sha: string }[] = [];
+      const checks: Promise<void>[] = [];
+      const pulled = await store.downloadFiles('cp/', names, down, {
+        onObjectDone: (key) =>
+          checks.push(
+            readFile(join(down, key)).then((b) => void done.push({ key, sha: sha256(b) })),
+          ),
+      });
+      await Promise.all(checks);
       expect(pulled.objects).toBe(names.length);
+      expect(done.map((d) => d.key).sort()).toEqual(names);
+      for (const d of done) expect(d.sha, d.key).toBe(sha256(files[d.key]!));
       for (const n of names)
         expect(sha256(await readFile(join(down, n))), n).toBe(sha256(files[n]!));
     });
