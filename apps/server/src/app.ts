@@ -23,6 +23,7 @@ import type {
 } from './pipeline-service.js';
 import { assertJsonDepth } from './json-limits.js';
 import { PIPELINE_NAME_PATTERN } from './pipeline-registry.js';
+import { registerRecoveryRoutes } from './recovery-routes.js';
 import { SERVER_VERSION } from './version.js';
 
 /** What `buildApp` needs; it never listens, so tests drive it with `inject()`. */
@@ -344,6 +345,7 @@ export async function buildApp(
       .send(svc.metrics() + (options.extraMetrics?.() ?? ''));
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  registerRecoveryRoutes(app, svc);
 
   app.get(
     '/v0/config',
