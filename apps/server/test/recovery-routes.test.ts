@@ -1,8 +1,10 @@
 // The recovery routes end to end: a primary and its standby on one Ceph RGW bucket, through the
-// real synchroniser and rclone.
+// real synchroniser and rclone; the console's files served without the key and holding no data.
+import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consoleAssetsDir } from '@feldera-sync/console';
 import { CEPH_S3, createTestBucket, makeTempDir } from '@feldera-sync/test-utils';
 import type { TempDir, TestBucket } from '@feldera-sync/test-utils';
 import { buildApp } from '../src/index.js';
@@ -235,5 +237,75 @@ describe('recovery routes (Ceph RGW)', () => {
       expect(spec.paths, path).toHaveProperty([path]);
     }
     expect(spec.paths).not.toHaveProperty(['/']);
+  });
+});
+
+describe('the console files with an API key', () => {
+  const KEY = 'console-key-that-never-reaches-the-page-0123';
+  let h: Harness;
+  beforeAll(async () => {
+    h = await harness(KEY);
+  });
+  afterAll(async () => {
+    await h.app.close();
+    await h.manager.shutdown(5_000);
+    await h.dir.cleanup();
+  });
+
+  it('serves the page and its files without the key, and the API only with it', async () => {
+    await h.app.inject({
+      method: 'PUT',
+      url: '/v0/pipelines/secret-named-pipeline',
+      headers: { authorization: `Bearer ${KEY}` },
+      payload: { runtime_config: config('bucket-x/y', { secret_key: 'canary-secret-0000000000' }) },
+    });
+    const page = await h.app.inject('/');
+    expect(page.statusCode).toBe(200);
+    expect(page.headers['content-type']).toMatch(/^text\/html/);
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['x-frame-options']).toBe('DENY');
+    const names =
+      (await readFile(`${consoleAssetsDir}index.html`, 'utf8')).match(/\/ui\/[\w.-]+/g) ?? [];
+    expect(names).toEqual(expect.arrayContaining(['/ui/app.js', '/ui/app.css']));
+    const bodies = [
+      page.body,
+      (await h.app.inject('/ui/')).body,
+      (await h.app.inject('/ui/pipelines/x')).body,
+    ];
+    for (const name of names) {
+      const res = await h.app.inject(name);
+      expect(res.statusCode, name).toBe(200);
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      bodies.push(res.body);
+    }
+    for (const body of bodies) {
+      expect(body).not.toContain(KEY);
+      expect(body).not.toContain('secret-named-pipeline');
+      expect(body).not.toContain('canary-secret');
+      expect(body).not.toContain('bucket-x');
+    }
+    const etag = page.headers.etag as string;
+    expect((await h.app.inject({ url: '/', headers: { 'if-none-match': etag } })).statusCode).toBe(
+      304,
+    );
+    expect((await h.app.inject('/ui')).statusCode).toBe(308);
+    expect((await h.app.inject('/ui/nope.js')).json()).toMatchObject({ error_code: 'NotFound' });
+    expect((await h.app.inject('/ui/../pipelines.json')).statusCode).toBeGreaterThanOrEqual(400);
+
+    for (const url of [
+      '/v0/recovery',
+      '/v0/pipelines/secret-named-pipeline/recovery',
+      '/v0/pipelines/x/recovery/history',
+    ]) {
+      const res = await h.app.inject(url);
+      expect(res.statusCode, url).toBe(401);
+      expect(res.body).not.toContain('secret-named-pipeline/');
+    }
+    const ok = await h.app.inject({
+      url: '/v0/recovery',
+      headers: { authorization: `Bearer ${KEY}` },
+    });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.body).not.toContain('canary-secret');
   });
 });
