@@ -945,30 +945,37 @@ export class PipelineManager implements PipelineService {
     for (const log of this.logs.values()) log.end();
   }
 
-  /** Creates (or refreshes the endpoint of) the demo pipeline and starts it. */
+  /**
+   * Creates (or refreshes the endpoint of) the demo pipelines and starts them: `name`, a primary
+   * pushing to the embedded store, and `<name>-standby`, standing by on the same bucket. The
+   * standby starts from empty storage every time (it pulls again), so a restarted demo begins
+   * with a primary and a standby; after a failover the bucket stays the standby's, and the
+   * primary's pushes are refused, as they would be in production.
+   */
   async ensureDemoPipeline(name: string, store: EmbeddedS3): Promise<void> {
-    const config = {
-      storage: {
-        backend: {
-          name: 'file',
-          config: {
-            sync: {
-              endpoint: store.endpoint,
-              bucket: `${store.bucket}/${name}`,
-              provider: 'Other',
-              access_key: store.accessKey,
-              secret_key: store.secretKey,
-              start_from_checkpoint: 'latest',
-              push_interval: 60,
-            },
-          },
-        },
-      },
-      fault_tolerance: { model: 'at_least_once', checkpoint_interval_secs: 60 },
+    const sync = {
+      endpoint: store.endpoint,
+      bucket: `${store.bucket}/${name}`,
+      provider: 'Other',
+      access_key: store.accessKey,
+      secret_key: store.secretKey,
+      start_from_checkpoint: 'latest',
     };
-    const existing = this.options.registry.get(name);
-    if (existing && this.isActive(existing)) await this.stop(name);
-    await this.options.registry.upsert(name, config, new Date());
+    const config = (extra: Record<string, unknown>): Record<string, unknown> => ({
+      storage: { backend: { name: 'file', config: { sync: { ...sync, ...extra } } } },
+      fault_tolerance: { model: 'at_least_once', checkpoint_interval_secs: 60 },
+    });
+    const standbyName = `${name}-standby`;
+    for (const [pipeline, runtimeConfig] of [
+      [name, config({ push_interval: 60 })],
+      [standbyName, config({ standby: true, pull_interval: 5 })],
+    ] as const) {
+      const existing = this.options.registry.get(pipeline);
+      if (existing && this.isActive(existing)) await this.stop(pipeline);
+      await this.options.registry.upsert(pipeline, runtimeConfig, new Date());
+    }
     await this.start(name, 'running');
+    await this.clear(standbyName);
+    await this.start(standbyName, 'standby');
   }
 }
