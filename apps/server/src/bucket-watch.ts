@@ -30,6 +30,8 @@ export type ErrorDescriber = (err: unknown) => { message: string; error_code: st
 interface Slot extends BucketEntry {
   refreshing: Promise<void> | null;
   lastPeekMs: number;
+  /** Read again on the next peek, however fresh. */
+  invalidated: boolean;
 }
 
 /** Options of `BucketWatch`. */
@@ -58,13 +60,24 @@ export class BucketWatch {
     const now = this.options.now();
     let slot = this.slots.get(key);
     if (!slot) {
-      slot = { reading: null, checkedAtMs: null, error: null, refreshing: null, lastPeekMs: now };
+      slot = {
+        reading: null,
+        checkedAtMs: null,
+        error: null,
+        refreshing: null,
+        lastPeekMs: now,
+        invalidated: false,
+      };
       this.slots.set(key, slot);
     }
     slot.lastPeekMs = now;
-    const stale = slot.checkedAtMs === null || now - slot.checkedAtMs >= this.options.staleMs;
+    const stale =
+      slot.invalidated ||
+      slot.checkedAtMs === null ||
+      now - slot.checkedAtMs >= this.options.staleMs;
     if (stale && !slot.refreshing && !this.aborter.signal.aborted) {
       const current = slot;
+      current.invalidated = false;
       current.refreshing = this.refresh(current, read).finally(() => {
         current.refreshing = null;
       });
@@ -93,7 +106,7 @@ export class BucketWatch {
   /** Forces the next `peek` of `key` to read the bucket again. */
   invalidate(key: string): void {
     const slot = this.slots.get(key);
-    if (slot) slot.checkedAtMs = slot.checkedAtMs === null ? null : -Infinity;
+    if (slot) slot.invalidated = true;
   }
 
   /** Resolves once no read runs (tests). */

@@ -131,6 +131,8 @@ export class PipelineManager implements PipelineService {
   /** Each pipeline's recovery events, by system name, across its runs. */
   private readonly histories = new Map<string, RecoveryHistory>();
   private readonly buckets: BucketWatch;
+  /** Runs whose takeover of the bucket made the bucket be read again. */
+  private readonly takeoversSeen = new Set<string>();
   private shuttingDown = false;
 
   constructor(private readonly options: PipelineManagerOptions) {
@@ -858,23 +860,35 @@ export class PipelineManager implements PipelineService {
 
     let remote: RemoteView | null = null;
     if (sync) {
-      const entry = this.buckets.peek(bucketKey(sync), (signal) => this.readBucket(sync, signal));
-      const owner = entry.reading?.owner ?? null;
+      const key = bucketKey(sync);
+      let entry = this.buckets.peek(key, (signal) => this.readBucket(sync, signal));
+      // An activation that took the bucket over rewrote owner.json: read it again at once (once
+      // per run), so the takeover and the old primary's fencing show without waiting.
+      const owner = entry.reading?.owner;
+      const run = status.incarnation_uuid;
+      if (status.took_over_from && run && owner && owner.pipeline_name !== def.system_name) {
+        if (!this.takeoversSeen.has(run)) {
+          this.takeoversSeen.add(run);
+          this.buckets.invalidate(key);
+          entry = this.buckets.peek(key, (signal) => this.readBucket(sync, signal));
+        }
+      }
+      const recorded = entry.reading?.owner ?? null;
       const newest = entry.reading?.newest ?? null;
       remote = {
         bucket: sync.bucket,
         newest: newest ? checkpointRef(newest.uuid, now, newest) : null,
         count: entry.reading?.count ?? null,
-        owner: owner
+        owner: recorded
           ? {
-              pipeline_name: owner.pipeline_name,
-              given_name: owner.given_name,
-              created_at: owner.created_at ?? null,
+              pipeline_name: recorded.pipeline_name,
+              given_name: recorded.given_name,
+              created_at: recorded.created_at ?? null,
             }
           : null,
         owner_is_self: entry.reading
-          ? owner
-            ? owner.pipeline_name === def.system_name
+          ? recorded
+            ? recorded.pipeline_name === def.system_name
             : null
           : null,
         checked_at: entry.checkedAtMs === null ? null : new Date(entry.checkedAtMs).toISOString(),

@@ -112,6 +112,25 @@ describe('BucketWatch', () => {
     });
   });
 
+  it('reads again after invalidate, however fresh, and keeps a real time', async () => {
+    const now = { t: 0 };
+    const w = watch(now);
+    let reads = 0;
+    const read = () => Promise.resolve(reading(`u${++reads}`));
+    w.peek('b', read);
+    await w.idle();
+    now.t = 10;
+    w.invalidate('b');
+    // The entry answered before the read ends still has a real time (an ISO string can be made).
+    expect(new Date(w.peek('b', read).checkedAtMs!).toISOString()).toBe(new Date(0).toISOString());
+    await w.idle();
+    expect(w.peek('b', read)).toMatchObject({
+      reading: { newest: { uuid: 'u2' } },
+      checkedAtMs: 10,
+    });
+    expect(reads).toBe(2);
+  });
+
   it('cancels running reads when closed', async () => {
     const now = { t: 0 };
     const w = watch(now);
