@@ -50,9 +50,12 @@ export function ageSecs(iso: string | null, nowMs: number): number | null {
   return Number.isNaN(t) ? null : Math.max(0, (nowMs - t) / 1000);
 }
 
-/** The first 8 characters of a UUID (the rest is in the title). */
+/**
+ * The last 8 characters of a UUID (the whole one is in the title). Not the first: a UUIDv7 starts
+ * with its timestamp, so checkpoints taken within a minute share their first 8 characters.
+ */
 export function shortUuid(uuid: string): string {
-  return uuid.slice(0, 8);
+  return `…${uuid.slice(-8)}`;
 }
 
 /** `512 KB/s`. */

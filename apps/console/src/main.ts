@@ -60,6 +60,7 @@ const ui = {
   filter: byId<HTMLInputElement>('filter'),
   roleFilter: byId<HTMLSelectElement>('role-filter'),
   windowSelect: byId<HTMLSelectElement>('window'),
+  viewSelect: byId<HTMLSelectElement>('view'),
   counts: byId<HTMLParagraphElement>('counts'),
   list: byId<HTMLDivElement>('pipelines'),
   empty: byId<HTMLParagraphElement>('empty'),
@@ -79,6 +80,9 @@ const state = {
   timer: undefined as number | undefined,
   polling: false,
   windowSecs: Number(ui.windowSelect.value) * 3600,
+  compact: false,
+  /** The operator picked a view; until then more than 12 pipelines start compact. */
+  viewChosen: false,
   nowMs: Date.now(),
   focusName: decodeURIComponent(/^\/ui\/pipelines\/([^/]+)/.exec(location.pathname)?.[1] ?? ''),
 };
@@ -222,6 +226,7 @@ class Card {
         this.fieldNodes.set(f.key, nodes);
       }
       nodes.dt.textContent = f.label;
+      nodes.dt.dataset.field = f.key;
       nodes.dd.textContent = f.value;
       nodes.dd.dataset.tone = f.tone;
       nodes.dd.dataset.field = f.key;
@@ -264,6 +269,7 @@ class Card {
         this.buttons.delete(id);
       }
     }
+    let previous: HTMLButtonElement | null = null;
     for (const action of actions) {
       let button = this.buttons.get(action.id);
       if (!button) {
@@ -274,7 +280,10 @@ class Card {
         button.addEventListener('click', () => void this.run(action.id));
         this.buttons.set(action.id, button);
       }
-      this.actions.append(button);
+      // Moved only when out of place: moving a focused button would drop the keyboard focus.
+      const wanted: ChildNode | null = previous ? previous.nextSibling : this.actions.firstChild;
+      if (wanted !== button) this.actions.insertBefore(button, wanted);
+      previous = button;
       button.textContent = action.label;
       if (button.dataset.pending !== 'true') button.disabled = !action.enabled;
       button.title = action.reason ?? `${action.label} ${s.name}`;
@@ -318,6 +327,7 @@ class Card {
 
   /** Draws the timeline, fetching new events first when the pipeline has some. */
   refreshTimeline(nowMs: number): void {
+    if (state.compact) return;
     this.timeline ??= new Timeline(this.chart, this.caption);
     if (this.summary.history_seq !== this.historySeq && !this.historyLoading) {
       this.historyLoading = true;
@@ -372,8 +382,17 @@ function applyFilter(): void {
       : 'No pipeline matches the filter.';
 }
 
+function setView(compact: boolean): void {
+  state.compact = compact;
+  ui.viewSelect.value = compact ? 'compact' : 'detailed';
+  ui.list.classList.toggle('compact', compact);
+  if (!compact)
+    for (const card of cards.values()) if (card.visible) card.refreshTimeline(state.nowMs);
+}
+
 function render(data: RecoveryList): void {
   state.nowMs = Date.parse(data.server_time) || Date.now();
+  if (!state.viewChosen && data.pipelines.length > 12 && !state.compact) setView(true);
   const list = [...data.pipelines].sort((a, b) => a.name.localeCompare(b.name));
   const seen = new Set<string>();
   let previous: HTMLElement | null = null;
@@ -488,6 +507,10 @@ ui.keyForm.addEventListener('submit', (event) => {
 ui.forgetKey.addEventListener('click', () => needKey(false));
 ui.filter.addEventListener('input', applyFilter);
 ui.roleFilter.addEventListener('change', applyFilter);
+ui.viewSelect.addEventListener('change', () => {
+  state.viewChosen = true;
+  setView(ui.viewSelect.value === 'compact');
+});
 ui.windowSelect.addEventListener('change', () => {
   state.windowSecs = Number(ui.windowSelect.value) * 3600;
   for (const card of cards.values()) if (card.visible) card.refreshTimeline(state.nowMs);

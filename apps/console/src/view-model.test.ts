@@ -40,19 +40,19 @@ describe('summaryFields', () => {
       },
     });
     expect(field(s, 'local')).toMatchObject({
-      value: '01a231a5 · 12 s ago',
+      value: '…76ac64c1 · 12 s ago',
       title: '01a231a5-2fc0-7248-a7ed-f08476ac64c1',
     });
     expect(field(s, 'owner')?.value).toBe(
       'orders (pipeline-0b5f1f7e-9d2a-4c4b-8f3e-2a1b3c4d5e6f) · this pipeline',
     );
-    expect(field(s, 'manual-sync')).toMatchObject({ value: 'succeeded 01a231a5', tone: 'ok' });
+    expect(field(s, 'manual-sync')).toMatchObject({ value: 'succeeded …76ac64c1', tone: 'ok' });
     expect(field(s, 'periodic-sync')).toMatchObject({
-      value: 'failed 01a231a6: bucket refused',
+      value: 'failed …00000000: bucket refused',
       tone: 'bad',
     });
     expect(field(s, 'last-push')).toMatchObject({
-      value: 'succeeded 10 s ago 01a231a5 · 3.20 KB in 1.0 s',
+      value: 'succeeded 10 s ago …76ac64c1 · 3.20 KB in 1.0 s',
       tone: 'ok',
     });
     expect(field(s, 'lag')).toBeUndefined();
@@ -88,7 +88,7 @@ describe('summaryFields', () => {
         last_pull_error: 'timeout',
       },
     });
-    expect(field(s, 'pulled')?.value).toBe('01a231a5 · 30 s ago');
+    expect(field(s, 'pulled')?.value).toBe('…76ac64c1 · 30 s ago');
     expect(field(s, 'last-pull')?.value).toBe('5.0 s ago');
     expect(field(s, 'lag')).toMatchObject({ value: '1 min 35 s behind the bucket', tone: 'bad' });
     expect(field(s, 'pull-failures')).toMatchObject({ value: '2: timeout', tone: 'bad' });
@@ -126,6 +126,8 @@ describe('lag', () => {
     expect(lagTone(null, 10)).toBe('muted');
     expect(lagText(0)).toBe('up to date with the bucket');
     expect(lagText(12)).toBe('12 s behind the bucket');
+    expect(lagText(null)).toBe('unknown (nothing pulled yet, or the bucket not read yet)');
+    expect(lagText(null, true)).toBe('nothing to pull: the bucket holds no checkpoint yet');
   });
 });
 
@@ -144,7 +146,7 @@ describe('transferText', () => {
         eta_secs: 6,
       }),
     ).toEqual({
-      label: 'Pushing 01a231a5 (uploading)',
+      label: 'Pushing …76ac64c1 (uploading)',
       detail: '1.00 MB of 4.00 MB · 1/3 files · 512 KB/s · about 6.0 s left',
       fraction: 0.25,
     });

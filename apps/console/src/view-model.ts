@@ -34,9 +34,12 @@ export function lagTone(lagSecs: number | null, pullIntervalSecs: number | null)
   return lagSecs > limit ? 'bad' : 'warn';
 }
 
-/** `lag 0` reads as up to date; otherwise how far behind. */
-export function lagText(lagSecs: number | null): string {
-  if (lagSecs === null) return 'unknown (nothing pulled or bucket not read yet)';
+/** `lag 0` reads as up to date; otherwise how far behind; when unknown, why. */
+export function lagText(lagSecs: number | null, bucketEmpty = false): string {
+  if (lagSecs === null)
+    return bucketEmpty
+      ? 'nothing to pull: the bucket holds no checkpoint yet'
+      : 'unknown (nothing pulled yet, or the bucket not read yet)';
   if (lagSecs === 0) return 'up to date with the bucket';
   return `${formatDuration(lagSecs)} behind the bucket`;
 }
@@ -122,7 +125,10 @@ export function summaryFields(s: RecoverySummary, nowMs: number): Field[] {
       tone: sb.last_pull_at ? 'plain' : 'muted',
     });
     add('lag', 'Standby lag', {
-      value: lagText(sb.lag_secs),
+      value: lagText(
+        sb.lag_secs,
+        s.remote !== null && s.remote.checked_at !== null && s.remote.newest === null,
+      ),
       tone: lagTone(sb.lag_secs, s.pull_interval_secs),
     });
     if (sb.consecutive_pull_failures > 0) {
