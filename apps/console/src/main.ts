@@ -209,7 +209,7 @@ class Card {
     this.role.dataset.role = s.role;
     this.error.hidden = s.error === null;
     this.error.textContent = s.error ? `Error (${s.error.error_code}): ${s.error.message}` : '';
-    this.renderFields(summaryFields(s, nowMs));
+    this.renderFields(summaryFields(s, nowMs, (system) => cards.get(system)?.summary.name));
     this.renderTransfer(s);
     this.renderActions(s);
     if (this.visible) this.refreshTimeline(nowMs);

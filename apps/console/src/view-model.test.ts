@@ -66,7 +66,18 @@ describe('summaryFields', () => {
       given_name: 'orders-standby',
       created_at: null,
     };
-    expect(field(s, 'owner')).toMatchObject({ value: 'orders-standby (pipeline-x)', tone: 'bad' });
+    expect(field(s, 'owner')).toMatchObject({
+      value: 'orders-standby (pipeline-x) · not this pipeline: its pushes are refused',
+      tone: 'bad',
+    });
+    const taken = summary({ took_over_from: 'pipeline-y' });
+    expect(
+      summaryFields(taken, NOW, (n) => (n === 'pipeline-y' ? 'old' : undefined)).at(-1),
+    ).toMatchObject({
+      key: 'took-over',
+      value: 'old (pipeline-y)',
+    });
+    expect(field(taken, 'took-over')?.value).toBe('pipeline-y');
   });
 
   it('shows a standby: what it pulled, when, and its lag', () => {

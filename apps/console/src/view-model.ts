@@ -73,7 +73,11 @@ function syncText(
 }
 
 /** The labelled lines of a card, in display order. */
-export function summaryFields(s: RecoverySummary, nowMs: number): Field[] {
+export function summaryFields(
+  s: RecoverySummary,
+  nowMs: number,
+  nameOf: (systemName: string) => string | undefined = () => undefined,
+): Field[] {
   const fields: Field[] = [];
   const add = (key: string, label: string, f: Partial<Field> & { value: string }): void => {
     fields.push({ key, label, tone: 'plain', ...f });
@@ -109,7 +113,13 @@ export function summaryFields(s: RecoverySummary, nowMs: number): Field[] {
       const owner = r.owner;
       add('owner', 'Bucket owner', {
         value: owner
-          ? `${owner.given_name} (${owner.pipeline_name})${r.owner_is_self ? ' · this pipeline' : ''}`
+          ? `${owner.given_name} (${owner.pipeline_name})${
+              r.owner_is_self
+                ? ' · this pipeline'
+                : s.role === 'primary'
+                  ? ' · not this pipeline: its pushes are refused'
+                  : ''
+            }`
           : 'none recorded yet',
         tone: owner ? (r.owner_is_self || s.role !== 'primary' ? 'plain' : 'bad') : 'muted',
       });
@@ -149,7 +159,12 @@ export function summaryFields(s: RecoverySummary, nowMs: number): Field[] {
     if (s.sync.last_pull || s.role === 'standby')
       add('last-pull-result', 'Last pull result', eventText(s.sync.last_pull, nowMs));
   }
-  if (s.took_over_from) add('took-over', 'Took over from', { value: s.took_over_from });
+  if (s.took_over_from) {
+    const name = nameOf(s.took_over_from);
+    add('took-over', 'Took over from', {
+      value: name ? `${name} (${s.took_over_from})` : s.took_over_from,
+    });
+  }
   return fields;
 }
 

@@ -295,11 +295,13 @@ describeInBrowser('operator console in Chromium', () => {
       () => field(page, 'lag-b', 'owner').textContent(),
       (t) => t?.startsWith('lag-b (') ?? false,
     );
-    expect(await field(page, 'lag-b', 'took-over').textContent()).toMatch(/^pipeline-/);
+    expect(await field(page, 'lag-b', 'took-over').textContent()).toMatch(/^lag-p \(pipeline-/);
+    // The old primary is fenced, and says so.
     await until(
-      () => field(page, 'lag-p', 'owner').getAttribute('data-tone'),
-      (t) => t === 'bad',
+      () => field(page, 'lag-p', 'owner').textContent(),
+      (t) => t?.endsWith('not this pipeline: its pushes are refused') ?? false,
     );
+    expect(await field(page, 'lag-p', 'owner').getAttribute('data-tone')).toBe('bad');
     await card(page, 'lag-b').scrollIntoViewIfNeeded();
     await screenshot(page, '07-activated');
     expect(problems).toEqual([]);
