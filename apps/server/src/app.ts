@@ -12,7 +12,7 @@ import type {
 } from 'fastify';
 import { consoleAssetsDir } from '@feldera-sync/console';
 import { apiError, toApiError } from './api-errors.js';
-import { isConsolePath, registerConsoleRoutes } from './console-assets.js';
+import { isConsoleRoute, registerConsoleRoutes } from './console-assets.js';
 import type { ApiErrorBody } from './api-errors.js';
 import { DEFINITION_BODY_LIMIT } from './definition-limits.js';
 import type { BootstrapPolicy } from './feldera-view.js';
@@ -284,7 +284,7 @@ export async function buildApp(
     const expected = digest(options.apiKey);
     app.addHook('onRequest', (req: FastifyRequest, _reply, done) => {
       // The console's files are code without data; the page asks for the key before any API call.
-      if (req.url === '/healthz' || isConsolePath(req.url)) return done();
+      if (req.url === '/healthz' || isConsoleRoute(req.routeOptions.url)) return done();
       const header = req.headers.authorization ?? '';
       const match = /^Bearer (.+)$/.exec(header);
       // Compare digests so the comparison is constant-time whatever the length.

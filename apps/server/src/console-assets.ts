@@ -45,10 +45,15 @@ export const CONSOLE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-/** Whether a request URL is one of the console's (served without the API key). */
-export function isConsolePath(url: string): boolean {
-  const path = url.split('?')[0] ?? '';
-  return path === '/' || path === '/ui' || path.startsWith('/ui/');
+/** The console's routes: the only ones, besides `/healthz`, answered without the API key. */
+export const CONSOLE_ROUTES: ReadonlySet<string> = new Set(['/', '/ui', '/ui/*']);
+
+/**
+ * Whether a request was routed to the console. Decided by the route that matched, not by the URL
+ * text, so no spelling of a path (`/ui/../v0/...`) reaches an API route without the key.
+ */
+export function isConsoleRoute(routeUrl: string | undefined): boolean {
+  return routeUrl !== undefined && CONSOLE_ROUTES.has(routeUrl);
 }
 
 /** Reads every file under `dir` (relative names with `/`); a missing directory is no files. */

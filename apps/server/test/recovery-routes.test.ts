@@ -1,6 +1,7 @@
 // The recovery routes end to end: a primary and its standby on one Ceph RGW bucket, through the
 // real synchroniser and rclone; the console's files served without the key and holding no data.
 import { readFile } from 'node:fs/promises';
+import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -300,6 +301,31 @@ describe('the console files with an API key', () => {
       const res = await h.app.inject(url);
       expect(res.statusCode, url).toBe(401);
       expect(res.body).not.toContain('secret-named-pipeline/');
+    }
+    // Over a real connection the path is not normalised: no spelling of one reaches the API.
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = h.app.server.address() as { port: number };
+    const raw = (path: string): Promise<{ status: number; body: string }> =>
+      new Promise((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, path, timeout: 10_000 }, (res) => {
+          let body = '';
+          res.setEncoding('utf8').on('data', (d: string) => (body += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const path of [
+      '/ui/../v0/recovery',
+      '/ui/%2e%2e/v0/recovery',
+      '/ui/..%2f..%2fv0/pipelines',
+      '/./v0/recovery',
+      '//v0/recovery',
+    ]) {
+      const res = await raw(path);
+      expect(res.body, path).not.toContain('secret-named-pipeline');
+      expect(res.body, path).not.toContain('server_time');
+      expect(res.status === 401 || res.body.startsWith('<!doctype html>'), path).toBe(true);
     }
     const ok = await h.app.inject({
       url: '/v0/recovery',
