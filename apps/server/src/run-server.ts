@@ -120,13 +120,24 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   app.addHook('onRequest', async () => {
     await restarted;
   });
-  await app.listen({ host: options.host, port: options.port });
+  // The console first: it is what an operator opens. Printed from fastify's listen text, which is
+  // resolved as the socket listens and before fastify logs it, so nothing comes before it.
+  let announced = false;
+  await app.listen({
+    host: options.host,
+    port: options.port,
+    listenTextResolver: (address) => {
+      if (!announced) {
+        announced = true;
+        options.print?.(`feldera-sync console: ${address}/`);
+      }
+      return `Server listening at ${address}`;
+    },
+  });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${host}:${port}`;
-  // The console first: it is what an operator opens.
-  options.print?.(`feldera-sync console: ${url}/`);
   logger.info({ url, console: `${url}/` }, 'feldera-sync server listening');
   if (embedded) {
     logger.info(
