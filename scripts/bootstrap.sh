@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Takes a fresh clone to installed dependencies: pnpm, rclone, the Ceph packages for the real S3
-# test server (when root with apt-get), and the workspace's node modules from the lockfile.
+# test server, Chromium for the console's browser tests (when root with apt-get), and the
+# workspace's node modules from the lockfile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PNPM_VERSION=10.34.9
@@ -17,6 +18,10 @@ if [ "${FELDERA_SYNC_SKIP_CEPH:-}" != "1" ]; then
   for bin in ceph-mon ceph-osd radosgw radosgw-admin jq curl uuidgen; do
     command -v "$bin" >/dev/null 2>&1 || need_apt+=("$bin")
   done
+fi
+# Debian's Chromium, which playwright-core drives headless in the console tests (no browser download).
+if [ "${FELDERA_SYNC_SKIP_CHROMIUM:-}" != "1" ] && [ ! -x /usr/bin/chromium ]; then
+  need_apt+=(chromium)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   pkgs=()

@@ -10,7 +10,9 @@ import type {
   FastifyReply,
   FastifyRequest,
 } from 'fastify';
+import { consoleAssetsDir } from '@feldera-sync/console';
 import { apiError, toApiError } from './api-errors.js';
+import { isConsoleRoute, registerConsoleRoutes } from './console-assets.js';
 import type { ApiErrorBody } from './api-errors.js';
 import { DEFINITION_BODY_LIMIT } from './definition-limits.js';
 import type { BootstrapPolicy } from './feldera-view.js';
@@ -23,6 +25,7 @@ import type {
 } from './pipeline-service.js';
 import { assertJsonDepth } from './json-limits.js';
 import { PIPELINE_NAME_PATTERN } from './pipeline-registry.js';
+import { registerRecoveryRoutes } from './recovery-routes.js';
 import { SERVER_VERSION } from './version.js';
 
 /** What `buildApp` needs; it never listens, so tests drive it with `inject()`. */
@@ -35,6 +38,8 @@ export interface AppOptions {
   logger?: FastifyBaseLogger | false | undefined;
   /** Extra Prometheus text appended to `/metrics` (process metrics, for example). */
   extraMetrics?: (() => string) | undefined;
+  /** The console's built files, served under `/` and `/ui/`; false serves no console. */
+  consoleDir?: string | false | undefined;
 }
 
 const nameParam = {
@@ -278,7 +283,8 @@ export async function buildApp(
   if (options.apiKey) {
     const expected = digest(options.apiKey);
     app.addHook('onRequest', (req: FastifyRequest, _reply, done) => {
-      if (req.url === '/healthz') return done();
+      // The console's files are code without data; the page asks for the key before any API call.
+      if (req.url === '/healthz' || isConsoleRoute(req.routeOptions.url)) return done();
       const header = req.headers.authorization ?? '';
       const match = /^Bearer (.+)$/.exec(header);
       // Compare digests so the comparison is constant-time whatever the length.
@@ -344,6 +350,9 @@ export async function buildApp(
       .send(svc.metrics() + (options.extraMetrics?.() ?? ''));
   });
   app.get('/openapi.json', { schema: { hide: true } }, () => app.swagger());
+  if (options.consoleDir !== false)
+    registerConsoleRoutes(app, options.consoleDir ?? consoleAssetsDir);
+  registerRecoveryRoutes(app, svc);
 
   app.get(
     '/v0/config',

@@ -5,3 +5,5 @@ export type { ServerOptions, RunningServer } from './run-server.js';
 export { API_ERRORS, toApiError } from './api-errors.js';
 export type { ApiErrorCode, ApiErrorBody } from './api-errors.js';
 export type * from './pipeline-service.js';
+export type * from './recovery-view.js';
+export type * from './recovery-history.js';

@@ -2,13 +2,21 @@ import { existsSync } from 'node:fs';
 import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { readLocalCatalog, readRemoteCatalog, serializeCatalog } from '@feldera-sync/checkpoint';
+import {
+  readLocalCatalog,
+  readOwner,
+  readRemoteCatalog,
+  serializeCatalog,
+} from '@feldera-sync/checkpoint';
+import type { CatalogEntry } from '@feldera-sync/checkpoint';
 import { parseRuntimeConfig, redactConfig } from '@feldera-sync/config';
 import type { ParsedRuntimeConfig } from '@feldera-sync/config';
 import { EngineErrorCodes, hashTable } from '@feldera-sync/engine';
 import { SyncError, hasErrorCode } from '@feldera-sync/errors';
 import { createRclone } from '@feldera-sync/rclone';
 import { apiError, toApiError } from './api-errors.js';
+import { BucketWatch } from './bucket-watch.js';
+import type { BucketReading } from './bucket-watch.js';
 import { assertDefinitionBounds } from './definition-limits.js';
 import type { EmbeddedS3 } from './embedded-s3.js';
 import { deploymentFields, pipelineId, programFields } from './feldera-view.js';
@@ -20,6 +28,17 @@ import type { PipelineDefinition, PipelineProgram, PipelineRegistry } from './pi
 import { EMPTY_PROGRAM, PIPELINE_NAME_PATTERN, programOf } from './pipeline-registry.js';
 import { PipelineRuntime, storeFor } from './pipeline-runtime.js';
 import type { RunFailure } from './pipeline-runtime.js';
+import { RecoveryHistory } from './recovery-history.js';
+import type { RecoveryEvent } from './recovery-history.js';
+import {
+  checkpointRef,
+  eventFromLog,
+  eventFromTransition,
+  roleOf,
+  standbyLagSecs,
+  transferView,
+} from './recovery-view.js';
+import type { RecoverySummary, RemoteView } from './recovery-view.js';
 import type {
   CompletionStatus,
   IngressChange,
@@ -41,6 +60,13 @@ export interface PipelineManagerOptions {
   registry: PipelineRegistry;
   logger: Logger;
   rcloneBinary: string;
+  /** How old a bucket reading may be before the recovery routes read the bucket again (15 s). */
+  bucketStaleMs?: number | undefined;
+}
+
+/** What identifies a bucket location, so pipelines sharing one share its reading. */
+function bucketKey(sync: NonNullable<ParsedRuntimeConfig['sync']>): string {
+  return JSON.stringify([sync.provider, sync.endpoint ?? '', sync.region ?? '', sync.bucket]);
 }
 
 function parseConfig(input: unknown): ParsedRuntimeConfig {
@@ -102,9 +128,24 @@ export class PipelineManager implements PipelineService {
   /** Each pipeline's log, by system name, across its runs. */
   private readonly logs = new Map<string, PipelineLog>();
   private readonly metricsRegistry = new MetricsRegistry();
+  /** Each pipeline's recovery events, by system name, across its runs. */
+  private readonly histories = new Map<string, RecoveryHistory>();
+  private readonly buckets: BucketWatch;
+  /** Runs whose takeover of the bucket made the bucket be read again. */
+  private readonly takeoversSeen = new Set<string>();
   private shuttingDown = false;
 
   constructor(private readonly options: PipelineManagerOptions) {
+    this.buckets = new BucketWatch({
+      staleMs: options.bucketStaleMs ?? 15_000,
+      concurrency: 4,
+      readTimeoutMs: 30_000,
+      now: Date.now,
+      describe: (err) => {
+        const { body } = toApiError(err);
+        return { message: body.message, error_code: body.error_code };
+      },
+    });
     const m = this.metricsRegistry;
     m.declare(
       'feldera_sync_push_total',
@@ -185,9 +226,96 @@ export class PipelineManager implements PipelineService {
     return log;
   }
 
-  /** A logger whose entries reach the server log and the pipeline's log. */
+  /** The pipeline's recovery history (created on first use), kept across runs. */
+  private historyOf(def: PipelineDefinition): RecoveryHistory {
+    let history = this.histories.get(def.system_name);
+    if (!history) {
+      history = new RecoveryHistory();
+      this.histories.set(def.system_name, history);
+    }
+    return history;
+  }
+
+  /**
+   * A logger whose entries reach the server log and the pipeline's log; the pushes the
+   * synchroniser logs also go to the recovery history.
+   */
   private loggerOf(def: PipelineDefinition): PipelineLogger {
-    return teeLogger(this.options.logger, this.logOf(def));
+    const tee = teeLogger(this.options.logger, this.logOf(def));
+    const observed =
+      (level: 'info' | 'warn') =>
+      (fields: Record<string, unknown>, msg: string): void => {
+        tee[level](fields, msg);
+        this.observeLog(def, msg, fields);
+      };
+    return {
+      debug: (fields, msg) => tee.debug(fields, msg),
+      info: observed('info'),
+      warn: observed('warn'),
+      error: (fields, msg) => tee.error(fields, msg),
+    };
+  }
+
+  private observeLog(def: PipelineDefinition, msg: string, fields: Record<string, unknown>): void {
+    const event = eventFromLog(msg, fields, Date.now());
+    if (!event) return;
+    const history = this.historyOf(def);
+    const uuid = event.checkpoint_uuid;
+    if (event.result === 'success' && uuid) {
+      // A pushed checkpoint was taken (a periodic one may not have been seen in the catalog yet).
+      history.recordTaken({ ...this.takenEvent(uuid, event.at), checkpoint_uuid: uuid });
+      const sync = this.syncOf(def);
+      if (sync) {
+        this.buckets.notePushed(bucketKey(sync), uuid, {
+          pipeline_name: def.system_name,
+          given_name: def.name,
+          format_version: 1,
+          created_at: null,
+        });
+      }
+    }
+    history.record(event);
+  }
+
+  private takenEvent(uuid: string, fallbackAt: string): Omit<RecoveryEvent, 'seq'> {
+    const ref = checkpointRef(uuid, Date.now());
+    return {
+      kind: 'checkpoint',
+      result: 'success',
+      at: ref.taken_at ?? fallbackAt,
+      checkpoint_uuid: uuid,
+      checkpoint_time: ref.taken_at,
+      bytes: null,
+      duration_ms: null,
+      pull_kind: null,
+      error: null,
+    };
+  }
+
+  /** Records the pulls of a run in the pipeline's recovery history. */
+  private watchPulls(def: PipelineDefinition, rt: PipelineRuntime): void {
+    const history = this.historyOf(def);
+    rt.runner.subscribe((notification) => {
+      if (notification.type !== 'transition') return;
+      const { event, previous } = notification.record;
+      const recorded = eventFromTransition({
+        event,
+        previousPullStartedAtMs: previous.counters.lastPullStartedAtMs,
+        previousPulled: previous.counters.lastPulled?.uuid ?? null,
+      });
+      if (!recorded) return;
+      // A pulled checkpoint was taken elsewhere: never record it as taken here.
+      if (recorded.checkpoint_uuid) history.markSeen([recorded.checkpoint_uuid]);
+      history.record(recorded);
+    });
+  }
+
+  private syncOf(def: PipelineDefinition): ParsedRuntimeConfig['sync'] {
+    try {
+      return parseConfig(def.runtime_config).sync;
+    } catch {
+      return null;
+    }
   }
 
   private describe(def: PipelineDefinition, warnings: string[] = []): PipelineDescriptor {
@@ -323,6 +451,7 @@ export class PipelineManager implements PipelineService {
     if (this.isActive(def))
       throw apiError('PipelineNotStopped', `stop pipeline '${name}' before deleting it`);
     this.runtimes.delete(def.system_name);
+    this.histories.delete(def.system_name);
     this.metricsRegistry.drop('pipeline', def.system_name);
     this.logs.get(def.system_name)?.end();
     this.logs.delete(def.system_name);
@@ -387,6 +516,7 @@ export class PipelineManager implements PipelineService {
     const previous = this.runtime(def);
     if (previous) await previous.stop(0);
     this.runtimes.set(def.system_name, rt);
+    this.watchPulls(def, rt);
     this.loggerOf(def).info(
       { initial, incarnation: rt.incarnation, pipeline: def.name },
       'pipeline starting',
@@ -563,10 +693,32 @@ export class PipelineManager implements PipelineService {
     }
   }
 
-  checkpoint(
+  async checkpoint(
     name: string,
   ): Promise<{ checkpoint_sequence_number: number; incarnation_uuid: string; uuid: string }> {
-    return this.activeRuntime(name).checkpoint();
+    const def = this.def(name);
+    const rt = this.activeRuntime(name);
+    try {
+      const result = await rt.checkpoint();
+      this.historyOf(def).recordTaken({
+        ...this.takenEvent(result.uuid, new Date().toISOString()),
+        checkpoint_uuid: result.uuid,
+      });
+      return result;
+    } catch (err) {
+      this.historyOf(def).record({
+        kind: 'checkpoint',
+        result: 'failure',
+        at: new Date().toISOString(),
+        checkpoint_uuid: null,
+        checkpoint_time: null,
+        bytes: null,
+        duration_ms: null,
+        pull_kind: null,
+        error: toApiError(err).body.message,
+      });
+      throw err;
+    }
   }
 
   checkpointStatus(
@@ -637,6 +789,163 @@ export class PipelineManager implements PipelineService {
     );
   }
 
+  async recovery(name: string): Promise<RecoverySummary> {
+    return this.summarize(this.def(name), Date.now());
+  }
+
+  async recoveryList(): Promise<RecoverySummary[]> {
+    const now = Date.now();
+    return Promise.all(this.options.registry.list().map((def) => this.summarize(def, now)));
+  }
+
+  recoveryHistory(
+    name: string,
+    after = 0,
+    limit?: number,
+  ): { events: RecoveryEvent[]; last_seq: number; capacity: number } {
+    const history = this.historyOf(this.def(name));
+    return {
+      events: history.since(after, limit),
+      last_seq: history.lastSeq,
+      capacity: history.capacity,
+    };
+  }
+
+  /** Resolves once no bucket read started by the recovery routes runs (tests). */
+  bucketReadsSettled(): Promise<void> {
+    return this.buckets.idle();
+  }
+
+  private async readBucket(
+    sync: NonNullable<ParsedRuntimeConfig['sync']>,
+    signal: AbortSignal,
+  ): Promise<BucketReading> {
+    const store = storeFor(sync, 'bucket', this.options.rcloneBinary);
+    if (!store) throw new SyncError('ERR_CONFIG_INVALID', 'sync.bucket is required');
+    const catalog = await readRemoteCatalog(store, { signal });
+    const owner = await readOwner(store, { signal });
+    const newest = catalog.at(-1);
+    return {
+      newest: newest ? { uuid: newest.uuid, size: newest.size, steps: newest.steps } : null,
+      count: catalog.length,
+      owner,
+    };
+  }
+
+  private async summarize(def: PipelineDefinition, now: number): Promise<RecoverySummary> {
+    const status = this.status(def.name);
+    const role = roleOf(status);
+    const history = this.historyOf(def);
+    const sync = this.syncOf(def);
+
+    let local: CatalogEntry[] = [];
+    let localError: string | null = null;
+    try {
+      local = await readLocalCatalog(this.options.registry.storageDir(def));
+    } catch (err) {
+      localError = toApiError(err).body.message;
+    }
+    // Checkpoints a primary's engine took on its own (checkpoint_interval_secs) show up here first;
+    // a standby's local checkpoints were pulled, not taken.
+    if (role === 'primary') {
+      for (const entry of local)
+        history.recordTaken({
+          ...this.takenEvent(entry.uuid, new Date(now).toISOString()),
+          checkpoint_uuid: entry.uuid,
+        });
+    } else {
+      history.markSeen(local.map((e) => e.uuid));
+    }
+    const newestLocal = local.at(-1);
+
+    let remote: RemoteView | null = null;
+    if (sync) {
+      const key = bucketKey(sync);
+      let entry = this.buckets.peek(key, (signal) => this.readBucket(sync, signal));
+      // An activation that took the bucket over rewrote owner.json: read it again at once (once
+      // per run), so the takeover and the old primary's fencing show without waiting.
+      const owner = entry.reading?.owner;
+      const run = status.incarnation_uuid;
+      if (status.took_over_from && run && owner && owner.pipeline_name !== def.system_name) {
+        if (!this.takeoversSeen.has(run)) {
+          this.takeoversSeen.add(run);
+          this.buckets.invalidate(key);
+          entry = this.buckets.peek(key, (signal) => this.readBucket(sync, signal));
+        }
+      }
+      const recorded = entry.reading?.owner ?? null;
+      const newest = entry.reading?.newest ?? null;
+      remote = {
+        bucket: sync.bucket,
+        newest: newest ? checkpointRef(newest.uuid, now, newest) : null,
+        count: entry.reading?.count ?? null,
+        owner: recorded
+          ? {
+              pipeline_name: recorded.pipeline_name,
+              given_name: recorded.given_name,
+              created_at: recorded.created_at ?? null,
+            }
+          : null,
+        owner_is_self: entry.reading
+          ? recorded
+            ? recorded.pipeline_name === def.system_name
+            : null
+          : null,
+        checked_at: entry.checkedAtMs === null ? null : new Date(entry.checkedAtMs).toISOString(),
+        error: entry.error,
+      };
+    }
+
+    const sb = status.standby;
+    const synchronizer = this.runtime(def)?.synchronizer;
+    const raw = synchronizer?.status();
+    const sst = this.syncStatus(def.name);
+    return {
+      name: def.name,
+      system_name: def.system_name,
+      role,
+      runtime_status: status.runtime_status,
+      runtime_desired_status: status.runtime_desired_status,
+      incarnation_uuid: status.incarnation_uuid,
+      error: status.error,
+      sync_configured: sync !== null,
+      standby_configured: sync?.standby === true,
+      pull_interval_secs: sync?.pull_interval ?? null,
+      push_interval_secs: sync?.push_interval ?? null,
+      local: {
+        newest: newestLocal ? checkpointRef(newestLocal.uuid, now, newestLocal) : null,
+        count: local.length,
+        error: localError,
+      },
+      remote,
+      standby: sb
+        ? {
+            last_pull_at: sb.last_pull_at,
+            pulled: sb.last_pulled_checkpoint
+              ? checkpointRef(sb.last_pulled_checkpoint, now)
+              : null,
+            lag_secs: standbyLagSecs(sb.last_pulled_checkpoint, remote?.newest?.uuid ?? null),
+            consecutive_pull_failures: sb.consecutive_pull_failures,
+            last_pull_error: sb.last_pull_error,
+          }
+        : null,
+      sync: {
+        manual_success: sst.success,
+        manual_failure: sst.failure,
+        periodic_success: sst.periodic,
+        periodic_failure: sst.periodic_failure,
+        last_success_at:
+          raw?.lastSuccessAt == null ? null : new Date(raw.lastSuccessAt).toISOString(),
+        last_push: history.last('push'),
+        last_pull: history.last('pull'),
+      },
+      transfer: raw?.running ? transferView(raw.running) : null,
+      restored_from: status.restored_from,
+      took_over_from: status.took_over_from,
+      history_seq: history.lastSeq,
+    };
+  }
+
   metrics(): string {
     const now = Date.now();
     for (const rt of this.runtimes.values()) rt.updateGauges(now);
@@ -645,34 +954,42 @@ export class PipelineManager implements PipelineService {
 
   async shutdown(graceMs: number): Promise<void> {
     this.shuttingDown = true;
+    this.buckets.close();
     await Promise.allSettled([...this.runtimes.values()].map((rt) => rt.stop(graceMs)));
     for (const log of this.logs.values()) log.end();
   }
 
-  /** Creates (or refreshes the endpoint of) the demo pipeline and starts it. */
+  /**
+   * Creates (or refreshes the endpoint of) the demo pipelines and starts them: `name`, a primary
+   * pushing to the embedded store, and `<name>-standby`, standing by on the same bucket. The
+   * standby starts from empty storage every time (it pulls again), so a restarted demo begins
+   * with a primary and a standby; after a failover the bucket stays the standby's, and the
+   * primary's pushes are refused, as they would be in production.
+   */
   async ensureDemoPipeline(name: string, store: EmbeddedS3): Promise<void> {
-    const config = {
-      storage: {
-        backend: {
-          name: 'file',
-          config: {
-            sync: {
-              endpoint: store.endpoint,
-              bucket: `${store.bucket}/${name}`,
-              provider: 'Other',
-              access_key: store.accessKey,
-              secret_key: store.secretKey,
-              start_from_checkpoint: 'latest',
-              push_interval: 60,
-            },
-          },
-        },
-      },
-      fault_tolerance: { model: 'at_least_once', checkpoint_interval_secs: 60 },
+    const sync = {
+      endpoint: store.endpoint,
+      bucket: `${store.bucket}/${name}`,
+      provider: 'Other',
+      access_key: store.accessKey,
+      secret_key: store.secretKey,
+      start_from_checkpoint: 'latest',
     };
-    const existing = this.options.registry.get(name);
-    if (existing && this.isActive(existing)) await this.stop(name);
-    await this.options.registry.upsert(name, config, new Date());
+    const config = (extra: Record<string, unknown>): Record<string, unknown> => ({
+      storage: { backend: { name: 'file', config: { sync: { ...sync, ...extra } } } },
+      fault_tolerance: { model: 'at_least_once', checkpoint_interval_secs: 60 },
+    });
+    const standbyName = `${name}-standby`;
+    for (const [pipeline, runtimeConfig] of [
+      [name, config({ push_interval: 60 })],
+      [standbyName, config({ standby: true, pull_interval: 5 })],
+    ] as const) {
+      const existing = this.options.registry.get(pipeline);
+      if (existing && this.isActive(existing)) await this.stop(pipeline);
+      await this.options.registry.upsert(pipeline, runtimeConfig, new Date());
+    }
     await this.start(name, 'running');
+    await this.clear(standbyName);
+    await this.start(standbyName, 'standby');
   }
 }

@@ -1,6 +1,8 @@
 /** What the HTTP layer needs from the pipelines; `PipelineManager` implements it. */
 import type { BootstrapConfig, DeploymentFields, ProgramFields } from './feldera-view.js';
 import type { LogListener } from './pipeline-log.js';
+import type { RecoveryEvent } from './recovery-history.js';
+import type { RecoverySummary } from './recovery-view.js';
 
 export type InitialMode = 'running' | 'paused' | 'standby';
 
@@ -163,6 +165,16 @@ export interface PipelineService {
   localCheckpoints(name: string): Promise<string>;
   /** The remote catalog as JSON text. */
   remoteCheckpoints(name: string): Promise<string>;
+  /** Every pipeline's recovery state (`GET /v0/recovery`); buckets are read in the background. */
+  recoveryList(): Promise<RecoverySummary[]>;
+  /** One pipeline's recovery state (`GET .../recovery`). */
+  recovery(name: string): Promise<RecoverySummary>;
+  /** The pipeline's recovery events with `seq > after` (`GET .../recovery/history`). */
+  recoveryHistory(
+    name: string,
+    after?: number,
+    limit?: number,
+  ): { events: RecoveryEvent[]; last_seq: number; capacity: number };
   /** Prometheus text exposition of the pipelines' counters. */
   metrics(): string;
   /** Stops every pipeline, letting running pushes finish within `graceMs`, then cancelling them. */

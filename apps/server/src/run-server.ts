@@ -106,24 +106,50 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
       directory: join(dataDir, 'embedded-s3'),
       port: options.embeddedS3Port ?? 0,
     });
-    logger.info(
-      { endpoint: embedded.endpoint, bucket: embedded.bucket },
-      'embedded S3 store listening',
-    );
   }
   const manager = new PipelineManager({
     registry,
     logger,
     rcloneBinary: options.rcloneBinary ?? 'rclone',
   });
-  await manager.init();
   const app = await buildApp({ pipelines: manager, apiKey, logger });
-  await app.listen({ host: options.host, port: options.port });
+  // Pipelines that were running are restarted once the server listens (so the console URL is the
+  // first thing printed); requests wait until that is done, so none sees them stopped meanwhile.
+  let markRestarted = (): void => undefined;
+  const restarted = new Promise<void>((resolve) => (markRestarted = resolve));
+  app.addHook('onRequest', async () => {
+    await restarted;
+  });
+  // The console first: it is what an operator opens. Printed from fastify's listen text, which is
+  // resolved as the socket listens and before fastify logs it, so nothing comes before it.
+  let announced = false;
+  await app.listen({
+    host: options.host,
+    port: options.port,
+    listenTextResolver: (address) => {
+      if (!announced) {
+        announced = true;
+        options.print?.(`feldera-sync console: ${address}/`);
+      }
+      return `Server listening at ${address}`;
+    },
+  });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
   const url = `http://${host}:${port}`;
-  logger.info({ url }, 'feldera-sync server listening');
+  logger.info({ url, console: `${url}/` }, 'feldera-sync server listening');
+  if (embedded) {
+    logger.info(
+      { endpoint: embedded.endpoint, bucket: embedded.bucket },
+      'embedded S3 store listening',
+    );
+  }
+  try {
+    await manager.init();
+  } finally {
+    markRestarted();
+  }
 
   if (options.demo && embedded) {
     await manager.ensureDemoPipeline('demo', embedded);
@@ -149,6 +175,7 @@ export function demoWalkthrough(url: string, name: string, withKey: boolean): st
   return [
     '',
     `feldera-sync is running at ${url}`,
+    `  console:  ${url}/  (pipelines ${name} and ${name}-standby)`,
     `  OpenAPI:  ${url}/openapi.json`,
     `  metrics:  ${url}/metrics`,
     `  pipeline: ${p}/status`,
