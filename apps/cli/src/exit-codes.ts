@@ -43,6 +43,7 @@ export const ERROR_EXIT_CATEGORIES = {
   ERR_CLI_HTTP_NETWORK: 'network',
   ERR_CLI_WAIT_TIMEOUT: 'network',
   ERR_CLI_SYNC_FAILED: 'internal',
+  ERR_CLI_LISTEN: 'config',
   ERR_ABORTED: 'interrupted',
   // Node's own AbortError (a stream pipeline or fs call given the command's signal)
   ABORT_ERR: 'interrupted',
@@ -90,6 +91,8 @@ export const ERROR_EXIT_CATEGORIES = {
   ERR_STANDBY_INVALID_CONFIG: 'config',
   ERR_STANDBY_RESTORE_FAILED: 'internal',
   ERR_STANDBY_NO_CHECKPOINT: 'notFound',
+  ERR_STANDBY_INTENT_FAILED: 'internal',
+  ERR_STANDBY_TAKEOVER_FAILED: 'conflict',
   ERR_STANDBY_MARKER_FAILED: 'internal',
   ERR_STANDBY_ENGINE_FAILED: 'internal',
   ERR_STANDBY_STOPPED: 'interrupted',
@@ -120,6 +123,9 @@ export const ERROR_EXIT_CATEGORIES = {
   ERR_SERVER_INVALID_REQUEST: 'usage',
   ERR_SERVER_PAYLOAD_TOO_LARGE: 'usage',
   ERR_SERVER_SHUTTING_DOWN: 'network',
+  ERR_SERVER_DUPLICATE_NAME: 'conflict',
+  ERR_SERVER_INVALID_BOOTSTRAP_CONFIG: 'usage',
+  ERR_SERVER_UNDISMISSED_ERROR: 'conflict',
   // Feldera-compatible `error_code`s of HTTP answers (the server's table, plus Feldera's own names)
   UnknownPipelineName: 'notFound',
   UnknownTable: 'notFound',
@@ -140,6 +146,9 @@ export const ERROR_EXIT_CATEGORIES = {
   PayloadTooLarge: 'usage',
   NotFound: 'notFound',
   ShuttingDown: 'network',
+  DuplicateName: 'conflict',
+  InvalidBootstrapConfig: 'usage',
+  CannotStartWithUndismissedError: 'conflict',
   Cancelled: 'interrupted',
   InternalError: 'internal',
 } as const satisfies Record<string, ExitCategory>;
@@ -167,6 +176,9 @@ export const WRAPPER_ERROR_CODES: ReadonlySet<string> = new Set([
   'ERR_STANDBY_FINAL_PULL_FAILED',
   'ERR_STANDBY_RESTORE_FAILED',
   'ERR_STANDBY_ENGINE_FAILED',
+  'ERR_STANDBY_INTENT_FAILED',
+  'ERR_STANDBY_TAKEOVER_FAILED',
+  'ERR_STANDBY_MARKER_FAILED',
   'ERR_CLI_WAIT_TIMEOUT',
 ]);
 
