@@ -33,7 +33,11 @@ describe('routeRoleRequest', () => {
     ).toEqual({ ok: 1 });
     const m = routeRoleRequest({ method: 'GET', path: '/metrics' }, e, open);
     expect(m.contentType).toMatch(/^text\/plain; version=0\.0\.4/);
-    expect(m.body).toBe('# HELP m_total a "help"\\nline\n# TYPE m_total counter\nm_total 3\n');
+    expect(
+      m.body.startsWith('# HELP m_total a "help"\\nline\n# TYPE m_total counter\nm_total 3\n'),
+    ).toBe(true);
+    expect(m.body).toMatch(/^process_resident_memory_bytes \d+$/m);
+    expect(m.body).toMatch(/^process_cpu_seconds_total [\d.]+$/m);
     expect(routeRoleRequest({ method: 'GET', path: '/nope' }, e, open).status).toBe(404);
     expect(
       routeRoleRequest({ method: 'GET', path: '/healthz' }, { ...e, healthy: () => false }, open)

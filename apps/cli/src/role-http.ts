@@ -41,6 +41,41 @@ export function formatPrometheus(families: readonly MetricFamily[]): string {
   return lines.join('\n') + '\n';
 }
 
+const startedAtSeconds = Date.now() / 1000 - process.uptime();
+
+/** The standard process metrics (as prom-client names them), from this process. */
+export function processMetrics(): MetricFamily[] {
+  const mem = process.memoryUsage();
+  const cpu = process.cpuUsage();
+  const g = (name: string, help: string, value: number, type: 'gauge' | 'counter' = 'gauge') => ({
+    name,
+    help,
+    type,
+    samples: [{ value }],
+  });
+  return [
+    g('process_resident_memory_bytes', 'Resident memory size in bytes', mem.rss),
+    g(
+      'process_cpu_seconds_total',
+      'Total user and system CPU time spent in seconds',
+      (cpu.user + cpu.system) / 1e6,
+      'counter',
+    ),
+    g(
+      'process_start_time_seconds',
+      'Start time of the process since the epoch in seconds',
+      startedAtSeconds,
+    ),
+    g('nodejs_heap_size_used_bytes', 'V8 heap used in bytes', mem.heapUsed),
+    g('nodejs_heap_size_total_bytes', 'V8 heap size in bytes', mem.heapTotal),
+    g(
+      'nodejs_external_memory_bytes',
+      'Memory of C++ objects bound to JavaScript, in bytes',
+      mem.external,
+    ),
+  ];
+}
+
 /** What a role (sidecar or standby) serves on its port. */
 export interface RoleEndpoints {
   role: 'sidecar' | 'standby';
@@ -105,7 +140,7 @@ export function routeRoleRequest(
       return {
         status: 200,
         contentType: 'text/plain; version=0.0.4; charset=utf-8',
-        body: formatPrometheus(endpoints.metrics()),
+        body: formatPrometheus([...endpoints.metrics(), ...processMetrics()]),
       };
     case '/status':
     case '/':
