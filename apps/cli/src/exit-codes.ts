@@ -48,6 +48,7 @@ export const ERROR_EXIT_CATEGORIES = {
   ERR_CLI_HTTP_NETWORK: 'network',
   ERR_CLI_WAIT_TIMEOUT: 'network',
   ERR_CLI_SYNC_FAILED: 'internal',
+  ERR_CLI_LISTEN: 'config',
   ERR_ABORTED: 'interrupted',
   // Node's own AbortError (a stream pipeline or fs call given the command's signal)
   ABORT_ERR: 'interrupted',
@@ -100,6 +101,8 @@ export const ERROR_EXIT_CATEGORIES = {
   ERR_STANDBY_INVALID_CONFIG: 'config',
   ERR_STANDBY_RESTORE_FAILED: 'internal',
   ERR_STANDBY_NO_CHECKPOINT: 'notFound',
+  ERR_STANDBY_INTENT_FAILED: 'internal',
+  ERR_STANDBY_TAKEOVER_FAILED: 'conflict',
   ERR_STANDBY_MARKER_FAILED: 'internal',
   ERR_STANDBY_ENGINE_FAILED: 'internal',
   ERR_STANDBY_STOPPED: 'interrupted',
@@ -186,6 +189,9 @@ export const WRAPPER_ERROR_CODES: ReadonlySet<string> = new Set([
   'ERR_STANDBY_FINAL_PULL_FAILED',
   'ERR_STANDBY_RESTORE_FAILED',
   'ERR_STANDBY_ENGINE_FAILED',
+  'ERR_STANDBY_INTENT_FAILED',
+  'ERR_STANDBY_TAKEOVER_FAILED',
+  'ERR_STANDBY_MARKER_FAILED',
   'ERR_CLI_WAIT_TIMEOUT',
 ]);
 

@@ -7,6 +7,8 @@ import { registerGcCommand } from './commands/gc.js';
 import { registerPullCommand } from './commands/pull.js';
 import { registerPushCommand } from './commands/push.js';
 import { registerRemoteCommands } from './commands/remote.js';
+import { registerRestoreCommand } from './commands/restore.js';
+import { registerSidecarCommand } from './commands/sidecar.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerStandbyCommand } from './commands/standby.js';
 import { registerVerifyCommand } from './commands/verify.js';
@@ -66,6 +68,8 @@ export function createProgram(
   registerPullCommand(program, ctx, allDeps);
   registerVerifyCommand(program, ctx, allDeps);
   registerGcCommand(program, ctx, allDeps);
+  registerRestoreCommand(program, ctx, allDeps);
+  registerSidecarCommand(program, ctx, allDeps);
   registerStandbyCommand(program, ctx, allDeps);
   registerServeCommand(program, ctx, allDeps);
   registerRemoteCommands(program, ctx);

@@ -116,6 +116,8 @@ describe('program', () => {
       ['pull'],
       ['verify'],
       ['gc'],
+      ['restore'],
+      ['sidecar'],
       ['standby'],
       ['serve'],
       ['remote', 'sync'],

@@ -74,10 +74,28 @@ export interface ApiErrorBody {
   details: Record<string, unknown> | null;
 }
 
+/**
+ * The API code of an error: its own code's, else its root cause's (a wrapper such as
+ * `ERR_STANDBY_FINAL_PULL_FAILED` answers as the `ERR_STORE_AUTH` under it, through `cause` or the
+ * `details.causeCode` a recorded failure keeps).
+ */
+function apiCodeOf(err: SyncError): ApiErrorCode {
+  let current: unknown = err;
+  for (let depth = 0; depth < 8 && isSyncError(current); depth++) {
+    const own = byInternalCode.get(current.code);
+    if (own) return own;
+    const recorded = current.details?.causeCode;
+    const viaDetails = typeof recorded === 'string' ? byInternalCode.get(recorded) : undefined;
+    if (viaDetails) return viaDetails;
+    current = current.cause;
+  }
+  return 'InternalError';
+}
+
 /** Maps any thrown value to a status and a Feldera-style error body. Unknown errors become 500s without internals. */
 export function toApiError(err: unknown): { status: number; body: ApiErrorBody } {
   if (isSyncError(err)) {
-    const apiCode = byInternalCode.get(err.code) ?? 'InternalError';
+    const apiCode = apiCodeOf(err);
     const status = API_ERRORS[apiCode].status;
     const message = err.hint ? `${err.message} (hint: ${err.hint})` : err.message;
     return {

@@ -75,7 +75,14 @@ function parseConfig(input: unknown): ParsedRuntimeConfig {
 
 /** Feldera's `ErrorResponse` for a run's failure, coded as the API codes it. */
 function deploymentError(failure: RunFailure): DeploymentError {
-  const { body } = toApiError(new SyncError(failure.code, failure.message));
+  // The root cause decides the error code (a final pull refused on auth is ObjectStoreAuth).
+  const { body } = toApiError(
+    new SyncError(
+      failure.code,
+      failure.message,
+      failure.causeCode === undefined ? {} : { details: { causeCode: failure.causeCode } },
+    ),
+  );
   return { message: failure.message, error_code: body.error_code, details: body.details };
 }
 

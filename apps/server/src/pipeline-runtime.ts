@@ -1,12 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  ROOT_STATE_FILE,
-  readActivationMarker,
-  latestCompleteCheckpoint,
-  writeActivationMarker,
-} from '@feldera-sync/checkpoint';
+import { ROOT_STATE_FILE, latestCompleteCheckpoint } from '@feldera-sync/checkpoint';
 import type { ObjectStore } from '@feldera-sync/checkpoint';
 import type { SyncConfig } from '@feldera-sync/config';
 import { periodicCheckpointIntervalSecs } from '@feldera-sync/config';
@@ -17,7 +12,11 @@ import { SyncError, hasErrorCode, isSyncError } from '@feldera-sync/errors';
 import { createRcloneStore, tuningFromSyncConfig } from '@feldera-sync/rclone';
 import { createStandbyRunner, runtimeStatusOf, systemClock } from '@feldera-sync/standby';
 import type { InitialMode, StandbyRunner, StandbyStateName } from '@feldera-sync/standby';
-import { createSynchronizer, takeOverOwnership } from '@feldera-sync/sync';
+import {
+  createStandbyHandlers,
+  createSynchronizer,
+  readStandbyStartFacts,
+} from '@feldera-sync/sync';
 import type { SyncLogger, Synchronizer } from '@feldera-sync/sync';
 import { apiError } from './api-errors.js';
 import { decodeCompletionToken, encodeCompletionToken } from './completion-token.js';
@@ -53,6 +52,8 @@ export function checkpointNotFoundInSources(spec: string, cause: SyncError): Syn
 export interface RunFailure {
   code: string;
   message: string;
+  /** The underlying error's code when `code` wraps it (e.g. `ERR_STORE_AUTH` under a failed final pull). */
+  causeCode?: string;
 }
 
 /** Builds the ObjectStore for a sync config's `bucket` (or `read_bucket`). */
@@ -108,8 +109,6 @@ export class PipelineRuntime {
   private restoredFrom: { uuid: string | null; source: string } | null = null;
   private pulledFrom: { uuid: string; source: string } | null = null;
   private readonly aborter = new AbortController();
-  /** The system name of the primary this standby took the bucket over from on activation. */
-  private tookOverFrom: string | null = null;
   private started: Promise<void> = Promise.resolve();
   /** When this run was created (Feldera's `start_time`). */
   readonly startedAtMs = Date.now();
@@ -173,52 +172,35 @@ export class PipelineRuntime {
     }
     const intervalSecs = periodicCheckpointIntervalSecs(deps.config);
     const synchronizer = this.synchronizer;
-    this.runner = createStandbyRunner({
+    const store = bucketStore ?? null;
+    const handlers = createStandbyHandlers({
+      storageDir: deps.storageDir,
+      synchronizer,
+      store,
+      identity: { systemName: deps.systemName, givenName: deps.name() },
+      failIfNoCheckpoint: sync?.fail_if_no_checkpoint === true,
+      // The storage directory is this pipeline's: checkpoints of another lineage in it (the bucket
+      // does not name them) are removed and logged, as Feldera's startup GC keeps only what the
+      // catalog names.
+      replaceLocalOnRestore: true,
       clock: systemClock,
-      handlers: {
-        pull: async (request, signal) => {
-          const started = Date.now();
-          if (request.sources === 'local-only' || !synchronizer) {
-            const local = await latestCompleteCheckpoint(deps.storageDir);
-            return { checkpointUuid: local?.uuid ?? null };
-          }
-          const spec = request.checkpoint;
-          // A start restore with fail_if_no_checkpoint lets the synchroniser fail: its error says
-          // "checkpoint '<spec>' not found in <every place searched>", which the machine's own
-          // "no checkpoint found" does not.
-          const failIfNoCheckpoint =
-            request.mode === 'restore' && sync?.fail_if_no_checkpoint === true;
-          try {
-            const report =
-              request.sources === 'local-first'
-                ? // The storage directory is this pipeline's: checkpoints of another lineage in it
-                  // (the bucket does not name them) are removed and logged, as Feldera's startup
-                  // GC keeps only what the catalog names.
-                  await synchronizer.restore({
-                    spec,
-                    failIfNoCheckpoint,
-                    replaceLocal: true,
-                    signal,
-                  })
-                : await synchronizer.pull({ spec, failIfNoCheckpoint: false, signal });
-            if (request.mode === 'restore')
-              this.restoredFrom = { uuid: report.uuid, source: report.source };
-            // Standby and final pulls: remember where the newest pulled checkpoint came from, so an
-            // activated standby reports `restored_from` as bucket or read_bucket, not local.
-            else if (report.uuid !== null)
-              this.pulledFrom = { uuid: report.uuid, source: report.source };
-            metrics.inc('feldera_sync_pull_total', { ...labels, result: 'success' });
-            metrics.inc('feldera_sync_pull_bytes_total', labels, report.bytes);
-            metrics.inc('feldera_sync_pull_seconds_total', labels, (Date.now() - started) / 1000);
-            return { checkpointUuid: report.uuid, bytes: report.bytes };
-          } catch (err) {
-            metrics.inc('feldera_sync_pull_total', { ...labels, result: 'failure' });
-            if (failIfNoCheckpoint && hasErrorCode(err, 'ERR_SYNC_NO_CHECKPOINT'))
-              throw checkpointNotFoundInSources(spec, err);
-            throw err;
-          }
-        },
-        startEngine: async (request, signal) => {
+      logger: syncLogger,
+      log: (entry) =>
+        logger[entry.level]({ ...entry.fields, pipeline: deps.name() }, entry.message),
+      onPulled: (request, report, durationMs) => {
+        if (request.mode === 'restore')
+          this.restoredFrom = { uuid: report.uuid, source: report.source };
+        // Standby and final pulls: remember where the newest pulled checkpoint came from, so an
+        // activated standby reports `restored_from` as bucket or read_bucket, not local.
+        else if (report.uuid !== null)
+          this.pulledFrom = { uuid: report.uuid, source: report.source };
+        metrics.inc('feldera_sync_pull_total', { ...labels, result: 'success' });
+        metrics.inc('feldera_sync_pull_bytes_total', labels, report.bytes);
+        metrics.inc('feldera_sync_pull_seconds_total', labels, durationMs / 1000);
+      },
+      onPullFailed: () => metrics.inc('feldera_sync_pull_total', { ...labels, result: 'failure' }),
+      engine: {
+        start: async (request, signal) => {
           const engine = createReferenceEngine({
             ...(intervalSecs === null ? {} : { checkpointIntervalMs: intervalSecs * 1000 }),
             pins: () => synchronizer?.pins() ?? [],
@@ -250,40 +232,43 @@ export class PipelineRuntime {
           if (sync?.push_interval)
             synchronizer?.startPeriodic({ intervalMs: sync.push_interval * 1000 });
         },
-        writeMarker: async (signal) => {
-          // Failover: the activated standby becomes the bucket's owner, so the old primary's next
-          // push is refused instead of racing this pipeline's pushes.
-          if (bucketStore) {
-            const takeover = await takeOverOwnership(
-              bucketStore,
-              { systemName: deps.systemName, givenName: deps.name() },
-              systemClock,
-              syncLogger,
-              signal,
-            );
-            if (takeover.tookOver) this.tookOverFrom = takeover.previous?.pipeline_name ?? null;
-          }
-          const local = await latestCompleteCheckpoint(deps.storageDir, { signal });
-          // Feldera's form: the metadata of the checkpoint activated from, or null.
-          await writeActivationMarker(deps.storageDir, local, { signal });
-        },
-        stopEngine: async () => {
+        stop: async () => {
           synchronizer?.stopPeriodic();
           const engine = this.engine;
           this.engine = null;
           await engine?.close();
         },
-        log: (entry) =>
-          logger[entry.level]({ ...entry.fields, pipeline: deps.name() }, entry.message),
       },
     });
+    // Feldera's start failure for fail_if_no_checkpoint says the checkpoint "were not found in
+    // source ..."; the synchroniser's error names every place searched, which the machine's own
+    // "no checkpoint found" does not.
+    const pull = handlers.pull.bind(handlers);
+    handlers.pull = async (request, signal) => {
+      try {
+        return await pull(request, signal);
+      } catch (err) {
+        if (
+          request.mode === 'restore' &&
+          sync?.fail_if_no_checkpoint === true &&
+          hasErrorCode(err, 'ERR_SYNC_NO_CHECKPOINT')
+        )
+          throw checkpointNotFoundInSources(request.checkpoint, err);
+        throw err;
+      }
+    };
+    this.runner = createStandbyRunner({ clock: systemClock, handlers });
     this.runner.subscribe((notification) => {
       if (notification.type !== 'transition') return;
       const { previous, state } = notification.record;
       if (previous.name === state.name) return;
       this.stateSinceMs = Date.now();
       if (state.name === 'failed' && state.failure) {
-        this.failureRecord = { code: state.failure.code, message: state.failure.message };
+        this.failureRecord = {
+          code: state.failure.code,
+          message: state.failure.message,
+          ...(state.failure.causeCode === undefined ? {} : { causeCode: state.failure.causeCode }),
+        };
         this.errorDismissed = false;
       }
     });
@@ -304,17 +289,18 @@ export class PipelineRuntime {
         },
       );
     }
-    if (standby) this.desired = 'Standby';
-    const marker = await readActivationMarker(this.deps.storageDir);
-    const local = await latestCompleteCheckpoint(this.deps.storageDir).catch(() => null);
+    const facts = await readStandbyStartFacts(this.deps.storageDir);
+    // An activated (or activating) storage directory runs, whatever `standby` says: its desired
+    // status is Running (Feldera's desired status of an activated pipeline), not Standby.
+    const activated = facts.activatedMarkerPresent || facts.activationIntentPresent;
+    if (standby) this.setDesired(activated ? 'Running' : 'Standby');
     this.started = this.runner
       .start({
         initial: standby ? 'standby' : initial,
         startFromCheckpoint: sync?.start_from_checkpoint ?? null,
         pullIntervalMs: (sync?.pull_interval ?? 10) * 1000,
         failIfNoCheckpoint: sync?.fail_if_no_checkpoint ?? false,
-        activatedMarkerPresent: marker !== null,
-        hasLocalCheckpoint: local !== null,
+        ...facts,
       })
       .catch((err: unknown) => {
         this.startError = isSyncError(err)
@@ -334,21 +320,30 @@ export class PipelineRuntime {
     return this.started;
   }
 
-  /** Leaves standby in the background; 400 when the machine cannot activate now. */
+  /**
+   * Leaves standby in the background. The machine decides: accepted (202) in standby, while
+   * activating, running, paused, or activating by itself; rejected (400 `InvalidTransition`)
+   * otherwise.
+   */
   activate(): void {
-    const state = this.runner.state.name;
-    if (state === 'running' || state === 'activating') return;
-    if (state !== 'standby') {
+    const leaving = this.runner.state.name === 'standby';
+    const { outcome, done } = this.runner.requestActivate('running');
+    if (!outcome.accepted) {
       throw apiError(
         'InvalidTransition',
-        `cannot activate a pipeline that is ${runtimeStatusOf(this.runner.state)}`,
-        { state },
+        outcome.reason ??
+          `cannot activate a pipeline that is ${runtimeStatusOf(this.runner.state)}`,
+        { state: this.runner.state.name },
       );
     }
-    this.setDesired('Running');
-    this.runner.activate('running').catch((err: unknown) => {
+    if (leaving) this.setDesired('Running');
+    done.catch((err: unknown) => {
       this.deps.logger.error(
-        { pipeline: this.deps.name(), err: err instanceof Error ? err.message : String(err) },
+        {
+          pipeline: this.deps.name(),
+          code: isSyncError(err) ? err.code : undefined,
+          err: err instanceof Error ? err.message : String(err),
+        },
         'activation failed',
       );
     });
@@ -624,7 +619,7 @@ export class PipelineRuntime {
           }
         : null,
       restored_from: this.restoredFrom,
-      took_over_from: this.tookOverFrom,
+      took_over_from: snap.tookOverFrom,
       processed_records: engineStatus?.processed_records ?? null,
       steps: engineStatus?.step ?? null,
     };

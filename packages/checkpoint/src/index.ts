@@ -102,6 +102,15 @@ export {
   writeActivationMarker,
 } from './activation-marker.js';
 export type { ActivationInfo } from './activation-marker.js';
+export {
+  ACTIVATION_INTENT_FILE,
+  parseActivationIntent,
+  readActivationIntent,
+  removeActivationIntent,
+  serializeActivationIntent,
+  writeActivationIntent,
+} from './activation-intent.js';
+export type { ActivationIntent } from './activation-intent.js';
 export { hashFile } from './hash-file.js';
 export {
   MANIFEST_FORMAT_VERSION,

@@ -15,13 +15,18 @@ import {
   inspectLocalCheckpoint,
   latestCompleteCheckpoint,
   listLocalCheckpoints,
+  ACTIVATION_INTENT_FILE,
+  FELDERA_KEPT_ROOT_ENTRIES,
+  readActivationIntent,
   readActivationMarker,
   readCheckpointState,
   readDependencies,
   readLocalCatalog,
   readRootState,
+  removeActivationIntent,
   removeActivationMarker,
   uuidv7,
+  writeActivationIntent,
   writeActivationMarker,
   writeCheckpointState,
   writeDependencies,
@@ -273,5 +278,32 @@ describe('files', () => {
     await removeActivationMarker(dir);
     await removeActivationMarker(dir);
     expect(await readActivationMarker(dir)).toBeNull();
+  });
+
+  it('activation intent: written durably, read leniently (presence counts), removed; a name Feldera keeps and never collects', async () => {
+    expect(await readActivationIntent(dir)).toBeNull();
+    const uuid = uuidv7();
+    const intent = {
+      checkpoint: uuid,
+      pipelineName: 'pipeline-0190a5b2-7c4d-7e8f-9a0b-1c2d3e4f5a6b',
+      givenName: 'orders-b',
+      recordedAt: '2025-01-01T00:00:00.000Z',
+    };
+    await writeActivationIntent(dir, intent);
+    expect(await readdir(dir)).toEqual([ACTIVATION_INTENT_FILE]);
+    expect(await readActivationIntent(dir)).toEqual(intent);
+    await writeFile(join(dir, ACTIVATION_INTENT_FILE), '{"checkpoint":"../x","pipeline_name":7');
+    expect(await readActivationIntent(dir)).toEqual({
+      checkpoint: null,
+      pipelineName: null,
+      givenName: null,
+      recordedAt: null,
+    });
+    await removeActivationIntent(dir);
+    await removeActivationIntent(dir);
+    expect(await readActivationIntent(dir)).toBeNull();
+    // Feldera's startup GC removes *.feldera / *.mut files and unknown directories: the intent is none.
+    expect(ACTIVATION_INTENT_FILE).not.toMatch(/\.(feldera|mut)$/);
+    expect(FELDERA_KEPT_ROOT_ENTRIES).not.toContain(ACTIVATION_INTENT_FILE);
   });
 });

@@ -10,6 +10,13 @@ export const ERR_STANDBY_INVALID_CONFIG = 'ERR_STANDBY_INVALID_CONFIG';
 export const ERR_STANDBY_RESTORE_FAILED = 'ERR_STANDBY_RESTORE_FAILED';
 /** No checkpoint exists and `fail_if_no_checkpoint` is set. */
 export const ERR_STANDBY_NO_CHECKPOINT = 'ERR_STANDBY_NO_CHECKPOINT';
+/** Recording the activation intent failed, so nothing was taken over and the engine was not started. */
+export const ERR_STANDBY_INTENT_FAILED = 'ERR_STANDBY_INTENT_FAILED';
+/**
+ * Taking over the bucket's ownership (`owner.json`) failed; the engine was not started. The
+ * activation intent stays, so the next start completes the activation.
+ */
+export const ERR_STANDBY_TAKEOVER_FAILED = 'ERR_STANDBY_TAKEOVER_FAILED';
 /** Writing `activated.feldera` failed, so the engine was not started. */
 export const ERR_STANDBY_MARKER_FAILED = 'ERR_STANDBY_MARKER_FAILED';
 /** The engine failed to start, or failed while running or paused. */

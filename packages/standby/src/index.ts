@@ -41,16 +41,19 @@ export type {
   StandbySnapshot,
   StandbyStartOptions,
   StartEngineRequest,
+  TakeoverResult,
   TransitionRecord,
 } from './standby-runner.js';
 export {
   ERR_STANDBY_ENGINE_FAILED,
   ERR_STANDBY_FINAL_PULL_FAILED,
   ERR_STANDBY_INVALID_CONFIG,
+  ERR_STANDBY_INTENT_FAILED,
   ERR_STANDBY_INVALID_TRANSITION,
   ERR_STANDBY_MARKER_FAILED,
   ERR_STANDBY_NO_CHECKPOINT,
   ERR_STANDBY_REQUIRES_CHECKPOINT,
   ERR_STANDBY_RESTORE_FAILED,
   ERR_STANDBY_STOPPED,
+  ERR_STANDBY_TAKEOVER_FAILED,
 } from './error-codes.js';

@@ -24,6 +24,8 @@ export type StandbyEffect =
   | { readonly type: 'schedulePull'; readonly delayMs: number }
   | { readonly type: 'cancelScheduledPull' }
   | { readonly type: 'cancelPull' }
+  | { readonly type: 'recordActivationIntent' }
+  | { readonly type: 'takeOverOwnership' }
   | { readonly type: 'writeActivationMarker' }
   | { readonly type: 'startEngine'; readonly mode: RunMode; readonly checkpointUuid: string | null }
   | { readonly type: 'pauseEngine' }

@@ -30,6 +30,15 @@ export type StandbyEvent =
   | { readonly type: 'finalPullFailed'; readonly error: ErrorInfo; readonly at: number }
   | { readonly type: 'restoreSucceeded'; readonly result: PullResult; readonly at: number }
   | { readonly type: 'restoreFailed'; readonly error: ErrorInfo; readonly at: number }
+  | { readonly type: 'intentRecorded'; readonly at: number }
+  | { readonly type: 'intentFailed'; readonly error: ErrorInfo; readonly at: number }
+  | {
+      readonly type: 'takeoverSucceeded';
+      /** System name of the owner taken over from; null when there was nothing to take over. */
+      readonly previousOwner: string | null;
+      readonly at: number;
+    }
+  | { readonly type: 'takeoverFailed'; readonly error: ErrorInfo; readonly at: number }
   | { readonly type: 'markerWritten'; readonly at: number }
   | { readonly type: 'markerFailed'; readonly error: ErrorInfo; readonly at: number }
   | { readonly type: 'engineStarted'; readonly at: number }
@@ -52,6 +61,10 @@ export const STANDBY_EVENT_TYPES: readonly StandbyEventType[] = [
   'finalPullFailed',
   'restoreSucceeded',
   'restoreFailed',
+  'intentRecorded',
+  'intentFailed',
+  'takeoverSucceeded',
+  'takeoverFailed',
   'markerWritten',
   'markerFailed',
   'engineStarted',

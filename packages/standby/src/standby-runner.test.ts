@@ -8,6 +8,7 @@ import {
   ERR_STANDBY_NO_CHECKPOINT,
   ERR_STANDBY_REQUIRES_CHECKPOINT,
   ERR_STANDBY_STOPPED,
+  ERR_STANDBY_TAKEOVER_FAILED,
 } from './error-codes.js';
 import type { StandbyNotification } from './standby-runner.js';
 import { CP1, CP2, standbyConfig, uuidV7At } from './test-support/fixtures.js';
@@ -416,6 +417,90 @@ describe('notifications', () => {
     const count = seen.length;
     await h.clock.advance(30_000);
     expect(seen).toHaveLength(count);
+    await h.runner.stop();
+  });
+});
+
+describe('activation steps and causes', () => {
+  it('run intent, takeover and marker in order before the engine, and report who was taken over', async () => {
+    const h = createHarness({
+      pullMs: () => 10,
+      pullResult: () => ({ checkpointUuid: CP1 }),
+      takeOverOwnership: () => Promise.resolve({ previousOwner: 'pipeline-primary' }),
+    });
+    await h.runner.start(standby);
+    await h.clock.advance(20);
+    const done = h.runner.activate();
+    await h.clock.advance(50);
+    await done;
+    expect(h.steps).toEqual(['intent', 'takeover', 'marker']);
+    expect(h.engineStarts).toHaveLength(1);
+    expect(h.runner.snapshot()).toMatchObject({
+      state: 'running',
+      tookOverFrom: 'pipeline-primary',
+    });
+    await h.runner.stop();
+  });
+
+  it('keep the handler error as the cause of the rejection (root cause for exit codes and statuses)', async () => {
+    const auth = new SyncError('ERR_STORE_AUTH', 'SignatureDoesNotMatch', {
+      hint: 'check the keys',
+    });
+    const h = createHarness({
+      pullMs: () => 10,
+      pullResult: (i) => {
+        if (i === 0) return { checkpointUuid: CP1 };
+        throw auth;
+      },
+    });
+    await h.runner.start(standby);
+    await h.clock.advance(20);
+    const done = rejectionOf(h.runner.activate());
+    await h.clock.advance(50);
+    const error = await done;
+    expect(hasErrorCode(error, ERR_STANDBY_FINAL_PULL_FAILED)).toBe(true);
+    expect((error as SyncError).cause).toBe(auth);
+    expect((error as SyncError).hint).toBe('check the keys');
+    expect(h.runner.snapshot().failure).toMatchObject({ causeCode: 'ERR_STORE_AUTH' });
+    expect(h.runner.failureError()?.cause).toBe(auth);
+    await h.runner.stop();
+  });
+
+  it('fail a takeover with its own code, never writing the marker or starting the engine', async () => {
+    const denied = new SyncError('ERR_STORE_AUTH', 'AccessDenied');
+    const h = createHarness({
+      pullMs: () => 10,
+      pullResult: () => ({ checkpointUuid: CP1 }),
+      takeOverOwnership: () => Promise.reject(denied),
+    });
+    await h.runner.start(standby);
+    await h.clock.advance(20);
+    const done = rejectionOf(h.runner.activate());
+    await h.clock.advance(50);
+    const error = await done;
+    expect(hasErrorCode(error, ERR_STANDBY_TAKEOVER_FAILED)).toBe(true);
+    expect((error as SyncError).cause).toBe(denied);
+    expect(String((error as Error).message)).not.toMatch(/activated\.feldera/);
+    expect(h.steps).toEqual(['intent', 'takeover']);
+    expect(h.markers).toEqual([]);
+    expect(h.engineStarts).toEqual([]);
+    await h.runner.stop();
+  });
+
+  it('complete an interrupted activation at start: takeover, marker, local restore, engine', async () => {
+    const h = createHarness({
+      pullMs: () => 5,
+      pullResult: () => ({ checkpointUuid: CP2 }),
+    });
+    const started = h.runner.start({ ...standby, activationIntentPresent: true });
+    await h.clock.advance(50);
+    await started;
+    expect(h.steps).toEqual(['takeover', 'marker']);
+    expect(h.pulls.map((p) => p.request)).toEqual([
+      { mode: 'restore', checkpoint: 'latest', sources: 'local-only' },
+    ]);
+    expect(h.engineStarts.map((e) => e.checkpointUuid)).toEqual([CP2]);
+    expect(h.runner.snapshot()).toMatchObject({ state: 'running', activated: true });
     await h.runner.stop();
   });
 });

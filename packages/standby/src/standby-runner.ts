@@ -37,6 +37,11 @@ export interface PullHandlerResult {
   readonly bytes?: number;
 }
 
+/** What a takeover replaced: the previous owner's system name, or null. */
+export interface TakeoverResult {
+  readonly previousOwner: string | null;
+}
+
 /** What the engine is asked to start with. */
 export interface StartEngineRequest {
   readonly mode: RunMode;
@@ -49,7 +54,19 @@ export interface StandbyHandlers {
   pull(request: PullRequest, signal: AbortSignal): Promise<PullHandlerResult>;
   /** Starts the engine from what the storage directory holds. */
   startEngine(request: StartEngineRequest, signal: AbortSignal): Promise<void>;
-  /** Writes `activated.feldera` durably. */
+  /**
+   * Records the activation intent durably, before the takeover, so that a crash anywhere between
+   * here and the marker is completed by the next start (`activationIntentPresent`). Optional: a
+   * runner without it goes straight to the takeover.
+   */
+  recordActivationIntent?(signal: AbortSignal): Promise<void>;
+  /**
+   * Makes the bucket's `owner.json` name this pipeline (failover), resolving with the system name
+   * of the owner it replaced (null when there was none to replace). Optional: without it the
+   * activation takes nothing over.
+   */
+  takeOverOwnership?(signal: AbortSignal): Promise<TakeoverResult>;
+  /** Writes `activated.feldera` durably (and then clears the activation intent). */
   writeMarker(signal: AbortSignal): Promise<void>;
   /** Receives the machine's log lines. */
   log?(entry: LogEntry): void;
@@ -102,6 +119,8 @@ export interface StandbySnapshot {
   readonly lastPullError: ErrorRecord | null;
   readonly runningFrom: CheckpointInfo | null;
   readonly failure: ErrorRecord | null;
+  /** The bucket owner this activation took over from, or null. */
+  readonly tookOverFrom: string | null;
   /** The machine state itself (plain data). */
   readonly machine: StandbyState;
 }
@@ -129,6 +148,8 @@ export interface StandbyRunner {
   stop(): Promise<void>;
   /** Current status. */
   snapshot(): StandbySnapshot;
+  /** The error behind the current failure (the handler's own, with its cause chain), or null. */
+  failureError(): SyncError | null;
   /** Current machine state. */
   readonly state: StandbyState;
   /** Subscribes to transitions and logs; returns the unsubscribe function. */
@@ -147,6 +168,11 @@ function errorInfo(error: unknown): ErrorInfo {
   return { message: String(error) };
 }
 
+/** `Error`-valued cause of a handler failure, so the runner's rejection keeps the original error. */
+function asCause(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 function toPullResult(result: PullHandlerResult): PullResult {
   const uuid = result.checkpointUuid;
   const timeMs = result.checkpointTimeMs ?? (uuid === null ? null : uuidV7TimeMs(uuid));
@@ -162,9 +188,19 @@ function rejection(outcome: TransitionOutcome, what: string): SyncError {
   );
 }
 
-function failureError(state: StandbyState): SyncError {
+function failureError(state: StandbyState, cause: Error | null): SyncError {
   if (state.name === 'failed' && state.failure !== null) {
-    return new SyncError(state.failure.code, state.failure.message);
+    // The handler's own error (an ERR_STORE_AUTH under ERR_STANDBY_FINAL_PULL_FAILED, say) travels
+    // as the cause, so exit codes and HTTP statuses can come from the root cause.
+    return cause === null
+      ? new SyncError(state.failure.code, state.failure.message)
+      : new SyncError(state.failure.code, state.failure.message, {
+          cause,
+          ...(isSyncError(cause) && cause.hint !== undefined ? { hint: cause.hint } : {}),
+          ...(state.failure.causeCode !== undefined
+            ? { details: { causeCode: state.failure.causeCode } }
+            : {}),
+        });
   }
   return new SyncError(
     ERR_STANDBY_STOPPED,
@@ -187,6 +223,10 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
   const tasks = new Set<Promise<unknown>>();
   const listeners = new Set<(n: StandbyNotification) => void>();
   let waiters: Waiter[] = [];
+  // The error object behind the current failure record (the machine keeps plain data only).
+  let failureCause: { record: ErrorRecord; error: Error } | null = null;
+  // The error of the event being dispatched, kept if that event fails the machine.
+  let dispatchingError: Error | null = null;
 
   const notify = (n: StandbyNotification): void => {
     for (const listener of listeners) {
@@ -223,6 +263,10 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
     const previous = state;
     const [next, effects, outcome] = transition(state, event);
     state = next;
+    const cause = dispatchingError;
+    dispatchingError = null;
+    if (next.failure !== null && next.failure !== previous.failure)
+      failureCause = cause === null ? null : { record: next.failure, error: cause };
     if (outcome.changed) beforeEffects?.();
     dispatching = true;
     try {
@@ -248,10 +292,20 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
     const pending: Waiter[] = [];
     for (const w of waiters) {
       if (w.done(state)) w.resolve();
-      else if (state.name === 'failed' || state.name === 'stopped') w.reject(failureError(state));
+      else if (state.name === 'failed' || state.name === 'stopped')
+        w.reject(failureError(state, causeOf(state)));
       else pending.push(w);
     }
     waiters = pending;
+  };
+
+  const causeOf = (s: StandbyState): Error | null =>
+    failureCause !== null && failureCause.record === s.failure ? failureCause.error : null;
+
+  /** Dispatches a failure event, remembering the handler's error as the cause. */
+  const dispatchFailure = (event: StandbyEvent, error: unknown): void => {
+    dispatchingError = asCause(error);
+    dispatch(event);
   };
 
   const waitFor = (done: (s: StandbyState) => boolean): Promise<void> =>
@@ -307,10 +361,10 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
               dispatch({ type: 'pullFailed', error: info, at });
               break;
             case 'final':
-              dispatch({ type: 'finalPullFailed', error: info, at });
+              dispatchFailure({ type: 'finalPullFailed', error: info, at }, error);
               break;
             case 'restore':
-              dispatch({ type: 'restoreFailed', error: info, at });
+              dispatchFailure({ type: 'restoreFailed', error: info, at }, error);
               break;
           }
         },
@@ -327,7 +381,29 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
         },
         (error: unknown) => {
           if (gen === generation)
-            dispatch({ type: 'engineFailed', error: errorInfo(error), at: clock.now() });
+            dispatchFailure(
+              { type: 'engineFailed', error: errorInfo(error), at: clock.now() },
+              error,
+            );
+        },
+      ),
+    );
+  };
+
+  /** Runs one activation step's handler; its outcome is fed back unless a stop or restart intervened. */
+  const runStep = <T>(
+    fn: () => Promise<T>,
+    onOk: (value: T) => void,
+    onError: (info: ErrorInfo, error: unknown) => void,
+  ): void => {
+    const gen = generation;
+    void track(
+      call(fn).then(
+        (value) => {
+          if (gen === generation) onOk(value);
+        },
+        (error: unknown) => {
+          if (gen === generation) onError(errorInfo(error), error);
         },
       ),
     );
@@ -376,22 +452,39 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
       case 'cancelPull':
         pull?.controller.abort(new SyncError(ERR_ABORTED, 'pull cancelled'));
         return;
-      case 'writeActivationMarker': {
-        const gen = generation;
-        const { signal } = life;
-        void track(
-          call(() => handlers.writeMarker(signal)).then(
-            () => {
-              if (gen === generation) dispatch({ type: 'markerWritten', at: clock.now() });
-            },
-            (error: unknown) => {
-              if (gen === generation)
-                dispatch({ type: 'markerFailed', error: errorInfo(error), at: clock.now() });
-            },
-          ),
+      case 'recordActivationIntent': {
+        const record = handlers.recordActivationIntent?.bind(handlers);
+        runStep(
+          () => (record ? record(life.signal) : Promise.resolve()),
+          () => dispatch({ type: 'intentRecorded', at: clock.now() }),
+          (info, error) =>
+            dispatchFailure({ type: 'intentFailed', error: info, at: clock.now() }, error),
         );
         return;
       }
+      case 'takeOverOwnership': {
+        const takeOver = handlers.takeOverOwnership?.bind(handlers);
+        runStep(
+          () => (takeOver ? takeOver(life.signal) : Promise.resolve({ previousOwner: null })),
+          (result) =>
+            dispatch({
+              type: 'takeoverSucceeded',
+              previousOwner: result.previousOwner,
+              at: clock.now(),
+            }),
+          (info, error) =>
+            dispatchFailure({ type: 'takeoverFailed', error: info, at: clock.now() }, error),
+        );
+        return;
+      }
+      case 'writeActivationMarker':
+        runStep(
+          () => handlers.writeMarker(life.signal),
+          () => dispatch({ type: 'markerWritten', at: clock.now() }),
+          (info, error) =>
+            dispatchFailure({ type: 'markerFailed', error: info, at: clock.now() }, error),
+        );
+        return;
       case 'startEngine': {
         const controller = new AbortController();
         const request: StartEngineRequest = {
@@ -525,8 +618,15 @@ export function createStandbyRunner(options: StandbyRunnerOptions): StandbyRunne
         lastPullError: c.lastPullError,
         runningFrom: state.runningFrom,
         failure: state.failure,
+        tookOverFrom: state.tookOverFrom,
         machine: state,
       };
+    },
+
+    failureError() {
+      return state.failure === null
+        ? null
+        : failureError({ ...state, name: 'failed' }, causeOf(state));
     },
 
     subscribe(listener) {

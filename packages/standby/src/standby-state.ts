@@ -35,10 +35,25 @@ export interface StandbyStartConfig {
   readonly activatedMarkerPresent: boolean;
   /** Whether the storage directory holds a complete checkpoint; unknown when absent. */
   readonly hasLocalCheckpoint?: boolean;
+  /**
+   * Whether the storage directory holds an activation intent: an activation was interrupted
+   * (a crash or kill after the intent was recorded, before it completed). The start rolls it
+   * forward: takeover, marker, then it runs from the newest local checkpoint.
+   */
+  readonly activationIntentPresent?: boolean;
 }
 
-/** Where a pull is in the activation sequence. */
-export type ActivationStep = 'awaitingPull' | 'finalPull' | 'writingMarker' | 'startingEngine';
+/**
+ * Where activation is: waiting for a running pull, the final pull, recording the durable intent,
+ * taking over the bucket's ownership, writing `activated.feldera`, starting the engine.
+ */
+export type ActivationStep =
+  | 'awaitingPull'
+  | 'finalPull'
+  | 'recordingIntent'
+  | 'takingOver'
+  | 'writingMarker'
+  | 'startingEngine';
 
 /** What a pull is for: a periodic standby pull, activation's final pull, or the start restore. */
 export type PullMode = 'standby' | 'final' | 'restore';
@@ -55,6 +70,8 @@ export interface ErrorRecord {
   readonly code: string;
   readonly message: string;
   readonly atMs: number | null;
+  /** The code of the underlying error when `code` is the machine's own (e.g. `ERR_STORE_AUTH` under `ERR_STANDBY_FINAL_PULL_FAILED`). */
+  readonly causeCode?: string;
 }
 
 /** Pull counters the runner exposes in status and metrics. */
@@ -88,6 +105,10 @@ export interface StandbyState {
   readonly pullInFlight: PullMode | null;
   /** True once this storage directory has been activated (marker present or written). */
   readonly activated: boolean;
+  /** True while a start completes an interrupted activation (intent found at start). */
+  readonly rollingForward: boolean;
+  /** The bucket owner this activation took over from; null when none (or not activated here). */
+  readonly tookOverFrom: string | null;
   /** The checkpoint the engine was (or is being) started from; null for empty state. */
   readonly runningFrom: CheckpointInfo | null;
   /** Why the machine is in `failed`. */
@@ -115,6 +136,8 @@ export function initialStandbyState(): StandbyState {
     activationStep: null,
     pullInFlight: null,
     activated: false,
+    rollingForward: false,
+    tookOverFrom: null,
     runningFrom: null,
     failure: null,
     counters: INITIAL_COUNTERS,

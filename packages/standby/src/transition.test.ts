@@ -4,11 +4,13 @@ import {
   ERR_STANDBY_ENGINE_FAILED,
   ERR_STANDBY_FINAL_PULL_FAILED,
   ERR_STANDBY_INVALID_CONFIG,
+  ERR_STANDBY_INTENT_FAILED,
   ERR_STANDBY_INVALID_TRANSITION,
   ERR_STANDBY_MARKER_FAILED,
   ERR_STANDBY_NO_CHECKPOINT,
   ERR_STANDBY_REQUIRES_CHECKPOINT,
   ERR_STANDBY_RESTORE_FAILED,
+  ERR_STANDBY_TAKEOVER_FAILED,
 } from './error-codes.js';
 import type { StandbyEffect } from './standby-effect.js';
 import type { StandbyEvent } from './standby-event.js';
@@ -245,12 +247,88 @@ const TABLE: readonly Row[] = [
     accepted: false,
     code: ERR_STANDBY_INVALID_TRANSITION,
   },
-  // final pull, marker, engine
+  // final pull, intent, takeover, marker, engine
   {
     from: 'activating/finalPull',
     event: { type: 'finalPullSucceeded', result: ok(CP2), at },
     to: 'activating',
+    effects: ['recordActivationIntent'],
+  },
+  {
+    from: 'activating/recordingIntent',
+    event: { type: 'intentRecorded', at },
+    to: 'activating',
+    effects: ['takeOverOwnership'],
+  },
+  {
+    from: 'activating/recordingIntent',
+    event: { type: 'intentFailed', error: boom, at },
+    to: 'failed',
+    effects: [],
+  },
+  {
+    from: 'activating/recordingIntent',
+    event: { type: 'takeoverSucceeded', previousOwner: null, at },
+    to: 'activating',
+    effects: [],
+    accepted: false,
+  },
+  {
+    from: 'activating/takingOver',
+    event: { type: 'takeoverSucceeded', previousOwner: 'pipeline-primary', at },
+    to: 'activating',
     effects: ['writeActivationMarker'],
+  },
+  {
+    from: 'activating/takingOver',
+    event: { type: 'takeoverFailed', error: boom, at },
+    to: 'failed',
+    effects: [],
+  },
+  {
+    from: 'activating/takingOver',
+    event: { type: 'markerWritten', at },
+    to: 'activating',
+    effects: [],
+    accepted: false,
+  },
+  // an interrupted activation is rolled forward at start, whatever the initial mode
+  {
+    from: 'fresh',
+    event: start('standby', { activationIntentPresent: true }),
+    to: 'activating',
+    effects: ['takeOverOwnership'],
+  },
+  {
+    from: 'stopped/afterRun',
+    event: start('running', { activationIntentPresent: true, activatedMarkerPresent: true }),
+    to: 'activating',
+    effects: ['takeOverOwnership'],
+  },
+  {
+    from: 'activating/rollForward',
+    event: { type: 'takeoverSucceeded', previousOwner: null, at },
+    to: 'activating',
+    effects: ['writeActivationMarker'],
+  },
+  {
+    from: 'activating/rollForwardMarker',
+    event: { type: 'markerWritten', at },
+    to: 'restoring',
+    effects: ['pull'],
+  },
+  {
+    from: 'activating/rollForward',
+    event: { type: 'takeoverFailed', error: boom, at },
+    to: 'failed',
+    effects: [],
+  },
+  {
+    from: 'activating/rollForward',
+    event: { type: 'activate', mode: 'running', at },
+    to: 'activating',
+    effects: [],
+    accepted: true,
   },
   {
     from: 'activating/finalPull',
@@ -526,6 +604,8 @@ describe('rules', () => {
     const s = run(
       [
         { type: 'finalPullSucceeded', result: ok(null), at },
+        { type: 'intentRecorded', at },
+        { type: 'takeoverSucceeded', previousOwner: null, at },
         { type: 'markerWritten', at },
       ],
       fixture('activating/finalPull'),
@@ -598,6 +678,98 @@ describe('rules', () => {
     });
   });
 
+  it('activation records its intent, then takes over, then writes the marker, in that order', () => {
+    const seen: string[] = [];
+    let s = fixture('activating/finalPull');
+    const answers: StandbyEvent[] = [
+      { type: 'finalPullSucceeded', result: ok(CP2), at },
+      { type: 'intentRecorded', at },
+      { type: 'takeoverSucceeded', previousOwner: 'pipeline-primary', at },
+      { type: 'markerWritten', at },
+      { type: 'engineStarted', at },
+    ];
+    for (const e of answers) {
+      const [next, effects] = transition(s, e);
+      seen.push(...types(effects));
+      s = next;
+    }
+    expect(seen).toEqual([
+      'recordActivationIntent',
+      'takeOverOwnership',
+      'writeActivationMarker',
+      'startEngine',
+    ]);
+    expect(s.name).toBe('running');
+    expect(s.tookOverFrom).toBe('pipeline-primary');
+  });
+
+  it('a failed takeover fails activation with its own code, keeps the cause code and starts nothing', () => {
+    const [next, effects] = transition(fixture('activating/takingOver'), {
+      type: 'takeoverFailed',
+      error: { message: 'SignatureDoesNotMatch', code: 'ERR_STORE_AUTH' },
+      at,
+    });
+    expect(next.failure).toMatchObject({
+      code: ERR_STANDBY_TAKEOVER_FAILED,
+      causeCode: 'ERR_STORE_AUTH',
+    });
+    expect(next.failure?.message).toMatch(
+      /take over the bucket's ownership.*SignatureDoesNotMatch/,
+    );
+    expect(next.failure?.message).not.toMatch(/activated\.feldera/);
+    expect(types(effects)).toEqual([]);
+    expect(
+      run([{ type: 'intentFailed', error: boom, at }], fixture('activating/recordingIntent'))
+        .failure?.code,
+    ).toBe(ERR_STANDBY_INTENT_FAILED);
+  });
+
+  it('a final pull refused on auth keeps ERR_STORE_AUTH as the cause code', () => {
+    const [next] = transition(fixture('activating/finalPull'), {
+      type: 'finalPullFailed',
+      error: { message: 'SignatureDoesNotMatch', code: 'ERR_STORE_AUTH' },
+      at,
+    });
+    expect(next.failure).toMatchObject({
+      code: ERR_STANDBY_FINAL_PULL_FAILED,
+      causeCode: 'ERR_STORE_AUTH',
+    });
+  });
+
+  it('an interrupted activation found at start is completed, then runs from local storage', () => {
+    for (const initial of ['standby', 'running', 'paused'] as const) {
+      let s = initialStandbyState();
+      const seen: StandbyEffect[] = [];
+      for (const e of [
+        start(initial, { activationIntentPresent: true }),
+        { type: 'takeoverSucceeded', previousOwner: 'pipeline-primary', at },
+        { type: 'markerWritten', at },
+        { type: 'restoreSucceeded', result: ok(CP1), at },
+        { type: 'engineStarted', at },
+      ] as StandbyEvent[]) {
+        const [next, effects, outcome] = transition(s, e);
+        expect(outcome.changed, `${initial}: ${e.type}`).toBe(true);
+        seen.push(...effects.filter((x) => x.type !== 'log'));
+        s = next;
+      }
+      expect(seen.map((e) => e.type)).toEqual([
+        'takeOverOwnership',
+        'writeActivationMarker',
+        'pull',
+        'startEngine',
+      ]);
+      expect(seen[2]).toEqual({
+        type: 'pull',
+        mode: 'restore',
+        checkpoint: 'latest',
+        sources: 'local-only',
+      });
+      expect(s.name).toBe(initial === 'paused' ? 'paused' : 'running');
+      expect(s.activated).toBe(true);
+      expect(s.tookOverFrom).toBe('pipeline-primary');
+    }
+  });
+
   it('failure codes name the step that failed', () => {
     expect(
       run([{ type: 'markerFailed', error: boom, at }], fixture('activating/writingMarker')).failure
@@ -616,6 +788,7 @@ const arbEvent: fc.Arbitrary<StandbyEvent> = fc.oneof(
       startFromCheckpoint: fc.constantFrom('latest', CP1, null),
       failIfNoCheckpoint: fc.boolean(),
       activatedMarkerPresent: fc.boolean(),
+      activationIntentPresent: fc.constantFrom(false, false, false, true),
       hasLocalCheckpoint: fc.constantFrom(true, false, undefined),
     })
     .map(({ initial, hasLocalCheckpoint, ...rest }) =>
@@ -637,6 +810,14 @@ const arbEvent: fc.Arbitrary<StandbyEvent> = fc.oneof(
     .constantFrom(CP1, null)
     .map<StandbyEvent>((u) => ({ type: 'restoreSucceeded', result: ok(u), at: 0 })),
   fc.constant<StandbyEvent>({ type: 'restoreFailed', error: boom, at: 0 }),
+  fc.constant<StandbyEvent>({ type: 'intentRecorded', at: 0 }),
+  fc.constant<StandbyEvent>({ type: 'intentFailed', error: boom, at: 0 }),
+  fc.constant<StandbyEvent>({
+    type: 'takeoverSucceeded',
+    previousOwner: 'pipeline-primary',
+    at: 0,
+  }),
+  fc.constant<StandbyEvent>({ type: 'takeoverFailed', error: boom, at: 0 }),
   fc.constant<StandbyEvent>({ type: 'markerWritten', at: 0 }),
   fc.constant<StandbyEvent>({ type: 'markerFailed', error: boom, at: 0 }),
   fc.constant<StandbyEvent>({ type: 'engineStarted', at: 0 }),
@@ -664,6 +845,12 @@ function respond(state: StandbyState, n: number, at: number): StandbyEvent {
     return success
       ? { type: 'restoreSucceeded', result: ok(CP1), at }
       : { type: 'restoreFailed', error: boom, at };
+  if (state.activationStep === 'recordingIntent')
+    return success ? { type: 'intentRecorded', at } : { type: 'intentFailed', error: boom, at };
+  if (state.activationStep === 'takingOver')
+    return success
+      ? { type: 'takeoverSucceeded', previousOwner: n % 2 === 0 ? 'pipeline-primary' : null, at }
+      : { type: 'takeoverFailed', error: boom, at };
   if (state.activationStep === 'writingMarker')
     return success ? { type: 'markerWritten', at } : { type: 'markerFailed', error: boom, at };
   if (state.name === 'starting' || state.activationStep === 'startingEngine') {
@@ -710,6 +897,7 @@ describe('random event sequences (fast-check)', () => {
         let markerWritten = false;
         let standbyStart = false;
         let markerAtStart = false;
+        let intentAtStart = false;
         for (const [step, dt] of steps) {
           now += dt;
           const event =
@@ -729,6 +917,7 @@ describe('random event sequences (fast-check)', () => {
             markerWritten = false;
             standbyStart = event.initial === 'standby';
             markerAtStart = event.config.activatedMarkerPresent;
+            intentAtStart = event.config.activationIntentPresent === true;
           }
           if (!outcome.changed) {
             expect(next).toBe(prev);
@@ -758,6 +947,10 @@ describe('random event sequences (fast-check)', () => {
             expect(next.name).not.toBe('standby');
           if (markerAtStart)
             expect(next.name, 'an activated storage never re-enters standby').not.toBe('standby');
+          if (intentAtStart)
+            expect(next.name, 'an interrupted activation never goes back to standby').not.toBe(
+              'standby',
+            );
           if (event.type === 'activate') {
             const ok =
               ['standby', 'activating', 'running', 'paused'].includes(prev.name) ||
@@ -775,6 +968,9 @@ describe('random event sequences (fast-check)', () => {
       'activating/awaitingPull + pullSucceeded',
       'activating/finalPull + finalPullFailed',
       'activating/finalPull + finalPullSucceeded',
+      'activating/recordingIntent + intentRecorded',
+      'activating/takingOver + takeoverSucceeded',
+      'activating/takingOver + takeoverFailed',
       'activating/writingMarker + markerWritten',
       'activating/startingEngine + engineStarted',
       'restoring + restoreSucceeded',

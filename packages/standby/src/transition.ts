@@ -3,11 +3,13 @@ import {
   ERR_STANDBY_ENGINE_FAILED,
   ERR_STANDBY_FINAL_PULL_FAILED,
   ERR_STANDBY_INVALID_CONFIG,
+  ERR_STANDBY_INTENT_FAILED,
   ERR_STANDBY_INVALID_TRANSITION,
   ERR_STANDBY_MARKER_FAILED,
   ERR_STANDBY_NO_CHECKPOINT,
   ERR_STANDBY_REQUIRES_CHECKPOINT,
   ERR_STANDBY_RESTORE_FAILED,
+  ERR_STANDBY_TAKEOVER_FAILED,
 } from './error-codes.js';
 import type { LogLevel, StandbyEffect } from './standby-effect.js';
 import type { ErrorInfo, PullResult, StandbyEvent } from './standby-event.js';
@@ -52,6 +54,14 @@ export function transition(state: StandbyState, event: StandbyEvent): Transition
       return onRestoreSucceeded(state, event);
     case 'restoreFailed':
       return onRestoreFailed(state, event);
+    case 'intentRecorded':
+      return onIntentRecorded(state);
+    case 'intentFailed':
+      return onIntentFailed(state, event);
+    case 'takeoverSucceeded':
+      return onTakeoverSucceeded(state, event);
+    case 'takeoverFailed':
+      return onTakeoverFailed(state, event);
     case 'markerWritten':
       return onMarkerWritten(state);
     case 'markerFailed':
@@ -97,16 +107,22 @@ function fail(
   message: string,
   at: number,
   extra: readonly StandbyEffect[] = [],
+  cause?: ErrorInfo,
 ): TransitionResult {
+  const causeCode = cause?.code !== undefined && cause.code !== code ? cause.code : undefined;
   return moved(
     {
       ...state,
       name: 'failed',
       activationStep: null,
       pullInFlight: null,
-      failure: { code, message, atMs: at },
+      rollingForward: false,
+      failure:
+        causeCode === undefined
+          ? { code, message, atMs: at }
+          : { code, message, atMs: at, causeCode },
     },
-    [...extra, log('error', message, { code })],
+    [...extra, log('error', message, causeCode === undefined ? { code } : { code, causeCode })],
   );
 }
 
@@ -179,10 +195,31 @@ function onStart(state: StandbyState, event: EventOf<'start'>): TransitionResult
     activationStep: null,
     pullInFlight: null,
     activated: config.activatedMarkerPresent,
+    rollingForward: false,
+    tookOverFrom: null,
     runningFrom: null,
     failure: null,
     counters: INITIAL_COUNTERS,
   };
+
+  if (config.activationIntentPresent === true) {
+    // An activation was interrupted after its intent was recorded (a crash or kill between intent,
+    // takeover and marker): complete it rather than go back to standby with a bucket that may
+    // already name this pipeline. Then run, as an activated pipeline does, from local storage.
+    return moved(
+      {
+        ...fresh,
+        name: 'activating',
+        activationStep: 'takingOver',
+        targetMode: initial === 'standby' ? 'running' : initial,
+        rollingForward: true,
+      },
+      [
+        log('warn', 'an interrupted activation was found: completing it (takeover, then marker)'),
+        { type: 'takeOverOwnership' },
+      ],
+    );
+  }
 
   if (initial === 'standby' && config.activatedMarkerPresent) {
     // Activated before and storage intact: run from the newest *local* checkpoint. Pulling the
@@ -376,14 +413,14 @@ function onFinalPullSucceeded(
       event.at,
     );
   }
-  return moved({ ...after, activationStep: 'writingMarker', runningFrom: from }, [
+  return moved({ ...after, activationStep: 'recordingIntent', runningFrom: from }, [
     event.result.checkpointUuid === null
       ? log('info', 'final pull found no checkpoint', { startingFrom: from?.uuid ?? null })
       : log('info', 'checkpoint pulled successfully', {
           ...pullResultFields(event.result),
           final: true,
         }),
-    { type: 'writeActivationMarker' },
+    { type: 'recordActivationIntent' },
   ]);
 }
 
@@ -399,6 +436,8 @@ function onFinalPullFailed(
     ERR_STANDBY_FINAL_PULL_FAILED,
     `activation failed: the final catch-up pull failed (${event.error.message}); not running on possibly stale data`,
     event.at,
+    [],
+    event.error,
   );
 }
 
@@ -443,9 +482,78 @@ function onRestoreFailed(state: StandbyState, event: EventOf<'restoreFailed'>): 
   );
 }
 
+function onIntentRecorded(state: StandbyState): TransitionResult {
+  if (state.name !== 'activating' || state.activationStep !== 'recordingIntent')
+    return ignored(state, 'intentRecorded ignored: not recording the activation intent');
+  return moved({ ...state, activationStep: 'takingOver' }, [{ type: 'takeOverOwnership' }]);
+}
+
+function onIntentFailed(state: StandbyState, event: EventOf<'intentFailed'>): TransitionResult {
+  if (state.name !== 'activating' || state.activationStep !== 'recordingIntent')
+    return ignored(state, 'intentFailed ignored: not recording the activation intent');
+  return fail(
+    state,
+    ERR_STANDBY_INTENT_FAILED,
+    `activation failed: could not record the activation intent (${event.error.message}); nothing was taken over`,
+    event.at,
+    [],
+    event.error,
+  );
+}
+
+function onTakeoverSucceeded(
+  state: StandbyState,
+  event: EventOf<'takeoverSucceeded'>,
+): TransitionResult {
+  if (state.name !== 'activating' || state.activationStep !== 'takingOver')
+    return ignored(state, 'takeoverSucceeded ignored: not taking over');
+  const effects: StandbyEffect[] = [];
+  if (event.previousOwner !== null)
+    effects.push(log('info', 'took over the bucket', { previousOwner: event.previousOwner }));
+  effects.push({ type: 'writeActivationMarker' });
+  return moved(
+    {
+      ...state,
+      activationStep: 'writingMarker',
+      tookOverFrom: event.previousOwner ?? state.tookOverFrom,
+    },
+    effects,
+  );
+}
+
+function onTakeoverFailed(state: StandbyState, event: EventOf<'takeoverFailed'>): TransitionResult {
+  if (state.name !== 'activating' || state.activationStep !== 'takingOver')
+    return ignored(state, 'takeoverFailed ignored: not taking over');
+  return fail(
+    state,
+    ERR_STANDBY_TAKEOVER_FAILED,
+    `activation failed: could not take over the bucket's ownership (${event.error.message}); the activation intent is kept, so the next start completes it`,
+    event.at,
+    [],
+    event.error,
+  );
+}
+
 function onMarkerWritten(state: StandbyState): TransitionResult {
   if (state.name !== 'activating' || state.activationStep !== 'writingMarker')
     return ignored(state, 'markerWritten ignored: not writing the marker');
+  if (state.rollingForward) {
+    // A completed roll-forward runs like any activated pipeline: from its newest local checkpoint.
+    return moved(
+      {
+        ...state,
+        name: 'restoring',
+        activationStep: null,
+        pullInFlight: 'restore',
+        activated: true,
+        rollingForward: false,
+      },
+      [
+        log('info', 'interrupted activation completed'),
+        { type: 'pull', mode: 'restore', checkpoint: 'latest', sources: 'local-only' },
+      ],
+    );
+  }
   return moved({ ...state, activationStep: 'startingEngine', activated: true }, [
     {
       type: 'startEngine',
@@ -463,6 +571,8 @@ function onMarkerFailed(state: StandbyState, event: EventOf<'markerFailed'>): Tr
     ERR_STANDBY_MARKER_FAILED,
     `activation failed: could not write activated.feldera (${event.error.message})`,
     event.at,
+    [],
+    event.error,
   );
 }
 
@@ -488,7 +598,14 @@ function onEngineFailed(state: StandbyState, event: EventOf<'engineFailed'>): Tr
   if (!engineStarting(state) && state.name !== 'running' && state.name !== 'paused') {
     return ignored(state, 'engineFailed ignored: no engine');
   }
-  return fail(state, ERR_STANDBY_ENGINE_FAILED, `engine failed: ${event.error.message}`, event.at);
+  return fail(
+    state,
+    ERR_STANDBY_ENGINE_FAILED,
+    `engine failed: ${event.error.message}`,
+    event.at,
+    [],
+    event.error,
+  );
 }
 
 function onPause(state: StandbyState): TransitionResult {
@@ -522,7 +639,14 @@ function onStop(state: StandbyState): TransitionResult {
     effects.push({ type: 'stopEngine' });
   effects.push(log('info', 'stopped', { from: state.name }));
   return moved(
-    { ...state, name: 'stopped', activationStep: null, pullInFlight: null, failure: null },
+    {
+      ...state,
+      name: 'stopped',
+      activationStep: null,
+      pullInFlight: null,
+      rollingForward: false,
+      failure: null,
+    },
     effects,
   );
 }

@@ -16,6 +16,16 @@ export type { SyncProgress, SyncPhase, ProgressListener } from './progress.js';
 export type { CheckpointSpec, CheckpointSource } from './resolve.js';
 export type { PipelineIdentity, TakeoverReport } from './ownership.js';
 export { takeOverOwnership } from './ownership.js';
+export {
+  createStandbyHandlers,
+  previousOwnerOf,
+  readStandbyStartFacts,
+} from './standby-handlers.js';
+export type {
+  StandbyEngine,
+  StandbyHandlersOptions,
+  StandbyStartFacts,
+} from './standby-handlers.js';
 export type { RetentionPolicy } from './retention-plan.js';
 export type { HashCacheOptions } from './hash.js';
 export { nextPeriodicDelay } from './backoff.js';

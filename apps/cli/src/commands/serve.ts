@@ -1,10 +1,15 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { SyncError } from '@feldera-sync/errors';
 import type { CommandContext } from '../context.js';
 import type { CliDeps } from '../deps.js';
 import { RCLONE_BINARY_ENV } from '../stores.js';
-import { parseMilliseconds, parsePort, resolvePath, waitForSignal } from './shared.js';
+import {
+  parseMilliseconds,
+  parsePort,
+  readApiKeyFile,
+  resolvePath,
+  waitForSignal,
+} from './shared.js';
 
 interface ServeCommandOptions {
   host: string;
@@ -104,29 +109,6 @@ function portFromEnv(value: string | undefined): number {
       `FELDERA_SYNC_PORT=${JSON.stringify(value)} is not a port number 0..65535`,
       {
         hint: 'fix or unset FELDERA_SYNC_PORT, or pass --port',
-      },
-    );
-  }
-}
-
-/** The contents of `--api-key-file`; a missing, unreadable or non-file path is a coded error saying what to do. */
-async function readApiKeyFile(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'it does not exist'
-        : code === 'EISDIR'
-          ? 'it is a directory'
-          : (err as Error).message;
-    throw new SyncError(
-      'ERR_CLI_CONFIG_READ',
-      `cannot read the API key file ${path} (--api-key-file): ${why}`,
-      {
-        hint: 'create it with one line of at least 16 characters (e.g. `openssl rand -hex 32 > FILE; chmod 600 FILE`), or pass the right path',
-        cause: err,
       },
     );
   }

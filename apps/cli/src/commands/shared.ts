@@ -1,7 +1,9 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { InvalidArgumentError } from 'commander';
 import { isUuid } from '@feldera-sync/checkpoint';
 import { MAX_TIMER_DELAY_MS } from '@feldera-sync/config';
+import { SyncError } from '@feldera-sync/errors';
 import type { CommandContext } from '../context.js';
 import type { CliSignal } from '../io.js';
 
@@ -88,4 +90,27 @@ export function waitForSignal(
     { once: true },
   );
   return { promise, dispose };
+}
+
+/** The contents of `--api-key-file`; a missing, unreadable or non-file path is a coded error saying what to do. */
+export async function readApiKeyFile(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'it does not exist'
+        : code === 'EISDIR'
+          ? 'it is a directory'
+          : (err as Error).message;
+    throw new SyncError(
+      'ERR_CLI_CONFIG_READ',
+      `cannot read the API key file ${path} (--api-key-file): ${why}`,
+      {
+        hint: 'create it with one line of at least 16 characters (e.g. `openssl rand -hex 32 > FILE; chmod 600 FILE`), or pass the right path',
+        cause: err,
+      },
+    );
+  }
 }

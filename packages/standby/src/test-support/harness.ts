@@ -5,6 +5,7 @@ import type {
   StandbyHandlers,
   StandbyRunner,
   StartEngineRequest,
+  TakeoverResult,
 } from '../standby-runner.js';
 import { createStandbyRunner } from '../standby-runner.js';
 import type { LogEntry } from '../standby-effect.js';
@@ -24,6 +25,8 @@ export interface HarnessOptions {
   pullResult?: (index: number, request: PullRequest) => PullHandlerResult;
   startEngine?: (request: StartEngineRequest) => Promise<void>;
   writeMarker?: () => Promise<void>;
+  recordActivationIntent?: () => Promise<void>;
+  takeOverOwnership?: () => Promise<TakeoverResult>;
   startMs?: number;
 }
 
@@ -34,6 +37,8 @@ export interface Harness {
   readonly pulls: PullCall[];
   readonly engineStarts: (StartEngineRequest & { at: number })[];
   readonly markers: number[];
+  /** Activation steps in the order the handlers ran: intent, takeover, marker. */
+  readonly steps: string[];
   readonly logs: LogEntry[];
   readonly engineStops: number[];
   maxConcurrentPulls: number;
@@ -44,6 +49,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
   const pulls: PullCall[] = [];
   const engineStarts: (StartEngineRequest & { at: number })[] = [];
   const markers: number[] = [];
+  const steps: string[] = [];
   const logs: LogEntry[] = [];
   const engineStops: number[] = [];
   let active = 0;
@@ -53,6 +59,7 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     pulls,
     engineStarts,
     markers,
+    steps,
     logs,
     engineStops,
     maxConcurrentPulls: 0,
@@ -81,7 +88,16 @@ export function createHarness(options: HarnessOptions = {}): Harness {
     },
     async writeMarker() {
       markers.push(clock.now());
+      steps.push('marker');
       await options.writeMarker?.();
+    },
+    async recordActivationIntent() {
+      steps.push('intent');
+      await options.recordActivationIntent?.();
+    },
+    async takeOverOwnership() {
+      steps.push('takeover');
+      return (await options.takeOverOwnership?.()) ?? { previousOwner: null };
     },
     log: (entry) => logs.push(entry),
     stopEngine: () => {
