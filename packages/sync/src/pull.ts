@@ -520,5 +520,5 @@ async function syncFiles(dir: string, files: readonly string[]): Promise<void> {
 async function settled(tasks: Iterable<Promise<void>>): Promise<void> {
   const results = await Promise.allSettled(tasks);
   const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw (failed).reason;
+  if (failed) throw failed.reason;
 }
