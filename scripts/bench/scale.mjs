@@ -3,7 +3,7 @@
 // plus one small manifest each, written directly). Counted per operation: ObjectStore port calls
 // (by method), rclone processes (by command) and time. Also: resolving `latest` (a standby pull
 // that finds the newest checkpoint already installed) must not list the bucket.
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createSynchronizer } from '../../packages/sync/dist/index.js';
 import { uuidv7, writeStorage } from './data.mjs';
@@ -109,14 +109,38 @@ export async function scaleSuite(env, { files, oldCount }, log) {
     // Without old checkpoints: the full push of C1, then incremental pushes (same and fresh process).
     let a = fresh();
     out.empty.coldPush = await op(env, a.c, () => a.s.push(u[0]));
+    // The baseline: plain rclone copy of the same files (the batch files and the checkpoint's own
+    // files, which the push sends as one zip) into a prefix of its own.
+    const ownFiles = (await readdir(join(dir, u[0]))).map((f) => `${u[0]}/${f}`);
+    out.baseUp = await op(env, a.c, () =>
+      rcloneCopy(env.wrapper, env.store.target, {
+        direction: 'up',
+        localDir: dir,
+        location: `${env.bucket.bucket}/scale-base`,
+        files: [...sets[0], ...ownFiles],
+        listDir: env.tmp,
+      }),
+    );
     out.empty.warmInc = await op(env, a.c, () => a.s.push(u[1]));
     await a.s.close();
     a = fresh();
     out.empty.coldInc = await op(env, a.c, () => a.s.push(u[2]));
     await a.s.close();
-    a = fresh();
+    // Resolving `latest` on a standby that already holds it (its own directory: a pull installs the
+    // bucket's catalog, which does not name the primary's newer local checkpoints).
+    const standbyDir = join(env.tmp, 'scale-standby');
+    await mkdir(standbyDir, { recursive: true });
+    const standby = () => {
+      const c = productStore(env.store.target, location, env.wrapper);
+      return { c, s: sync(standbyDir, c.store) };
+    };
+    a = standby();
+    await a.s.pull({ spec: 'latest' });
+    await a.s.close();
+    a = standby();
     out.empty.resolve = await op(env, a.c, () => a.s.pull({ spec: 'latest' }));
     await a.s.close();
+    await rm(standbyDir, { recursive: true, force: true });
     // `oldCount` older checkpoints put in front of the catalog, then the same operations again.
     const t = now();
     const catalog = new TextDecoder().decode(await a.c.store.getSmall('checkpoints.feldera'));
@@ -128,11 +152,35 @@ export async function scaleSuite(env, { files, oldCount }, log) {
     out.old.coldInc = await op(env, a.c, () => a.s.push(u[3]));
     out.old.warmInc = await op(env, a.c, () => a.s.push(u[4]));
     await a.s.close();
-    a = fresh();
-    out.old.resolve = await op(env, a.c, () => a.s.pull({ spec: 'latest' }));
-    await a.s.close();
+    // Restore of the newest checkpoint into an empty directory vs rclone copy down of its objects;
+    // then resolving `latest` there, where it is installed already.
+    const restoreDir = join(env.tmp, 'scale-restore');
+    const downDir = join(env.tmp, 'scale-down');
+    await mkdir(restoreDir, { recursive: true });
+    const rc = productStore(env.store.target, location, env.wrapper);
+    const rs = sync(restoreDir, rc.store);
+    out.restore = await op(env, rc, () => rs.restore({ spec: u[4], failIfNoCheckpoint: true }));
+    await rs.close();
+    const rr = productStore(env.store.target, location, env.wrapper);
+    const rrs = sync(restoreDir, rr.store);
+    out.old.resolve = await op(env, rr, () => rrs.pull({ spec: 'latest' }));
+    await rrs.close();
     if (out.old.resolve.value.uuid !== u[4])
       throw new Error(`latest resolved to ${out.old.resolve.value.uuid}, expected ${u[4]}`);
+    await rm(restoreDir, { recursive: true, force: true });
+    out.baseDown = await op(env, rc, () =>
+      rcloneCopy(env.wrapper, env.store.target, {
+        direction: 'down',
+        localDir: downDir,
+        location,
+        files: [...sets[4], `${u[4]}.zip`],
+        listDir: env.tmp,
+      }),
+    );
+    await rm(downDir, { recursive: true, force: true });
+    delete out.restore.value;
+    delete out.baseUp.value;
+    delete out.baseDown.value;
     for (const r of [out.empty, out.old]) for (const v of Object.values(r)) delete v.value;
     const d = (r) => `${(r.ms / 1000).toFixed(2)} s/${r.spawns} rclone ${JSON.stringify(r.calls)}`;
     log(
@@ -140,6 +188,9 @@ export async function scaleSuite(env, { files, oldCount }, log) {
     );
     log(
       `  scale (${oldCount} old): incremental fresh process ${d(out.old.coldInc)}, same process ${d(out.old.warmInc)}; resolve latest ${d(out.old.resolve)}`,
+    );
+    log(
+      `  scale: rclone copy up of the same ${files} files ${d(out.baseUp)}; restore ${d(out.restore)}, rclone copy down ${d(out.baseDown)}`,
     );
   } finally {
     await rm(dir, { recursive: true, force: true });

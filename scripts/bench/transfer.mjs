@@ -1,11 +1,14 @@
 // Targets 1-4: full push, full restore, incremental push and standby catch-up, each against a
 // plain `rclone copy` of the same objects with the same flags to the same store, in the same run.
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createSynchronizer } from '../../packages/sync/dist/index.js';
+import { fileURLToPath } from 'node:url';
+import { createSynchronizer, HASH_CACHE_FILE } from '../../packages/sync/dist/index.js';
 import { createStandbyRunner, systemClock } from '../../packages/standby/dist/index.js';
 import { productStore, rcloneCopy } from './stores.mjs';
-import { cpuMeter, now, sleep, waitFor } from './util.mjs';
+import { cpuMeter, dropPageCache, now, runOk, sleep, waitFor } from './util.mjs';
+
+const PUSH_CHILD = fileURLToPath(new URL('./push-child.mjs', import.meta.url));
 
 const PIPELINE = {
   systemName: 'pipeline-0197a0e0-0000-7000-8000-00000000b001',
@@ -21,6 +24,22 @@ function synchronizer(storageDir, store) {
     retention: { minCount: 10, minAgeDays: 30 },
     checkers: 20,
   });
+}
+
+/** Drops the persisted digests of `paths` (by device and inode) from the hash cache file. */
+async function forgetDigests(cacheFile, paths) {
+  const ids = new Set();
+  for (const p of paths) {
+    const st = await stat(p, { bigint: true });
+    ids.add(`${st.dev} ${st.ino} `);
+  }
+  const lines = (await readFile(cacheFile, 'utf8')).split('\n').filter(Boolean);
+  const kept = lines.filter((l) => !ids.has(l.split(' ').slice(0, 2).join(' ') + ' '));
+  if (lines.length - kept.length !== paths.length)
+    throw new Error(
+      `hash cache: expected to forget ${paths.length} digests, forgot ${lines.length - kept.length}`,
+    );
+  await writeFile(cacheFile, kept.join('\n') + '\n');
 }
 
 /** Runs `fn` under a CPU meter; returns {ms, cpu, value}. */
@@ -103,10 +122,16 @@ export async function transferSuite(env, data, runs, log) {
   for (let i = 0; i < runs; i++) {
     const r = { i };
     const prefix = `${bucket.bucket}/r${i}`;
+    const freshPrefix = `${bucket.bucket}/f${i}`;
+    const cacheFile = join(data.dir, HASH_CACHE_FILE);
+    // Every round's full push hashes everything: no digests survive from the previous round.
+    await rm(cacheFile, { force: true });
     const ps = productStore(store.target, prefix, wrapper);
-    const sync = synchronizer(data.dir, ps.store);
+    let sync = synchronizer(data.dir, ps.store);
     const ours = async () => {
       const m = await measured(env, () => sync.push(n.uuid));
+      // The lock on the storage directory is the synchroniser's until close; the cache is flushed.
+      await sync.close();
       r.fullPush = {
         ms: m.ms,
         bytes: m.value.bytes,
@@ -137,6 +162,14 @@ export async function transferSuite(env, data, runs, log) {
     log(
       `  round ${i + 1}: full push ${(r.fullPush.ms / 1000).toFixed(2)} s, rclone copy up ${(r.baseUp.ms / 1000).toFixed(2)} s`,
     );
+
+    // Set-up for the fresh-process incremental push: N also in a second prefix (not measured).
+    {
+      const setup = synchronizer(data.dir, productStore(store.target, freshPrefix, wrapper).store);
+      await setup.push(n.uuid);
+      await setup.close();
+    }
+    sync = synchronizer(data.dir, ps.store);
 
     // Standby holding N, pulling every second.
     const standbyDir = join(tmp, `standby-${i}`);
@@ -189,6 +222,38 @@ export async function transferSuite(env, data, runs, log) {
       await standby.stop();
       await rm(standbyDir, { recursive: true, force: true });
     }
+    await sync.close();
+
+    // 3c/3d. Incremental push of N+1 from a fresh Node process whose only memory of N is the
+    // persistent hash cache: the cache as it is now, less the digests of N+1's new files (which
+    // the same-process push above recorded), so the child knows exactly what a process that
+    // pushed N and died would have left: time, and bytes Node read.
+    await forgetDigests(
+      cacheFile,
+      data.pair.newFiles.filter((f) => !f.path.includes('/')).map((f) => join(data.dir, f.path)),
+    );
+    await dropPageCache(data.dir);
+    {
+      const t0 = now();
+      const stop = await cpuMeter({ rcloneLog: wrapper, storePids: store.storePids });
+      const child = await runOk(process.execPath, [
+        PUSH_CHILD,
+        JSON.stringify({
+          storageDir: data.dir,
+          target: store.target,
+          location: freshPrefix,
+          binary: wrapper.binary,
+          uuid: n1.uuid,
+          pipeline: PIPELINE,
+        }),
+      ]);
+      const cpu = await stop();
+      const res = JSON.parse(child.stdout.trim().split('\n').at(-1));
+      r.freshInc = { ...res, wallMs: now() - t0, cpu };
+    }
+    log(
+      `  round ${i + 1}: fresh-process incremental push ${(r.freshInc.ms / 1000).toFixed(2)} s (process ${(r.freshInc.wallMs / 1000).toFixed(2)} s), read from disk ${(r.freshInc.diskReadBytes / 2 ** 20).toFixed(1)} MiB (Node rchar ${(r.freshInc.readBytes / 2 ** 20).toFixed(1)} MiB) for ${(data.pair.newBytes / 2 ** 20).toFixed(1)} MiB new`,
+    );
     const newDir = join(tmp, `new-${i}`);
     const mNew = await measured(env, () =>
       rcloneCopy(wrapper, store.target, {
@@ -249,7 +314,6 @@ export async function transferSuite(env, data, runs, log) {
     }
     await rm(restoreDir, { recursive: true, force: true });
     await rm(downDir, { recursive: true, force: true });
-    await sync.close();
     log(
       `  round ${i + 1}: restore ${(r.restore.ms / 1000).toFixed(2)} s, rclone copy down ${(r.baseDown.ms / 1000).toFixed(2)} s`,
     );

@@ -156,3 +156,16 @@ export async function waitFor(what, fn, timeoutMs, everyMs = 20) {
     await sleep(everyMs);
   }
 }
+
+/**
+ * Drops the page cache of every regular file under `dir` (`dd iflag=nocache`, no privileges
+ * needed), so the next read of them is a read from the disk.
+ */
+export async function dropPageCache(dir) {
+  await runOk('bash', [
+    '-c',
+    'find "$1" -type f -print0 | xargs -0 -r -n 200 bash -c \'for f; do dd if="$f" iflag=nocache count=0 status=none; done\' _',
+    '_',
+    dir,
+  ]);
+}

@@ -28,6 +28,7 @@ export type {
 } from './standby-handlers.js';
 export type { RetentionPolicy } from './retention-plan.js';
 export type { HashCacheOptions } from './hash.js';
+export { HASH_CACHE_FILE } from './hash.js';
 export { nextPeriodicDelay } from './backoff.js';
 export type { PeriodicSchedule } from './backoff.js';
 export { decidePushRequest } from './push-queue.js';

@@ -45,6 +45,28 @@ describe('push verification', () => {
     await s.close();
   });
 
+  it('objects the store reported copied are not looked up again; unreported ones each get a head', async () => {
+    const a = await storage();
+    const c1 = await a.checkpoint([await a.batch(4 * KiB), await a.batch(4 * KiB)]);
+    const b2 = [await a.batch(4 * KiB), await a.batch(4 * KiB)];
+    const c2 = await a.checkpoint(b2);
+    const store = createMemoryObjectStore();
+    const heads: string[] = [];
+    const head = store.head.bind(store);
+    store.head = (key, o) => (heads.push(key), head(key, o));
+    const s = createSynchronizer({ storageDir: a.dir, store, pipeline: A });
+    await s.push(c1);
+    expect(heads).toEqual([]);
+    // A store that reports no object done (an rclone without per-file lines): every sent object is
+    // checked with a head, the two batch files and the zip of c2.
+    const upload = store.uploadFiles.bind(store);
+    store.uploadFiles = (dir, files, prefix, o) =>
+      upload(dir, files, prefix, { ...o, onObjectDone: undefined });
+    await s.push(c2);
+    expect(heads.sort()).toEqual([...b2, `${c2}.zip`].sort());
+    await s.close();
+  });
+
   it("an 'already synced' checkpoint whose object the bucket lost is repaired, and says so", async () => {
     const a = await storage();
     const b1 = await a.batch(4 * KiB);

@@ -149,10 +149,14 @@ export function describeObjectStoreConformance(
       await writeTree(up, files);
       const names = Object.keys(files).sort();
       const progress: TransferProgress[] = [];
+      const sent: string[] = [];
       const pushed = await store.uploadFiles(up, names, 'cp/', {
         onProgress: (p) => progress.push(p),
+        onObjectDone: (key) => sent.push(key),
       });
       expect(pushed.objects).toBe(names.length);
+      // Each upload is reported by its name under the local directory once it is in the store.
+      expect(sent.sort()).toEqual(names);
       const totalBytes = Object.values(files).reduce((n, b) => n + b.byteLength, 0);
       expect(pushed.bytes).toBe(totalBytes);
 
