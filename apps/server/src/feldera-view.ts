@@ -4,6 +4,7 @@
  * server knows: the definition and the current run. Pure, so every mapping is unit-tested.
  */
 import type { InitialMode, StandbyStateName } from '@feldera-sync/standby';
+import { runtimeStatusOf } from '@feldera-sync/standby';
 
 /** Feldera's `CombinedStatus` values this server reports (`db/types/combined_status.rs`). */
 export type DeploymentStatus =
@@ -95,23 +96,10 @@ export interface DeploymentFields {
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-/** The runtime status of a provisioned run; null when the run is not provisioned. */
+/** The runtime status of a provisioned run (the machine's, as `runtimeStatusOf` maps it); null when the run is not provisioned. */
 function provisionedStatus(state: StandbyStateName): DeploymentRuntimeStatus | null {
-  switch (state) {
-    case 'starting':
-    case 'restoring':
-    case 'activating':
-      return 'Initializing';
-    case 'standby':
-      return 'Standby';
-    case 'running':
-      return 'Running';
-    case 'paused':
-      return 'Paused';
-    case 'stopped':
-    case 'failed':
-      return null;
-  }
+  if (state === 'stopped' || state === 'failed') return null;
+  return runtimeStatusOf({ name: state }) as DeploymentRuntimeStatus;
 }
 
 const INITIAL_NAMES = { running: 'Running', paused: 'Paused', standby: 'Standby' } as const;
