@@ -53,7 +53,7 @@ async function main(): Promise<void> {
 
 main().catch((err: unknown) => {
   const message = isSyncError(err)
-    ? err.describe()
+    ? `${err.describe()} [${err.code}]`
     : err instanceof Error
       ? err.message
       : String(err);

@@ -1,10 +1,12 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join, resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import { SyncError } from '@feldera-sync/errors';
+import { acquireDirLock } from '@feldera-sync/checkpoint';
+import type { DirLock } from '@feldera-sync/checkpoint';
 import { buildApp } from './app.js';
 import { startEmbeddedS3 } from './embedded-s3.js';
 import type { EmbeddedS3 } from './embedded-s3.js';
@@ -99,6 +101,26 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   }
   const dataDir = resolve(options.dataDir);
   applyPrivateUmask();
+  // One server per data directory for the life of the process: a second one would run the same
+  // pipelines on the same storage directories. ERR_CHECKPOINT_LOCKED names the holder's PID; a lock
+  // left by a killed server is taken over.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const dataLock = await acquireDirLock(dataDir, { command: 'feldera-sync server' });
+  try {
+    return await startOn(dataDir, dataLock, logger, apiKey, options);
+  } catch (e) {
+    await dataLock.release();
+    throw e;
+  }
+}
+
+async function startOn(
+  dataDir: string,
+  dataLock: DirLock,
+  logger: Logger,
+  apiKey: string | undefined,
+  options: ServerOptions,
+): Promise<RunningServer> {
   const registry = await PipelineRegistry.open(dataDir);
   let embedded: EmbeddedS3 | undefined;
   if (options.embeddedS3) {
@@ -162,6 +184,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
       await app.close();
       await manager.shutdown(options.shutdownGraceMs ?? 30_000);
       await embedded?.close();
+      await dataLock.release();
     })();
     return closing;
   };
