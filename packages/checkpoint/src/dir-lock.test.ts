@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +110,55 @@ describe('acquireDirLock', () => {
     await writeFile(path, '');
     const lock = await acquireDirLock(dir);
     await lock.release();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('a takeover mutex left by a process killed mid-takeover is broken at once; a live one refuses, naming it', async () => {
+    const path = join(dir, DIR_LOCK_FILE);
+    const mutex = `${path}.takeover`;
+    const staleLock = JSON.stringify({
+      pid: await deadPid(),
+      hostname: hostname(),
+      process_start: 1,
+      token: 't',
+    });
+    // Killed between taking the mutex and finishing: its owner file names a process that is gone.
+    await writeFile(path, staleLock);
+    await mkdir(mutex);
+    await writeFile(
+      join(mutex, 'owner'),
+      JSON.stringify({ pid: await deadPid(), hostname: hostname(), process_start: 1, token: 'm' }),
+    );
+    const lock = await acquireDirLock(dir);
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: process.pid });
+    await lock.release();
+    expect(await readdir(dir)).toEqual([]);
+
+    // A mutex whose owner is alive (this test's own process, as /proc knows it) is respected.
+    await writeFile(path, staleLock);
+    await mkdir(mutex);
+    await writeFile(
+      join(mutex, 'owner'),
+      JSON.stringify({
+        pid: process.pid,
+        hostname: hostname(),
+        process_start: null,
+        token: 'live',
+      }),
+    );
+    const err = await acquireDirLock(dir).catch((e: unknown) => e);
+    expect(hasErrorCode(err, ERR_CHECKPOINT_LOCKED)).toBe(true);
+    expect((err as Error).message).toContain(`PID ${process.pid}`);
+    expect((err as Error).message).toContain('being taken over');
+
+    // Without an owner file (killed between mkdir and writing it): refused while young, broken after 2 s.
+    await rm(join(mutex, 'owner'));
+    const young = await acquireDirLock(dir).catch((e: unknown) => e);
+    expect(hasErrorCode(young, ERR_CHECKPOINT_LOCKED)).toBe(true);
+    const old = new Date(Date.now() - 10_000);
+    await utimes(mutex, old, old);
+    const taken = await acquireDirLock(dir);
+    await taken.release();
     expect(await readdir(dir)).toEqual([]);
   });
 

@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { link, mkdir, readFile, realpath, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import {
+  link,
+  mkdir,
+  readFile,
+  realpath,
+  rename,
+  rm,
+  stat,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { SyncError } from '@feldera-sync/errors';
@@ -103,8 +113,58 @@ function lockedError(dir: string, holder: LockHolder | null, why: string): SyncE
 /** Locks held by this process, by real path: a second acquisition shares the first. */
 const held = new Map<string, { lock: DirLock; count: number }>();
 
-/** A takeover mutex older than this was left by a process killed mid-takeover. */
-const TAKEOVER_STALE_MS = 30_000;
+/**
+ * A takeover mutex without its owner file (its creator was killed between `mkdir` and writing the
+ * file, a window of microseconds) is stale once it is this old. One whose owner file names a
+ * process that is gone is stale at once.
+ */
+const TAKEOVER_OWNERLESS_STALE_MS = 2_000;
+const MUTEX_OWNER = 'owner';
+
+/** Takes the takeover mutex (a directory holding its owner), or says why not. */
+async function takeMutex(dir: string, mutex: string, holder: LockHolder): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await mkdir(mutex);
+      await writeFile(join(mutex, MUTEX_OWNER), JSON.stringify(holder) + '\n', { mode: 0o600 });
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, 'create', mutex);
+    }
+    const owner = await readFile(join(mutex, MUTEX_OWNER), 'utf8').then(parseHolder, () => null);
+    if (owner) {
+      const liveness = judgeHolder(owner, {
+        hostname: holder.hostname,
+        exists: processExists(owner.pid),
+        processStart: await processStart(owner.pid),
+      });
+      if (liveness !== 'gone') throw lockedError(dir, owner, ': its lock is being taken over');
+    } else {
+      const age = await stat(mutex).then(
+        (st) => Date.now() - st.mtimeMs,
+        () => 0,
+      );
+      if (age < TAKEOVER_OWNERLESS_STALE_MS)
+        throw lockedError(dir, null, ': its lock is being taken over');
+    }
+    // Stale: move it aside under a name of our own (atomic), then make sure what we moved is the
+    // mutex we judged, not a newer one another process made meanwhile (put that one back).
+    const aside = `${mutex}.stale.${holder.token}`;
+    try {
+      await rename(mutex, aside);
+    } catch (e) {
+      if (isNotFound(e)) continue; // another process broke it first: try again
+      throw ioError(e, 'break stale', mutex);
+    }
+    const moved = await readFile(join(aside, MUTEX_OWNER), 'utf8').then(parseHolder, () => null);
+    if ((moved?.token ?? null) !== (owner?.token ?? null)) {
+      await rename(aside, mutex).catch(() => undefined);
+      throw lockedError(dir, moved, ': its lock is being taken over');
+    }
+    await rm(aside, { recursive: true, force: true });
+  }
+  throw lockedError(dir, null, ': its lock is being taken over');
+}
 
 /**
  * Creates the lock file with its content in one step (written aside, then hard-linked into place,
@@ -202,22 +262,7 @@ async function removeIfOurs(path: string, token: string): Promise<void> {
 
 async function takeOver(dir: string, path: string, holder: LockHolder): Promise<void> {
   const mutex = `${path}.takeover`;
-  try {
-    await mkdir(mutex);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(e, 'create', mutex);
-    const age = await stat(mutex).then(
-      (s) => Date.now() - s.mtimeMs,
-      () => 0,
-    );
-    if (age < TAKEOVER_STALE_MS) throw lockedError(dir, null, ': its lock is being taken over');
-    await rm(mutex, { recursive: true, force: true });
-    try {
-      await mkdir(mutex);
-    } catch {
-      throw lockedError(dir, null, ': its lock is being taken over');
-    }
-  }
+  await takeMutex(dir, mutex, holder);
   try {
     let text: string | null = null;
     try {
