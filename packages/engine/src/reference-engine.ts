@@ -12,9 +12,10 @@ import {
   fsyncDir,
   isBatchFileName,
   isUuid,
+  listLocalCheckpoints,
+  planLocalGc,
   readDependencies,
   missingStateFiles,
-  readLocalCatalog,
   uuidv7,
   writeCheckpointState,
   writeFileAtomic,
@@ -24,8 +25,8 @@ import {
 import { readBatchFile, writeBatchFile } from './batch-file.js';
 import type { JsonValue } from './canonical-json.js';
 import { canonicalJson } from './canonical-json.js';
-import type { EngineClock } from './clock.js';
-import { systemClock } from './clock.js';
+import type { Clock } from '@feldera-sync/clock';
+import { systemClock } from '@feldera-sync/clock';
 import type {
   CheckpointResult,
   Engine,
@@ -39,7 +40,6 @@ import type {
 import type { EngineState } from './engine-state.js';
 import { ENGINE_STATE_FORMAT, parseEngineState, serializeEngineState } from './engine-state.js';
 import { EngineErrorCodes, engineError } from './errors.js';
-import { planEngineGc } from './local-gc.js';
 import type { MergePolicy, SpineBatch } from './merge-policy.js';
 import { DEFAULT_MERGE_POLICY, mergeBudget, planMerge } from './merge-policy.js';
 import type { Delta, Multiset } from './multiset.js';
@@ -55,7 +55,7 @@ export interface ReferenceEngineOptions {
   /** Take a checkpoint this often while there are uncheckpointed steps (`fault_tolerance.checkpoint_interval_secs` x 1000). */
   checkpointIntervalMs?: number | undefined;
   /** Time source and timers; the system clock by default. */
-  clock?: EngineClock | undefined;
+  clock?: Clock | undefined;
   /** Overrides of the size-tiered merge policy. */
   mergePolicy?: Partial<MergePolicy> | undefined;
   /** How many of the newest checkpoints local GC keeps (default 2). */
@@ -95,7 +95,7 @@ export async function openReferenceEngine(
 }
 
 class ReferenceEngine implements Engine {
-  private readonly clock: EngineClock;
+  private readonly clock: Clock;
   private readonly policy: MergePolicy;
   private readonly keepNewest: number;
   private lifecycle: EngineLifecycle = 'closed';
@@ -530,34 +530,36 @@ class ReferenceEngine implements Engine {
   }
 
   /**
-   * Local GC: drops catalog entries beyond the newest `keepCheckpoints` (sparing pinned ones and
-   * the current one), then their directories and crash debris, then batch files nothing needs.
+   * Local GC by the checkpoint package's plan (Feldera's `gc_checkpoint`: the newest complete
+   * checkpoints, pinned ones, the current one and any entry still inside the commit window stay;
+   * a dropped checkpoint's directory and the batch files only it named go), then Feldera's
+   * `gc_startup` sweep: checkpoint directories the catalog does not name and batch files nothing needs.
    */
   private async collectGarbage(signal: AbortSignal | undefined): Promise<void> {
     const dir = this.requireOpen();
     throwIfAborted(signal, 'local garbage collection');
     const catalogExists = await exists(join(dir, CATALOG_FILE));
-    const catalog = await readLocalCatalog(dir, { signal });
     const pinned = this.pinnedSet();
-    const plan = planEngineGc({
-      catalog: catalog.map((entry) => entry.uuid),
-      pinned,
-      current: this.current?.uuid ?? null,
-      keepNewest: this.keepNewest,
+    if (this.current !== null) pinned.add(this.current.uuid);
+    const live = new Set<string>();
+    for (const runtime of this.tables.values())
+      for (const batch of runtime.spine) live.add(batch.file);
+    const plan = planLocalGc(await listLocalCheckpoints(dir, { signal }), pinned, {
+      keepComplete: this.keepNewest,
+      live,
     });
     if (plan.drop.length > 0) {
-      const dropped = new Set(plan.drop);
-      await writeLocalCatalog(
-        dir,
-        catalog.filter((entry) => !dropped.has(entry.uuid)),
-        { signal },
-      );
-      for (const uuid of plan.drop) this.depsCache.delete(uuid);
+      // The catalog first: it never names a checkpoint whose files are gone.
+      await writeLocalCatalog(dir, plan.catalog, { signal });
+      for (const uuid of plan.deleteDirs) {
+        this.depsCache.delete(uuid);
+        await rm(join(dir, uuid), { recursive: true, force: true });
+      }
+      for (const file of plan.deleteFiles) await rm(join(dir, file), { force: true });
     }
-    const keep = new Set([...plan.keep, ...pinned]);
-    if (this.current !== null) keep.add(this.current.uuid);
+    const keep = new Set([...plan.keep.map((entry) => entry.uuid.toLowerCase()), ...pinned]);
     const names = await readdir(dir);
-    if (catalogExists || catalog.length > 0) {
+    if (catalogExists || plan.keep.length > 0) {
       // Without a catalog, checkpoint directories are a damaged layout, not debris: leave them.
       for (const name of names) {
         if (isUuid(name) && !keep.has(name.toLowerCase()))

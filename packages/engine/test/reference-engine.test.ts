@@ -1,12 +1,13 @@
 import { cp as copyPath, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '@feldera-sync/clock';
 import { hasErrorCode } from '@feldera-sync/errors';
 import { readLocalCatalog } from '@feldera-sync/checkpoint';
 import { felderaRestoreCheck } from '@feldera-sync/test-utils';
 import { EngineErrorCodes, createReferenceEngine, openReferenceEngine } from '../src/index.js';
 import type { Engine } from '../src/index.js';
-import { createManualClock, listRoot, tempDir } from './helpers.js';
+import { listRoot, tempDir } from './helpers.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -269,17 +270,18 @@ describe('reference engine', () => {
   });
 
   it('takes periodic checkpoints on the injected clock, only when there is something new', async () => {
-    const clock = createManualClock();
+    // A realistic epoch, so UUIDv7 timestamps look normal.
+    const clock = new SimulatedClock(Date.UTC(2025, 0, 1));
     const engine = await openEngine(dir, { checkpointIntervalMs: 10_000, clock });
-    clock.advance(10_000);
+    await clock.advance(10_000);
     await engine.tableHashes(); // drains the queue
     expect(engine.status().lastCheckpoint).toBeNull();
     await engine.ingest({ tables: { t: { insert: [1] } } });
-    clock.advance(10_000);
+    await clock.advance(10_000);
     await engine.tableHashes();
     expect(engine.status().lastCheckpoint).toMatchObject({ step: 1 });
     await engine.close();
-    expect(clock.pending()).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('fails to open a damaged storage directory with a typed error naming the file', async () => {

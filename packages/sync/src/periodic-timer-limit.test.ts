@@ -2,7 +2,7 @@ import { createMemoryObjectStore } from '@feldera-sync/checkpoint';
 import { MAX_TIMER_DELAY_MS } from '@feldera-sync/config';
 import { afterEach, describe, expect, it } from 'vitest';
 import { removeDir, tempDir } from '../test/support/storage-builder.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '@feldera-sync/clock';
 import { createSynchronizer } from './synchronizer.js';
 
 /** Records every delay handed to the clock; never fires. */

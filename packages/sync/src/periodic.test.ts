@@ -2,7 +2,7 @@ import { createMemoryObjectStore } from '@feldera-sync/checkpoint';
 import type { ObjectStore } from '@feldera-sync/checkpoint';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StorageBuilder, removeDir, tempDir } from '../test/support/storage-builder.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '@feldera-sync/clock';
 import { createSynchronizer } from './synchronizer.js';
 
 /** A simulated clock: time moves only when the test says so. */

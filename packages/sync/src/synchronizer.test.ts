@@ -6,7 +6,7 @@ import { SyncError, hasErrorCode } from '@feldera-sync/errors';
 import { describe, expect, it } from 'vitest';
 import type { StorageBuilder } from '../test/support/storage-builder.js';
 import { removeDir, snapshotTree, storagePerTest } from '../test/support/storage-builder.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '@feldera-sync/clock';
 import { SyncErrorCodes } from './errors.js';
 import type { SynchronizerOptions } from './synchronizer.js';
 import { createSynchronizer } from './synchronizer.js';

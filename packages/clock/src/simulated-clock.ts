@@ -1,4 +1,4 @@
-import { MAX_TIMER_DELAY_MS } from '@feldera-sync/config';
+import { MAX_TIMER_DELAY_MS } from './timer-delay.js';
 import { SyncError, ERR_ABORTED } from '@feldera-sync/errors';
 import type { Clock, TimerHandle } from './clock.js';
 
