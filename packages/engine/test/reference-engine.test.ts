@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SimulatedClock } from '@feldera-sync/clock';
 import { hasErrorCode } from '@feldera-sync/errors';
-import { readLocalCatalog } from '@feldera-sync/checkpoint';
+import {
+  appendToLocalCatalog,
+  createCheckpointDir,
+  readLocalCatalog,
+  uuidv7,
+} from '@feldera-sync/checkpoint';
 import { felderaRestoreCheck } from '@feldera-sync/test-utils';
 import { EngineErrorCodes, createReferenceEngine, openReferenceEngine } from '../src/index.js';
 import type { Engine } from '../src/index.js';
@@ -267,6 +272,44 @@ describe('reference engine', () => {
       expect(root).toContain(name);
     for (const name of foreign) expect(await readFile(join(dir, name), 'utf8')).toBe(name);
     expect((await readLocalCatalog(dir)).length).toBe(2);
+  });
+
+  it("local GC follows the checkpoint package's plan: complete checkpoints count, a commit in progress is kept", async () => {
+    const engine = await openEngine();
+    const complete: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await engine.ingest({ tables: { t: { insert: [i] } } });
+      complete.push((await engine.checkpoint()).uuid);
+    }
+    await engine.close();
+    expect((await readLocalCatalog(dir)).map((e) => e.uuid)).toEqual(complete.slice(1));
+    // A kill between the catalog append and <uuid>/state.json: a newer entry that is incomplete.
+    const pending = uuidv7();
+    await createCheckpointDir(dir, pending);
+    await appendToLocalCatalog(dir, {
+      uuid: pending,
+      identifier: null,
+      fingerprint: 0n,
+      size: 0,
+      steps: 9,
+      processed_records: 9,
+    });
+
+    // Reopening keeps both complete checkpoints (an incomplete entry is not one of the newest two)
+    // and the entry in its commit window.
+    const reopened = await openEngine();
+    expect((await readLocalCatalog(dir)).map((e) => e.uuid)).toEqual([
+      ...complete.slice(1),
+      pending,
+    ]);
+    expect(await listRoot(dir)).toContain(pending);
+
+    // A newer complete checkpoint closes the window: the stale entry and the oldest checkpoint go.
+    await reopened.ingest({ tables: { t: { insert: [9] } } });
+    const next = (await reopened.checkpoint()).uuid;
+    expect((await readLocalCatalog(dir)).map((e) => e.uuid)).toEqual([complete[2], next]);
+    expect(await listRoot(dir)).not.toContain(pending);
+    expect(await listRoot(dir)).not.toContain(complete[1]);
   });
 
   it('takes periodic checkpoints on the injected clock, only when there is something new', async () => {
