@@ -358,6 +358,18 @@ describe('UUIDv7', () => {
     expect(uuidv7TimeMs('6ba7b810-9dad-11d1-80b4-00c04fd430c8')).toBeNull();
   });
 
+  it('reads the time of a Feldera checkpoint UUID (the one UUIDv7-time function, standby uses it too)', () => {
+    // From the Feldera docs: 019779b4-8760-75f2-... was created on 2025-06-16.
+    expect(uuidv7TimeMs('019779b4-8760-75f2-bdf0-71b825e63610')).toBe(0x019779b48760);
+    expect(new Date(uuidv7TimeMs('019779b4-8760-75f2-bdf0-71b825e63610')!).toISOString()).toMatch(
+      /^2025-06-16/,
+    );
+    expect(uuidv7TimeMs('FFFFFFFF-FFFF-7FFF-BFFF-FFFFFFFFFFFF')).toBe(2 ** 48 - 1);
+    expect(uuidv7TimeMs('6ba7b810-9dad-41d1-80b4-00c04fd430c8')).toBeNull();
+    expect(uuidv7TimeMs('latest')).toBeNull();
+    expect(uuidv7TimeMs('019779b4-8760-75f2-bdf0-71b825e6361')).toBeNull();
+  });
+
   it('recognises batch file names', () => {
     expect(isBatchFileName(`w0-${uuidv7()}.feldera`)).toBe(true);
     expect(isBatchFileName(`w12-${uuidv7()}.feldera`)).toBe(true);

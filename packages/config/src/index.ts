@@ -74,7 +74,12 @@ export {
 } from './bucket-location.js';
 export type { BucketCheck, BucketProblem } from './bucket-location.js';
 export { normaliseSizeSuffix, parseSizeSuffix } from './size-suffix.js';
-export { MAX_TIMER_DELAY_MS, MAX_TIMER_INTERVAL_SECS, boundedTimerDelay } from './timer-delay.js';
+// The timer limits live with the clock that enforces them; re-exported for existing importers.
+export {
+  MAX_TIMER_DELAY_MS,
+  MAX_TIMER_INTERVAL_SECS,
+  boundedTimerDelay,
+} from '@feldera-sync/clock';
 export { isUuid, normaliseCheckpointRef } from './checkpoint-ref.js';
 export {
   JSON_SCHEMA_REGENERATE_COMMAND,

@@ -7,7 +7,7 @@ import {
   jsonSchemaFiles,
 } from './json-schema.js';
 import { SYNC_CONFIG_KEYS } from './sync-config-schema.js';
-import { MAX_TIMER_INTERVAL_SECS } from './timer-delay.js';
+import { MAX_TIMER_INTERVAL_SECS } from '@feldera-sync/clock';
 
 describe('committed JSON Schema', () => {
   it.each(Object.entries(jsonSchemaFiles()))(

@@ -4,7 +4,7 @@ import { CHECKPOINT_REF_PATTERN, normaliseCheckpointRef } from './checkpoint-ref
 import { checkRcloneFlags } from './rclone-flags.js';
 import { S3_PROVIDERS, suggestProvider } from './s3-providers.js';
 import { SIZE_SUFFIX_PATTERN, normaliseSizeSuffix } from './size-suffix.js';
-import { MAX_TIMER_INTERVAL_SECS } from './timer-delay.js';
+import { MAX_TIMER_INTERVAL_SECS } from '@feldera-sync/clock';
 
 /** Integer field with inclusive bounds; one message (with the reason for the bound) for wrong type and out of range alike. */
 function integer(min: number, max: number | undefined, unit = '', why = ''): z.ZodInt {

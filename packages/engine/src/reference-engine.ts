@@ -1,31 +1,16 @@
-import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Clock } from '@feldera-sync/clock';
+import { systemClock } from '@feldera-sync/clock';
 import type { SyncError } from '@feldera-sync/errors';
-import { isSyncError, localDiskError, throwIfAborted } from '@feldera-sync/errors';
-import type { CatalogEntry } from '@feldera-sync/checkpoint';
-import {
-  CATALOG_FILE,
-  DEPENDENCIES_FILE,
-  ROOT_STATE_FILE,
-  appendToLocalCatalog,
-  commitCheckpointFiles,
-  fsyncDir,
-  isBatchFileName,
-  isUuid,
-  readDependencies,
-  missingStateFiles,
-  readLocalCatalog,
-  uuidv7,
-  writeCheckpointState,
-  writeFileAtomic,
-  writeLocalCatalog,
-  writeRootState,
-} from '@feldera-sync/checkpoint';
-import { readBatchFile, writeBatchFile } from './batch-file.js';
+import { throwIfAborted } from '@feldera-sync/errors';
+import { uuidv7 } from '@feldera-sync/checkpoint';
+import { writeBatchFile } from './batch-file.js';
 import type { JsonValue } from './canonical-json.js';
 import { canonicalJson } from './canonical-json.js';
-import type { EngineClock } from './clock.js';
-import { systemClock } from './clock.js';
+import { writeCheckpointFiles } from './checkpoint-writer.js';
+import { compactTable } from './compaction.js';
+import { dict } from './dict.js';
 import type {
   CheckpointResult,
   Engine,
@@ -36,18 +21,16 @@ import type {
   StepResult,
   TableSnapshot,
 } from './engine.js';
-import type { EngineState } from './engine-state.js';
-import { ENGINE_STATE_FORMAT, parseEngineState, serializeEngineState } from './engine-state.js';
+import { wrapIo } from './engine-io.js';
 import { EngineErrorCodes, engineError } from './errors.js';
-import { planEngineGc } from './local-gc.js';
+import { DependencyCache, deleteUnreferencedBatches, runLocalGc } from './local-gc-executor.js';
 import type { MergePolicy, SpineBatch } from './merge-policy.js';
-import { DEFAULT_MERGE_POLICY, mergeBudget, planMerge } from './merge-policy.js';
-import type { Delta, Multiset } from './multiset.js';
+import { DEFAULT_MERGE_POLICY } from './merge-policy.js';
+import type { Delta } from './multiset.js';
 import { addWeight, applyDelta, sortedEntries } from './multiset.js';
-import { parseSpine, serializeSpine, spineFileName } from './spine-file.js';
-
-import { dict } from './dict.js';
-import { hashTable } from './table-hash.js';
+import { restoreFromCheckpoint } from './restore.js';
+import type { TableRuntime } from './table-runtime.js';
+import { liveBatchFiles, tableHashOf, tableHashes } from './table-runtime.js';
 import { assertTableName } from './table-name.js';
 
 /** Options of the reference engine. */
@@ -55,7 +38,7 @@ export interface ReferenceEngineOptions {
   /** Take a checkpoint this often while there are uncheckpointed steps (`fault_tolerance.checkpoint_interval_secs` x 1000). */
   checkpointIntervalMs?: number | undefined;
   /** Time source and timers; the system clock by default. */
-  clock?: EngineClock | undefined;
+  clock?: Clock | undefined;
   /** Overrides of the size-tiered merge policy. */
   mergePolicy?: Partial<MergePolicy> | undefined;
   /** How many of the newest checkpoints local GC keeps (default 2). */
@@ -70,13 +53,6 @@ export interface ReferenceEngineOptions {
   verifyOnOpen?: boolean | undefined;
   /** Told about failures of background work: periodic checkpoints, merges, GC. */
   onBackgroundError?: ((error: SyncError) => void) | undefined;
-}
-
-interface TableRuntime {
-  rows: Multiset;
-  spine: SpineBatch[];
-  /** Cached content hash; null after a change. */
-  hash: string | null;
 }
 
 /** Creates a reference engine; call `open` before anything else. */
@@ -95,7 +71,7 @@ export async function openReferenceEngine(
 }
 
 class ReferenceEngine implements Engine {
-  private readonly clock: EngineClock;
+  private readonly clock: Clock;
   private readonly policy: MergePolicy;
   private readonly keepNewest: number;
   private lifecycle: EngineLifecycle = 'closed';
@@ -107,7 +83,7 @@ class ReferenceEngine implements Engine {
   private current: { uuid: string; step: number } | null = null;
   private readonly pins = new Map<string, number>();
   /** Batch files each known checkpoint needs, read from or written to `dependencies.json`. */
-  private readonly depsCache = new Map<string, ReadonlySet<string>>();
+  private readonly deps = new DependencyCache();
   private queue: Promise<unknown> = Promise.resolve();
   private timer: unknown = null;
   private lastBackgroundError: SyncError | null = null;
@@ -195,10 +171,27 @@ class ReferenceEngine implements Engine {
       const retired: string[] = [];
       try {
         for (const [table, , batch] of written) {
-          if (batch !== null)
-            retired.push(...(await this.merge(dir, table, batch.bytes, options.signal)));
+          if (batch === null) continue;
+          retired.push(
+            ...(await compactTable(
+              dir,
+              table,
+              this.table(table),
+              batch.bytes,
+              this.policy,
+              () => this.newBatchName(),
+              options.signal,
+            )),
+          );
         }
-        if (retired.length > 0) await this.deleteUnreferencedBatches(dir, retired);
+        if (retired.length > 0)
+          await deleteUnreferencedBatches(
+            dir,
+            retired,
+            liveBatchFiles(this.tables.values()),
+            [...this.deps.uuids(), ...this.pinnedSet()],
+            this.deps,
+          );
       } catch (error) {
         // The step itself is applied; merging is maintenance and is retried at the next step.
         this.recordBackgroundError(error);
@@ -253,7 +246,7 @@ class ReferenceEngine implements Engine {
         const row = JSON.parse(key) as JsonValue;
         for (let i = 0; i < weight; i += 1) rows.push(row);
       }
-      return Promise.resolve({ table, rows, hash: this.hashOf(runtime) });
+      return Promise.resolve({ table, rows, hash: tableHashOf(runtime) });
     });
   }
 
@@ -301,7 +294,7 @@ class ReferenceEngine implements Engine {
     this.processedRecords = 0;
     this.offsets = dict();
     this.current = null;
-    this.depsCache.clear();
+    this.deps.clear();
   }
 
   private table(name: string): TableRuntime {
@@ -313,18 +306,8 @@ class ReferenceEngine implements Engine {
     return runtime;
   }
 
-  private hashOf(runtime: TableRuntime): string {
-    runtime.hash ??= hashTable(runtime.rows);
-    return runtime.hash;
-  }
-
   private currentHashes(): Record<string, string> {
-    const hashes = dict<string>();
-    for (const name of [...this.tables.keys()].sort()) {
-      const runtime = this.tables.get(name);
-      if (runtime !== undefined) hashes[name] = this.hashOf(runtime);
-    }
-    return hashes;
+    return tableHashes(this.tables);
   }
 
   private newBatchName(): string {
@@ -338,183 +321,43 @@ class ReferenceEngine implements Engine {
   }
 
   private async restore(dir: string, signal: AbortSignal | undefined): Promise<void> {
-    let text: string;
-    try {
-      text = await readFile(join(dir, ROOT_STATE_FILE), { encoding: 'utf8', signal });
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
-      throw error;
-    }
-    const state = parseEngineState(text, ROOT_STATE_FILE);
-    // Feldera's `verify_checkpoint_intact`: a state file the checkpoint listed at commit is gone.
-    const deps = await readDependencies(dir, state.uuid, { signal });
-    let present: string[] = [];
-    try {
-      present = await readdir(join(dir, state.uuid));
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-    const lost = missingStateFiles(deps, present);
-    if (lost.length > 0) {
-      throw engineError(
-        EngineErrorCodes.MISSING_FILE,
-        `checkpoint state files missing from checkpoint dir ${state.uuid}: ${lost.join(', ')}`,
-        {
-          hint: `${ROOT_STATE_FILE} names checkpoint ${state.uuid}, whose directory is incomplete; restore it from the object store`,
-          details: { file: `${state.uuid}/${lost[0]!}`, checkpoint: state.uuid, missing: lost },
-        },
-      );
-    }
-    const batches = new Set<string>();
-    for (const [table, expectedHash] of Object.entries(state.table_hashes)) {
-      const spinePath = `${state.uuid}/${spineFileName(table)}`;
-      let spineText: string;
-      try {
-        spineText = await readFile(join(dir, spinePath), { encoding: 'utf8', signal });
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-        throw engineError(EngineErrorCodes.MISSING_FILE, `spine file ${spinePath} is missing`, {
-          hint: `${ROOT_STATE_FILE} names checkpoint ${state.uuid}, whose directory is incomplete; restore it from the object store`,
-          details: { file: spinePath },
-          cause: error,
-        });
-      }
-      const spine = parseSpine(spineText, spinePath, table);
-      const rows: Multiset = new Map();
-      for (const batch of spine.batches) {
-        await readBatchFile(
-          join(dir, batch.file),
-          table,
-          (key, weight) => addWeight(rows, key, weight),
-          { signal },
-        );
-        batches.add(batch.file);
-      }
-      const runtime: TableRuntime = { rows, spine: spine.batches, hash: null };
-      const verify = this.options.verifyOnOpen ?? true;
-      if (
-        rows.size !== state.table_entries[table] ||
-        (verify && this.hashOf(runtime) !== expectedHash)
-      ) {
-        throw engineError(
-          EngineErrorCodes.HASH_MISMATCH,
-          `table ${table} restored from checkpoint ${state.uuid} does not match the hash in ${ROOT_STATE_FILE}`,
-          {
-            hint: 'a batch file was replaced or damaged; restore the checkpoint from the object store',
-            details: { table, checkpoint: state.uuid, file: spinePath },
-          },
-        );
-      }
-      if (!verify) runtime.hash = expectedHash;
-      this.tables.set(table, runtime);
-    }
-    this.step = state.step;
-    this.processedRecords = state.processed_records;
-    this.offsets = dict(state.input_offsets);
-    this.current = { uuid: state.uuid, step: state.step };
-    this.depsCache.set(state.uuid, batches);
-  }
-
-  /** Runs the merge policy on one table after a step that added `newBytes` to it; returns the retired files. */
-  private async merge(
-    dir: string,
-    table: string,
-    newBytes: number,
-    signal: AbortSignal | undefined,
-  ): Promise<string[]> {
-    const runtime = this.table(table);
-    // The budget is a share of what the previous checkpoint could have had, not of the new batch.
-    const total = runtime.spine.reduce((sum, batch) => sum + batch.bytes, 0);
-    let budget = mergeBudget(total - newBytes, this.policy);
-    const retired: string[] = [];
-    for (let round = runtime.spine.length; round > 0; round -= 1) {
-      const group = planMerge(runtime.spine, budget, this.policy);
-      if (group === null) break;
-      const merged: Multiset = new Map();
-      for (const batch of group) {
-        await readBatchFile(
-          join(dir, batch.file),
-          table,
-          (key, weight) => addWeight(merged, key, weight),
-          { signal },
-        );
-      }
-      const members = new Set(group.map((batch) => batch.file));
-      const kept = runtime.spine.filter((batch) => !members.has(batch.file));
-      if (merged.size > 0) {
-        const file = this.newBatchName();
-        const result = await writeBatchFile(join(dir, file), table, sortedEntries(merged), {
-          signal,
-        });
-        kept.push({ file, entries: result.entries, bytes: result.bytes });
-      }
-      runtime.spine = kept;
-      retired.push(...members);
-      budget -= group.reduce((sum, batch) => sum + batch.bytes, 0);
-    }
-    return retired;
+    const restored = await restoreFromCheckpoint(dir, {
+      verify: this.options.verifyOnOpen ?? true,
+      signal,
+    });
+    if (restored === null) return;
+    for (const [table, runtime] of restored.tables) this.tables.set(table, runtime);
+    this.step = restored.step;
+    this.processedRecords = restored.processedRecords;
+    this.offsets = restored.offsets;
+    this.current = restored.checkpoint;
+    this.deps.set(restored.checkpoint.uuid, restored.batches);
   }
 
   private async writeCheckpoint(signal: AbortSignal | undefined): Promise<CheckpointResult> {
     const dir = this.requireOpen();
     throwIfAborted(signal, 'checkpoint');
     const uuid = uuidv7(this.clock.now());
-    const cpDir = join(dir, uuid);
     try {
-      // Feldera's order (dbsp `dbsp_handle.rs` prepare/commit, `checkpointer.rs` commit, adapters
-      // `controller.rs`): an empty catalog exists before the first checkpoint directory, so no
-      // reader ever sees a directory without one; the operators' files; the CHECKPOINT marker and
-      // dependencies.json from a listing of the directory; the catalog entry; then <uuid>/state.json
-      // and the root state.json. Until state.json is written the entry is incomplete and unused.
-      if (!(await exists(join(dir, CATALOG_FILE)))) await writeLocalCatalog(dir, [], { signal });
-      // Batch files were fsynced when written; this makes their renames durable too.
-      await fsyncDir(dir);
-      await mkdir(cpDir, { recursive: true });
-      const tables = [...this.tables.keys()].sort();
-      const batches = new Set<string>();
-      for (const table of tables) {
-        const runtime = this.table(table);
-        const text = serializeSpine({ table, batches: runtime.spine });
-        await writeFileAtomic(join(cpDir, spineFileName(table)), text, { signal });
-        for (const batch of runtime.spine) batches.add(batch.file);
-      }
-      const batchList = [...batches].sort();
-      const { size } = await commitCheckpointFiles(dir, uuid, batchList, { signal });
-      const hashes = this.currentHashes();
-      const entries = dict<number>();
-      for (const table of tables) entries[table] = this.table(table).rows.size;
-      const state: EngineState = {
-        engine: ENGINE_STATE_FORMAT,
+      const written = await writeCheckpointFiles(dir, {
         uuid,
+        tables: this.tables,
         step: this.step,
-        processed_records: this.processedRecords,
-        input_offsets: dict(this.offsets),
-        table_hashes: hashes,
-        table_entries: entries,
-      };
-      const stateText = serializeEngineState(state);
-      const entry: CatalogEntry = {
-        uuid,
-        identifier: null,
+        processedRecords: this.processedRecords,
+        offsets: this.offsets,
         fingerprint: this.options.fingerprint ?? 0n,
-        size,
-        steps: this.step,
-        processed_records: this.processedRecords,
-      };
-      await appendToLocalCatalog(dir, entry, { signal });
-      await writeCheckpointState(dir, uuid, stateText, { signal });
-      // The commit point for restarts.
-      await writeRootState(dir, stateText, { signal });
+        signal,
+      });
       this.current = { uuid, step: this.step };
-      this.depsCache.set(uuid, batches);
+      this.deps.set(uuid, new Set(written.batches));
       await this.backgroundGc(signal);
       return {
         uuid,
         step: this.step,
         processed_records: this.processedRecords,
-        table_hashes: hashes,
-        size,
-        batches: batchList,
+        table_hashes: written.hashes,
+        size: written.size,
+        batches: written.batches,
       };
     } catch (error) {
       throw wrapIo(error, `write checkpoint ${uuid}`);
@@ -529,81 +372,17 @@ class ReferenceEngine implements Engine {
     }
   }
 
-  /**
-   * Local GC: drops catalog entries beyond the newest `keepCheckpoints` (sparing pinned ones and
-   * the current one), then their directories and crash debris, then batch files nothing needs.
-   */
   private async collectGarbage(signal: AbortSignal | undefined): Promise<void> {
     const dir = this.requireOpen();
-    throwIfAborted(signal, 'local garbage collection');
-    const catalogExists = await exists(join(dir, CATALOG_FILE));
-    const catalog = await readLocalCatalog(dir, { signal });
     const pinned = this.pinnedSet();
-    const plan = planEngineGc({
-      catalog: catalog.map((entry) => entry.uuid),
+    if (this.current !== null) pinned.add(this.current.uuid);
+    await runLocalGc(dir, {
       pinned,
-      current: this.current?.uuid ?? null,
-      keepNewest: this.keepNewest,
+      live: liveBatchFiles(this.tables.values()),
+      keepComplete: this.keepNewest,
+      deps: this.deps,
+      signal,
     });
-    if (plan.drop.length > 0) {
-      const dropped = new Set(plan.drop);
-      await writeLocalCatalog(
-        dir,
-        catalog.filter((entry) => !dropped.has(entry.uuid)),
-        { signal },
-      );
-      for (const uuid of plan.drop) this.depsCache.delete(uuid);
-    }
-    const keep = new Set([...plan.keep, ...pinned]);
-    if (this.current !== null) keep.add(this.current.uuid);
-    const names = await readdir(dir);
-    if (catalogExists || catalog.length > 0) {
-      // Without a catalog, checkpoint directories are a damaged layout, not debris: leave them.
-      for (const name of names) {
-        if (isUuid(name) && !keep.has(name.toLowerCase()))
-          await rm(join(dir, name), { recursive: true, force: true });
-      }
-    }
-    const candidates = names.filter((name) => isBatchFileName(name.replace(/\.mut$/, '')));
-    await this.deleteUnreferencedBatches(dir, candidates, keep);
-  }
-
-  private async deleteUnreferencedBatches(
-    dir: string,
-    candidates: readonly string[],
-    keep?: ReadonlySet<string>,
-  ): Promise<void> {
-    const needed = new Set<string>();
-    for (const runtime of this.tables.values())
-      for (const batch of runtime.spine) needed.add(batch.file);
-    const checkpoints = keep ?? new Set([...this.depsCache.keys(), ...this.pinnedSet()]);
-    for (const uuid of checkpoints) {
-      for (const file of await this.dependenciesOf(dir, uuid)) needed.add(file);
-    }
-    for (const name of candidates) {
-      if (!needed.has(name)) await rm(join(dir, name), { force: true });
-    }
-  }
-
-  private async dependenciesOf(dir: string, uuid: string): Promise<ReadonlySet<string>> {
-    const cached = this.depsCache.get(uuid);
-    if (cached !== undefined) return cached;
-    const deps = await readDependencies(dir, uuid);
-    if (deps === null) {
-      // A pinned checkpoint that is not here needs nothing; a directory without its list stops deletion.
-      if (!(await exists(join(dir, uuid)))) return new Set();
-      throw engineError(
-        EngineErrorCodes.MISSING_FILE,
-        `checkpoint ${uuid} has no ${DEPENDENCIES_FILE}`,
-        {
-          hint: 'local GC deletes no batch file until it knows what every kept checkpoint needs',
-          details: { file: `${uuid}/${DEPENDENCIES_FILE}` },
-        },
-      );
-    }
-    const set = new Set(deps.batches);
-    this.depsCache.set(uuid, set);
-    return set;
   }
 
   private schedule(): void {
@@ -631,28 +410,4 @@ class ReferenceEngine implements Engine {
     this.lastBackgroundError = wrapped;
     this.options.onBackgroundError?.(wrapped);
   }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await stat(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function wrapIo(error: unknown, action: string): SyncError {
-  if (isSyncError(error)) return error;
-  const disk = localDiskError(error, action, 'the storage directory');
-  if (isSyncError(disk)) return disk;
-  const code = (error as NodeJS.ErrnoException | null)?.code;
-  return engineError(
-    EngineErrorCodes.IO,
-    `cannot ${action}${code === undefined ? '' : ` (${code})`}`,
-    {
-      cause: error,
-      details: code === undefined ? {} : { errno: code },
-    },
-  );
 }

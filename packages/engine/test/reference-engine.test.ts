@@ -1,12 +1,18 @@
 import { cp as copyPath, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SimulatedClock } from '@feldera-sync/clock';
 import { hasErrorCode } from '@feldera-sync/errors';
-import { readLocalCatalog } from '@feldera-sync/checkpoint';
+import {
+  appendToLocalCatalog,
+  createCheckpointDir,
+  readLocalCatalog,
+  uuidv7,
+} from '@feldera-sync/checkpoint';
 import { felderaRestoreCheck } from '@feldera-sync/test-utils';
 import { EngineErrorCodes, createReferenceEngine, openReferenceEngine } from '../src/index.js';
 import type { Engine } from '../src/index.js';
-import { createManualClock, listRoot, tempDir } from './helpers.js';
+import { listRoot, tempDir } from './helpers.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
@@ -268,18 +274,57 @@ describe('reference engine', () => {
     expect((await readLocalCatalog(dir)).length).toBe(2);
   });
 
+  it("local GC follows the checkpoint package's plan: complete checkpoints count, a commit in progress is kept", async () => {
+    const engine = await openEngine();
+    const complete: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await engine.ingest({ tables: { t: { insert: [i] } } });
+      complete.push((await engine.checkpoint()).uuid);
+    }
+    await engine.close();
+    expect((await readLocalCatalog(dir)).map((e) => e.uuid)).toEqual(complete.slice(1));
+    // A kill between the catalog append and <uuid>/state.json: a newer entry that is incomplete.
+    const pending = uuidv7();
+    await createCheckpointDir(dir, pending);
+    await appendToLocalCatalog(dir, {
+      uuid: pending,
+      identifier: null,
+      fingerprint: 0n,
+      size: 0,
+      steps: 9,
+      processed_records: 9,
+    });
+
+    // Reopening keeps both complete checkpoints (an incomplete entry is not one of the newest two)
+    // and the entry in its commit window.
+    const reopened = await openEngine();
+    expect((await readLocalCatalog(dir)).map((e) => e.uuid)).toEqual([
+      ...complete.slice(1),
+      pending,
+    ]);
+    expect(await listRoot(dir)).toContain(pending);
+
+    // A newer complete checkpoint closes the window: the stale entry and the oldest checkpoint go.
+    await reopened.ingest({ tables: { t: { insert: [9] } } });
+    const next = (await reopened.checkpoint()).uuid;
+    expect((await readLocalCatalog(dir)).map((e) => e.uuid)).toEqual([complete[2], next]);
+    expect(await listRoot(dir)).not.toContain(pending);
+    expect(await listRoot(dir)).not.toContain(complete[1]);
+  });
+
   it('takes periodic checkpoints on the injected clock, only when there is something new', async () => {
-    const clock = createManualClock();
+    // A realistic epoch, so UUIDv7 timestamps look normal.
+    const clock = new SimulatedClock(Date.UTC(2025, 0, 1));
     const engine = await openEngine(dir, { checkpointIntervalMs: 10_000, clock });
-    clock.advance(10_000);
+    await clock.advance(10_000);
     await engine.tableHashes(); // drains the queue
     expect(engine.status().lastCheckpoint).toBeNull();
     await engine.ingest({ tables: { t: { insert: [1] } } });
-    clock.advance(10_000);
+    await clock.advance(10_000);
     await engine.tableHashes();
     expect(engine.status().lastCheckpoint).toMatchObject({ step: 1 });
     await engine.close();
-    expect(clock.pending()).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('fails to open a damaged storage directory with a typed error naming the file', async () => {

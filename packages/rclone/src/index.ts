@@ -16,5 +16,5 @@ export type { RcloneFailure } from './classify.js';
 export { createRedactor } from './redact.js';
 export type { Redactor } from './redact.js';
 export type { RcloneCheckReport, RcloneEntry, RcloneVersion } from './parse-output.js';
-export { signV4 } from './sigv4.js';
-export type { SigV4Request } from './sigv4.js';
+export { signV4 } from './s3/sign.js';
+export type { SigV4Request } from './s3/sign.js';

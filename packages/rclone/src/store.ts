@@ -7,13 +7,12 @@ import type {
   StoreCallOptions,
   TransferOptions,
 } from '@feldera-sync/checkpoint';
-import { putIfAbsent } from './conditional-put.js';
-import type { DirectS3Target } from './conditional-put.js';
 import { rcloneError, RcloneErrorCodes, tooLargeError } from './errors.js';
 import { createRclone } from './rclone.js';
 import type { Rclone, RcloneOptions, RcloneTransferOptions } from './rclone.js';
-import { createDirectS3, directFlagSettings } from './direct-s3.js';
-import type { DirectS3 } from './direct-s3.js';
+import { createDirectS3 } from './s3/client.js';
+import { directFlagSettings } from './direct-flags.js';
+import type { DirectS3, S3Target } from './s3/client.js';
 import { createRedactor } from './redact.js';
 import type { Redactor } from './redact.js';
 import { hasExplicitKeys, normaliseBucketLocation } from './remote.js';
@@ -46,7 +45,7 @@ export interface RcloneStore extends ObjectStore {
 }
 
 /** Direct-request target for create-only PUTs, or null when there are no explicit keys. */
-function directTarget(remote: RcloneRemote): (DirectS3Target & { keyPrefix: string }) | null {
+function directTarget(remote: RcloneRemote): S3Target | null {
   if (!hasExplicitKeys(remote)) return null;
   const region = remote.region ?? 'us-east-1';
   const endpoint =
@@ -79,6 +78,11 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
   const requestMs = options.timeouts?.requestMs ?? 120_000;
   const description = rclone.description;
   const small = directSmallObjects(options, extra, direct, redact, description);
+  // Create-only PUTs need signed requests: the small-object client, or a plain one without it.
+  const conditional = !conditionalPut
+    ? null
+    : (small ??
+      (direct ? plainDirectClient(direct, requestMs, redact, description, options.logger) : null));
 
   const preconditionFailed = (key: string): never => {
     throw rcloneError(
@@ -129,12 +133,8 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
       const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
       if (!call?.ifNoneMatch)
         return small ? small.put(key, bytes, call?.signal) : rclone.rcat(key, bytes, call);
-      if (conditionalPut && direct) {
-        const outcome = await putIfAbsent(direct, direct.keyPrefix + key, bytes, {
-          signal: call.signal,
-          timeoutMs: requestMs,
-          redact,
-        });
+      if (conditional) {
+        const outcome = await conditional.putIfAbsent(key, bytes, call.signal);
         if (outcome === 'created') return;
         if (outcome === 'exists') return preconditionFailed(key);
         // A 5xx: Ceph's answer to a losing race. If the key exists now, we lost.
@@ -162,9 +162,9 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
       return rclone.copyFilesDown(remotePrefix, keys, localDir, withDeadline(call));
     },
 
+    // Direct: DeleteObjects, 1000 keys a request (gc and retention deletes included).
     delete(keys, call) {
-      if (small && keys.length <= DIRECT_DELETE_MAX) return small.delete(keys, call?.signal);
-      return rclone.delete(keys, call);
+      return small ? small.delete(keys, call?.signal) : rclone.delete(keys, call);
     },
 
     multipart: {
@@ -174,14 +174,34 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
   };
 }
 
-/** Deletes of more keys than this go through one rclone process rather than one request per key. */
-const DIRECT_DELETE_MAX = 32;
+/**
+ * A direct client with rclone's default timeouts and no extra PUT headers, for create-only PUTs
+ * when small objects stay on rclone.
+ */
+function plainDirectClient(
+  target: S3Target,
+  requestMs: number,
+  redact: Redactor,
+  description: string,
+  logger: RcloneStoreOptions['logger'],
+): DirectS3 {
+  return createDirectS3({
+    ...target,
+    putHeaders: {},
+    requestMs,
+    responseMs: 360_000,
+    attempts: 3,
+    redact,
+    description,
+    logger,
+  });
+}
 
 /** The direct small-object client for this store, or null when it stays on rclone (and why is logged). */
 function directSmallObjects(
   options: RcloneStoreOptions,
   extra: PreparedFlags,
-  direct: (DirectS3Target & { keyPrefix: string }) | null,
+  direct: S3Target | null,
   redact: Redactor,
   description: string,
 ): DirectS3 | null {
@@ -226,19 +246,10 @@ export async function probeConditionalPut(
   const key = `.feldera-sync-probe-${randomUUID()}`;
   const body = new TextEncoder().encode('probe');
   const timeoutMs = options.timeouts?.requestMs ?? 120_000;
+  const s3 = plainDirectClient(direct, timeoutMs, redact, 'the probed bucket', undefined);
   try {
-    const first = await putIfAbsent(direct, direct.keyPrefix + key, body, {
-      signal: call.signal,
-      timeoutMs,
-      redact,
-    });
-    if (first !== 'created') return false;
-    const second = await putIfAbsent(direct, direct.keyPrefix + key, body, {
-      signal: call.signal,
-      timeoutMs,
-      redact,
-    });
-    return second === 'exists';
+    if ((await s3.putIfAbsent(key, body, call.signal)) !== 'created') return false;
+    return (await s3.putIfAbsent(key, body, call.signal)) === 'exists';
   } finally {
     await rclone.delete([key], { signal: call.signal }).catch(() => undefined);
   }

@@ -25,10 +25,10 @@ export type {
 } from './standby-effect.js';
 export { runtimeStatusOf } from './runtime-status.js';
 export type { RuntimeStatus } from './runtime-status.js';
-export { uuidV7TimeMs } from './uuid-v7-time.js';
-export { systemClock } from './clock.js';
-export type { Clock, TimerHandle } from './clock.js';
-export { SimulatedClock } from './simulated-clock.js';
+// One copy of each lives in the lowest package that needs it; re-exported for existing importers.
+export { uuidv7TimeMs as uuidV7TimeMs } from '@feldera-sync/checkpoint';
+export { SimulatedClock, systemClock } from '@feldera-sync/clock';
+export type { Clock, TimerHandle } from '@feldera-sync/clock';
 export { createStandbyRunner } from './standby-runner.js';
 export type {
   ActivationRequest,

@@ -1,6 +1,6 @@
 import { SyncError, hasErrorCode } from '@feldera-sync/errors';
 import { describe, expect, it } from 'vitest';
-import { MAX_TIMER_DELAY_MS } from '@feldera-sync/config';
+import { MAX_TIMER_DELAY_MS } from '@feldera-sync/clock';
 import {
   ERR_STANDBY_FINAL_PULL_FAILED,
   ERR_STANDBY_INVALID_CONFIG,

@@ -1,6 +1,6 @@
-import { boundedTimerDelay } from '@feldera-sync/config';
+import { boundedTimerDelay } from '@feldera-sync/clock';
 import { ERR_ABORTED, SyncError, isSyncError } from '@feldera-sync/errors';
-import type { Clock, TimerHandle } from './clock.js';
+import type { Clock, TimerHandle } from '@feldera-sync/clock';
 import { ERR_STANDBY_INVALID_TRANSITION, ERR_STANDBY_STOPPED } from './error-codes.js';
 import type { RuntimeStatus } from './runtime-status.js';
 import { runtimeStatusOf } from './runtime-status.js';
@@ -20,7 +20,7 @@ import type {
 import { initialStandbyState } from './standby-state.js';
 import type { TransitionOutcome } from './transition.js';
 import { transition } from './transition.js';
-import { uuidV7TimeMs } from './uuid-v7-time.js';
+import { uuidv7TimeMs } from '@feldera-sync/checkpoint';
 
 /** What the pull handler is asked to do. */
 export interface PullRequest {
@@ -175,7 +175,7 @@ function asCause(error: unknown): Error {
 
 function toPullResult(result: PullHandlerResult): PullResult {
   const uuid = result.checkpointUuid;
-  const timeMs = result.checkpointTimeMs ?? (uuid === null ? null : uuidV7TimeMs(uuid));
+  const timeMs = result.checkpointTimeMs ?? (uuid === null ? null : uuidv7TimeMs(uuid));
   return result.bytes === undefined
     ? { checkpointUuid: uuid, checkpointTimeMs: timeMs }
     : { checkpointUuid: uuid, checkpointTimeMs: timeMs, bytes: result.bytes };

@@ -1,4 +1,4 @@
-import { MAX_TIMER_DELAY_MS } from '@feldera-sync/config';
+import { MAX_TIMER_DELAY_MS } from '@feldera-sync/clock';
 import {
   ERR_STANDBY_ENGINE_FAILED,
   ERR_STANDBY_FINAL_PULL_FAILED,

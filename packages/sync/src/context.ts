@@ -1,5 +1,5 @@
 import type { ObjectStore } from '@feldera-sync/checkpoint';
-import type { Clock } from './clock.js';
+import type { Clock } from '@feldera-sync/clock';
 import type { HashCache } from './hash.js';
 import type { SyncLogger } from './logger.js';
 import type { PipelineIdentity } from './ownership.js';

@@ -38,8 +38,9 @@ export type { PushQueueDecision, PushQueueState } from './push-queue.js';
 export { planSharedUploads as planPushUploads } from '@feldera-sync/checkpoint';
 export { SyncErrorCodes } from './errors.js';
 export type { SyncErrorCode } from './errors.js';
-export type { Clock, TimerHandle } from './clock.js';
-export { systemClock } from './clock.js';
+// The shared clock, re-exported for existing importers.
+export type { Clock, TimerHandle } from '@feldera-sync/clock';
+export { systemClock } from '@feldera-sync/clock';
 export type { SyncLogger } from './logger.js';
 export { silentLogger } from './logger.js';
 export { STAGING_DIR, remoteKeys } from '@feldera-sync/checkpoint';

@@ -2,7 +2,7 @@ import { createMemoryObjectStore, parseOwner } from '@feldera-sync/checkpoint';
 import { hasErrorCode } from '@feldera-sync/errors';
 import { describe, expect, it } from 'vitest';
 import { storagePerTest } from '../test/support/storage-builder.js';
-import { systemClock } from './clock.js';
+import { systemClock } from '@feldera-sync/clock';
 import { SyncErrorCodes } from './errors.js';
 import { silentLogger } from './logger.js';
 import { ensureOwner, takeOverOwnership } from './ownership.js';

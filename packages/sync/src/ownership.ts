@@ -11,7 +11,7 @@ import {
 import { SyncError, hasErrorCode, isSyncError } from '@feldera-sync/errors';
 import { SyncErrorCodes } from './errors.js';
 import { readingRemote } from './layout-errors.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '@feldera-sync/clock';
 import type { SyncLogger } from './logger.js';
 
 /** The pipeline on whose behalf the synchroniser writes. */

@@ -2,57 +2,15 @@ import { createMemoryObjectStore } from '@feldera-sync/checkpoint';
 import type { ObjectStore } from '@feldera-sync/checkpoint';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StorageBuilder, removeDir, tempDir } from '../test/support/storage-builder.js';
-import type { Clock } from './clock.js';
+import { SimulatedClock } from '@feldera-sync/clock';
 import { createSynchronizer } from './synchronizer.js';
 
-/** A simulated clock: time moves only when the test says so. */
-class SimulatedClock implements Clock {
-  #now = 1_700_000_000_000;
-  #timers = new Map<number, { at: number; fn: () => void }>();
-  #next = 1;
-  now(): number {
-    return this.#now;
-  }
-  setTimeout(fn: () => void, ms: number): number {
-    const id = this.#next++;
-    this.#timers.set(id, { at: this.#now + ms, fn });
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.#timers.delete(handle as number);
-  }
-  /** Pending timer delays from now. */
-  pending(): number[] {
-    return [...this.#timers.values()].map((t) => t.at - this.#now);
-  }
-  /** Advances time, firing due timers, and lets the async work they start settle. */
-  async advance(ms: number): Promise<void> {
-    const target = this.#now + ms;
-    for (;;) {
-      const due = [...this.#timers.entries()]
-        .filter(([, t]) => t.at <= target)
-        .sort((a, b) => a[1].at - b[1].at)[0];
-      if (!due) break;
-      this.#timers.delete(due[0]);
-      this.#now = due[1].at;
-      due[1].fn();
-      // A periodic tick always ends by scheduling the next one: wait for that, not for a fixed time.
-      await until(() => this.#timers.size > 0);
-      await settle();
-    }
-    this.#now = target;
-    await settle();
-  }
-}
-
-async function until(done: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-  await new Promise((r) => setTimeout(r, 30));
+/**
+ * Every periodic tick ends by scheduling the next one; a tick does real file I/O, so after each
+ * timer the test lets real work run (no simulated time passes, no fixed sleep) until it has.
+ */
+function tickDone(clock: SimulatedClock): { afterEachTimer: () => Promise<void> } {
+  return { afterEachTimer: () => clock.runUntil(() => clock.pendingTimers > 0) };
 }
 
 const dirs: string[] = [];
@@ -65,7 +23,7 @@ describe('periodic push', () => {
     const dir = await tempDir();
     dirs.push(dir);
     const b = new StorageBuilder(dir);
-    const clock = new SimulatedClock();
+    const clock = new SimulatedClock(1_700_000_000_000);
     const memory = createMemoryObjectStore();
     let failing = false;
     const store: ObjectStore = {
@@ -81,31 +39,30 @@ describe('periodic push', () => {
     });
     const c1 = await b.checkpoint([await b.batch(1024)]);
     s.startPeriodic({ intervalMs: 60_000 });
-    expect(clock.pending()).toEqual([60_000]);
-    await clock.advance(59_999);
+    expect(clock.pendingDelays()).toEqual([60_000]);
+    await clock.advance(59_999, tickDone(clock));
     expect(s.status().periodic).toBeNull();
-    await clock.advance(1);
-    await settle();
+    await clock.advance(1, tickDone(clock));
     expect(s.status()).toMatchObject({ periodic: c1, lastSynced: c1 });
     const putsAfterFirst = memory.calls.putSmall;
 
-    await clock.advance(60_000);
+    await clock.advance(60_000, tickDone(clock));
     expect(memory.calls.putSmall).toBe(putsAfterFirst);
 
     const c2 = await b.checkpoint([await b.batch(1024)]);
     failing = true;
-    await clock.advance(60_000);
+    await clock.advance(60_000, tickDone(clock));
     expect(s.status().periodicFailure).toMatchObject({ uuid: c2, consecutive: 1 });
-    expect(clock.pending()).toEqual([5_000]);
-    await clock.advance(5_000);
+    expect(clock.pendingDelays()).toEqual([5_000]);
+    await clock.advance(5_000, tickDone(clock));
     expect(s.status().periodicFailure).toMatchObject({ consecutive: 2 });
-    expect(clock.pending()).toEqual([10_000]);
+    expect(clock.pendingDelays()).toEqual([10_000]);
     failing = false;
-    await clock.advance(10_000);
+    await clock.advance(10_000, tickDone(clock));
     expect(s.status()).toMatchObject({ periodic: c2, periodicFailure: null });
-    expect(clock.pending()).toEqual([60_000]);
+    expect(clock.pendingDelays()).toEqual([60_000]);
     s.stopPeriodic();
-    expect(clock.pending()).toEqual([]);
+    expect(clock.pendingDelays()).toEqual([]);
     await s.close();
   });
 
@@ -126,18 +83,24 @@ describe('periodic push', () => {
           });
         }),
     };
+    const clock = new SimulatedClock(1_700_000_000_000);
     const s = createSynchronizer({
       storageDir: dir,
       store,
       pipeline: { systemName: 'pipeline-x', givenName: 'x' },
+      clock,
     });
     await b.checkpoint([await b.batch(1024)]);
     s.startPeriodic({ intervalMs: 10 });
-    await until(() => uploadStarted);
-    expect(uploadStarted).toBe(true);
-    const started = Date.now();
-    await s.close({ cancelAfterMs: 50 });
-    expect(Date.now() - started).toBeLessThan(5_000);
+    await clock.advance(10, { afterEachTimer: () => clock.runUntil(() => uploadStarted) });
+    let closed = false;
+    const closing = s.close({ cancelAfterMs: 50 }).then(() => (closed = true));
+    await clock.advance(49);
+    expect(closed).toBe(false);
+    // The cancel timer fires at 50 ms of simulated time and aborts the stuck upload.
+    await clock.advance(1, { afterEachTimer: () => clock.runUntil(() => closed) });
+    await closing;
+    expect(clock.pendingTimers).toBe(0);
     expect(s.status().periodic).toBeNull();
     expect(memory.objects.has('checkpoints.feldera')).toBe(false);
   });

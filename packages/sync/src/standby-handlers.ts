@@ -15,8 +15,8 @@ import type {
   StartEngineRequest,
   TakeoverResult,
 } from '@feldera-sync/standby';
-import type { Clock } from './clock.js';
-import { systemClock } from './clock.js';
+import type { Clock } from '@feldera-sync/clock';
+import { systemClock } from '@feldera-sync/clock';
 import type { SyncLogger } from './logger.js';
 import { silentLogger } from './logger.js';
 import type { PipelineIdentity, TakeoverReport } from './ownership.js';

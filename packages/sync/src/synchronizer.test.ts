@@ -6,7 +6,7 @@ import { SyncError, hasErrorCode } from '@feldera-sync/errors';
 import { describe, expect, it } from 'vitest';
 import type { StorageBuilder } from '../test/support/storage-builder.js';
 import { removeDir, snapshotTree, storagePerTest } from '../test/support/storage-builder.js';
-import type { Clock } from './clock.js';
+import { SimulatedClock } from '@feldera-sync/clock';
 import { SyncErrorCodes } from './errors.js';
 import type { SynchronizerOptions } from './synchronizer.js';
 import { createSynchronizer } from './synchronizer.js';
@@ -341,15 +341,14 @@ describe('crash resume and retention (memory store)', () => {
   it('keeps what retention says and deletes the rest, catalog first', async () => {
     const a = await storage();
     const store = createMemoryObjectStore();
-    let now = Date.now();
-    const clock: Clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined };
+    const clock = new SimulatedClock(Date.now());
     const s = sync(a.dir, store, { retention: { minCount: 2, minAgeDays: 0 }, clock });
     const base = await a.batch(KiB);
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) {
       const own = await a.batch(KiB);
       ids.push(await a.checkpoint([base, own]));
-      now += 1000;
+      await clock.advance(1000);
       const r = await s.push(ids[i]!);
       if (i >= 2) expect(r.retention.removed).toHaveLength(1);
     }
@@ -390,13 +389,12 @@ describe('crash resume and retention (memory store)', () => {
   it('gc applies retention (plan only in a dry run), then deletes orphans no manifest names', async () => {
     const a = await storage();
     const store = createMemoryObjectStore();
-    let now = Date.now();
-    const clock: Clock = { now: () => now, setTimeout: () => 0, clearTimeout: () => undefined };
+    const clock = new SimulatedClock(Date.now());
     const keepAll = sync(a.dir, store, { retention: { minCount: 10, minAgeDays: 0 }, clock });
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       ids.push(await a.checkpoint([await a.batch(KiB)]));
-      now += 1000;
+      await clock.advance(1000);
       await keepAll.push(ids[i]!);
     }
     store.objects.set('w0-01000000-0000-7000-8000-000000000000.feldera', new Uint8Array(10));

@@ -3,11 +3,11 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DirLock, ObjectStore } from '@feldera-sync/checkpoint';
 import { acquireDirLock } from '@feldera-sync/checkpoint';
-import { boundedTimerDelay } from '@feldera-sync/config';
-import { SyncError, isSyncError, throwIfAborted } from '@feldera-sync/errors';
-import type { Clock, TimerHandle } from './clock.js';
-import { systemClock } from './clock.js';
+import { SyncError, throwIfAborted } from '@feldera-sync/errors';
+import type { Clock } from '@feldera-sync/clock';
+import { systemClock } from '@feldera-sync/clock';
 import type { SyncContext } from './context.js';
+import { describeError } from './describe-error.js';
 import { SyncErrorCodes } from './errors.js';
 import type { GcReport } from './gc.js';
 import { collectRemoteGarbage } from './gc.js';
@@ -19,6 +19,7 @@ import type { PipelineIdentity } from './ownership.js';
 import type { ProgressListener, SyncProgress } from './progress.js';
 import type { InstallOptions, PullReport } from './pull.js';
 import { collectLocalGarbage } from './local-gc.js';
+import { createPeriodicPusher } from './periodic-pusher.js';
 import { installCheckpoint, pointRootStateAt } from './pull.js';
 import type { PushReport } from './push.js';
 import { PinSet } from './pins.js';
@@ -34,7 +35,6 @@ import { initialStatus, reduceStatus } from './status.js';
 import { laneFor, runExclusive } from './storage-lane.js';
 import type { VerifyReport } from './verify.js';
 import { verifyCheckpoint } from './verify.js';
-import { nextPeriodicDelay } from './backoff.js';
 
 /** Options of `createSynchronizer`; plain values so the CLI and the server can wire them from config. */
 export interface SynchronizerOptions {
@@ -122,11 +122,6 @@ export interface Synchronizer {
   close(options?: { cancelAfterMs?: number | undefined }): Promise<void>;
 }
 
-function describeError(e: unknown): { error: string; code?: string } {
-  if (isSyncError(e)) return { error: e.describe(), code: e.code };
-  return { error: e instanceof Error ? e.message : String(e) };
-}
-
 /** Creates the synchroniser for one storage directory and bucket. */
 export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
   const clock = options.clock ?? systemClock;
@@ -187,46 +182,14 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
       listener?.(p);
     };
 
-  // Periodic pusher state.
-  let periodic: {
-    intervalMs: number;
-    retryBaseMs?: number | undefined;
-    retryCapMs?: number | undefined;
-  } | null = null;
-  let timer: TimerHandle = null;
-  let scheduled = false;
-  let failures = 0;
-  let ticking = false;
-  // Cancels a periodic push when the synchroniser closes (manual pushes carry the caller's signal).
-  const periodicAbort = new AbortController();
-
-  const schedule = (delayMs: number): void => {
-    if (scheduled) clock.clearTimeout(timer);
-    scheduled = periodic !== null;
-    if (periodic) timer = clock.setTimeout(() => void tick(), boundedTimerDelay(delayMs));
-  };
-
-  const tick = async (): Promise<void> => {
-    scheduled = false;
-    if (!periodic || closed) return;
-    ticking = true;
-    let uuid: string | null = null;
-    try {
-      uuid = await resolveLocal(ctx.storageDir, 'latest');
-      if (uuid === null || uuid === state.lastSynced) {
-        failures = 0;
-      } else {
-        await push(uuid, { periodic: true, signal: periodicAbort.signal });
-        failures = 0;
-      }
-    } catch (e) {
-      failures++;
-      logger.warn('periodic checkpoint sync failed', { uuid, failures, ...describeError(e) });
-    } finally {
-      ticking = false;
-    }
-    if (periodic && !closed) schedule(nextPeriodicDelay(periodic, failures));
-  };
+  const periodic = createPeriodicPusher({
+    storageDir: ctx.storageDir,
+    clock,
+    logger,
+    push: (uuid, signal) => push(uuid, { periodic: true, signal }),
+    lastSynced: () => state.lastSynced,
+    lastSuccessAt: () => state.lastSuccessAt,
+  });
 
   const runPush = async (uuid: string, opts: PushRequestOptions): Promise<PushReport> => {
     lane.running = uuid;
@@ -251,7 +214,7 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
       });
       dispatch({ type: 'push-succeeded', uuid, periodic: isPeriodic, at: clock.now() });
       // "push_interval" counts from the end of the last successful sync, manual ones included.
-      if (periodic && !ticking && !isPeriodic) schedule(periodic.intervalMs);
+      if (!isPeriodic) periodic.manualPushSucceeded();
       return report;
     } catch (e) {
       dispatch({
@@ -459,37 +422,16 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
     pins: () => new Set(ctx.pins),
     startPeriodic: (opts) => {
       checkOpen();
-      periodic = {
-        intervalMs: opts.intervalMs,
-        retryBaseMs: opts.retryBaseMs,
-        retryCapMs: opts.retryCapMs,
-      };
-      failures = 0;
-      const last = state.lastSuccessAt;
-      schedule(last === null ? opts.intervalMs : Math.max(0, last + opts.intervalMs - clock.now()));
+      periodic.start(opts);
     },
-    stopPeriodic: () => {
-      periodic = null;
-      if (scheduled) clock.clearTimeout(timer);
-      scheduled = false;
-    },
+    stopPeriodic: () => periodic.stop(),
     close: async (closeOptions = {}) => {
-      periodic = null;
-      if (scheduled) clock.clearTimeout(timer);
-      scheduled = false;
+      const stopCancelTimer = periodic.close(closeOptions.cancelAfterMs);
       closed = true;
-      const { cancelAfterMs } = closeOptions;
-      const cancel =
-        cancelAfterMs === undefined
-          ? null
-          : clock.setTimeout(
-              () => periodicAbort.abort(new Error('synchroniser closing')),
-              boundedTimerDelay(cancelAfterMs),
-            );
       try {
         await lane.tail;
       } finally {
-        if (cancel !== null) clock.clearTimeout(cancel);
+        stopCancelTimer();
         const lock = storageLock ? await storageLock.catch(() => null) : null;
         storageLock = null;
         await lock?.release();

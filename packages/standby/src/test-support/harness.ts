@@ -1,4 +1,4 @@
-import { SimulatedClock } from '../simulated-clock.js';
+import { SimulatedClock } from '@feldera-sync/clock';
 import type {
   PullHandlerResult,
   PullRequest,

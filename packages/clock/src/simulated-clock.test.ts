@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { ERR_ABORTED, hasErrorCode } from '@feldera-sync/errors';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from './simulated-clock.js';
@@ -48,5 +49,21 @@ describe('SimulatedClock', () => {
     await clock.advance(10);
     expect(fired).toEqual([1, 1]);
     expect(clock.pendingTimers).toBe(1);
+  });
+
+  it('lists pending delays soonest first and waits for real work started by each timer', async () => {
+    const clock = new SimulatedClock(100);
+    clock.setTimeout(() => undefined, 30);
+    clock.setTimeout(() => undefined, 10);
+    expect(clock.pendingDelays()).toEqual([10, 30]);
+
+    // Work that ends on real file I/O, not a microtask: advance alone would not see it end.
+    const ended: number[] = [];
+    clock.setTimeout(() => void stat('.').then(() => ended.push(clock.now())), 5);
+    await clock.advance(5, { afterEachTimer: () => clock.runUntil(() => ended.length === 1) });
+    expect(ended).toEqual([105]);
+    expect(clock.pendingDelays()).toEqual([5, 25]);
+
+    await expect(clock.runUntil(() => false, 20)).rejects.toThrow(/not met within 20 ms/);
   });
 });

@@ -1,4 +1,4 @@
-import { MAX_TIMER_DELAY_MS } from '@feldera-sync/config';
+import { MAX_TIMER_DELAY_MS } from './timer-delay.js';
 import { SyncError, ERR_ABORTED } from '@feldera-sync/errors';
 import type { Clock, TimerHandle } from './clock.js';
 
@@ -49,6 +49,27 @@ export class SimulatedClock implements Clock {
     return this.#timers.size;
   }
 
+  /** How far from now each pending timer is due, soonest first. */
+  pendingDelays(): number[] {
+    return [...this.#timers.values()]
+      .sort((a, b) => a.due - b.due || a.seq - b.seq)
+      .map((t) => t.due - this.#now);
+  }
+
+  /**
+   * Lets real work (file I/O, child processes) run, without moving simulated time, until `done()`
+   * holds; throws after `timeoutMs` of real time. It yields with `setImmediate`, never a fixed sleep,
+   * so it returns as soon as the work is done.
+   */
+  async runUntil(done: () => boolean, timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done()) {
+      if (Date.now() > deadline)
+        throw new Error(`SimulatedClock.runUntil: condition not met within ${timeoutMs} ms`);
+      await settle();
+    }
+  }
+
   /** Resolves after `ms` of simulated time; rejects with `ERR_ABORTED` when `signal` fires first. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     return new Promise((resolve, reject) => {
@@ -73,8 +94,14 @@ export class SimulatedClock implements Clock {
     await settle();
   }
 
-  /** Moves time forward by `ms`, firing each due timer at its own time and settling promises after each. */
-  async advance(ms: number): Promise<void> {
+  /**
+   * Moves time forward by `ms`, firing each due timer at its own time and settling promises after
+   * each; `afterEachTimer` (e.g. a `runUntil` for the work a timer starts) runs after every firing.
+   */
+  async advance(
+    ms: number,
+    options: { afterEachTimer?: (() => Promise<void>) | undefined } = {},
+  ): Promise<void> {
     const target = this.#now + Math.max(0, ms);
     await settle();
     for (;;) {
@@ -84,6 +111,7 @@ export class SimulatedClock implements Clock {
       this.#now = next.due;
       next.callback();
       await settle();
+      await options.afterEachTimer?.();
     }
     this.#now = target;
     await settle();

@@ -1,11 +1,19 @@
 import { isSyncError } from '@feldera-sync/errors';
-import { rcloneError, RcloneErrorCodes, tooLargeError } from './errors.js';
-import type { RcloneLogger } from './logger.js';
-import type { Redactor } from './redact.js';
-import { encodeS3Path, sha256Hex, signV4 } from './sigv4.js';
+import { rcloneError, RcloneErrorCodes, tooLargeError } from '../errors.js';
+import type { RcloneLogger } from '../logger.js';
+import type { Redactor } from '../redact.js';
+import type { PutIfAbsentOutcome } from './conditional-put.js';
+import { putIfAbsentOutcome } from './conditional-put.js';
+import {
+  deleteBatches,
+  deleteObjectsProblem,
+  deleteObjectsXml,
+  md5Base64,
+} from './delete-objects.js';
+import { encodeRfc3986, encodeS3Path, sha256Hex, signV4 } from './sign.js';
 
 /**
- * Small-object requests (GET, PUT, HEAD, DELETE of a few keys) sent directly to the S3 endpoint,
+ * Small-object requests (GET, PUT, HEAD, create-only PUT, DeleteObjects) sent directly to the S3 endpoint,
  * signed with SigV4, path-style, over fetch's keep-alive connection pool. A round trip costs one
  * HTTP request instead of an rclone process (~0.1 CPU-s and 0.15-0.5 s on a 2-core machine).
  * Bulk transfers and listings stay on rclone.
@@ -33,138 +41,41 @@ export interface DirectS3Config {
   logger?: RcloneLogger | undefined;
 }
 
+/** Where and as whom requests go: one bucket location with explicit keys. */
+export type S3Target = Pick<
+  DirectS3Config,
+  'endpoint' | 'region' | 'accessKey' | 'secretKey' | 'bucket' | 'keyPrefix'
+>;
+
 /** The direct client bound to one bucket location. */
 export interface DirectS3 {
   /** The object, or null when absent; larger than `maxBytes` fails with `ERR_STORE_TOO_LARGE`. */
   get(key: string, signal?: AbortSignal, maxBytes?: number): Promise<Uint8Array | null>;
   put(key: string, body: Uint8Array, signal?: AbortSignal): Promise<void>;
   head(key: string, signal?: AbortSignal): Promise<{ size: number; modTime?: string } | null>;
+  /** Create-only PUT (`If-None-Match: *`): see `putIfAbsentOutcome`. */
+  putIfAbsent(key: string, body: Uint8Array, signal?: AbortSignal): Promise<PutIfAbsentOutcome>;
+  /** Deletes keys with DeleteObjects, up to 1000 per request; absent keys are not an error. */
   delete(keys: readonly string[], signal?: AbortSignal): Promise<void>;
 }
 
 const EMPTY_SHA256 = sha256Hex('');
 
-/** Flags that change nothing for a single small-object request (tuning, transfer, logging). */
-const IGNORED_WITH_VALUE = new Set([
-  '--transfers',
-  '--checkers',
-  '--multi-thread-streams',
-  '--multi-thread-cutoff',
-  '--s3-upload-concurrency',
-  '--s3-upload-cutoff',
-  '--s3-chunk-size',
-  '--s3-copy-cutoff',
-  '--buffer-size',
-  '--stats',
-  '--stats-log-level',
-  '--retries',
-  '--retries-sleep',
-  '--bwlimit',
-  '--max-backlog',
-  '--log-level',
-  '--use-mmap',
-  '--s3-memory-pool-flush-time',
-]);
-const IGNORED_SWITCHES = new Set([
-  '--fast-list',
-  '--no-traverse',
-  '--s3-disable-checksum',
-  '--s3-no-check-bucket',
-  '--s3-no-head',
-  '--s3-no-head-object',
-  '--use-json-log',
-  '--use-server-modtime',
-  '--no-update-modtime',
-  '--immutable',
-  '--ignore-checksum',
-  '--s3-force-path-style',
-  '--s3-v2-auth=false',
-  '-v',
-  '-q',
-  '--progress',
-  '-P',
-]);
-
-/** What the store's extra rclone `flags` mean for direct requests; `unsupported` names one we cannot honour. */
-export interface DirectFlagSettings {
-  unsupported: string | null;
-  putHeaders: Record<string, string>;
-  connectMs: number | null;
-  responseMs: number | null;
-  lowLevelRetries: number | null;
-}
-
-/** rclone durations: `1s`, `500ms`, `2m`, `1h30m`, or a bare number of seconds. */
-export function parseRcloneDuration(text: string): number | null {
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) * 1000;
-  const units = new Map([
-    ['ms', 1],
-    ['s', 1000],
-    ['m', 60_000],
-    ['h', 3_600_000],
-  ]);
-  let total = 0;
-  let rest = text;
-  while (rest !== '') {
-    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)/.exec(rest);
-    if (!m) return null;
-    total += Number(m[1]) * (units.get(m[2]!) ?? 0);
-    rest = rest.slice(m[0].length);
-  }
-  return text === '' ? null : total;
-}
-
-/** Reads the extra rclone flags: honours timeouts, retries and server-side encryption, ignores tuning, refuses the rest. */
-export function directFlagSettings(flags: readonly string[]): DirectFlagSettings {
-  const out: DirectFlagSettings = {
-    unsupported: null,
-    putHeaders: Object.create(null) as Record<string, string>,
-    connectMs: null,
-    responseMs: null,
-    lowLevelRetries: null,
-  };
-  for (let i = 0; i < flags.length; i++) {
-    const flag = flags[i]!;
-    const eq = flag.indexOf('=');
-    // The name ends at "=" or at a space ("--flag value" in one element): never report a value.
-    const name = (eq > 0 ? flag.slice(0, eq) : flag).split(/\s/)[0] ?? '';
-    const inline = eq > 0 ? flag.slice(eq + 1) : undefined;
-    const value = (): string | undefined => inline ?? flags[++i];
-    if (
-      IGNORED_SWITCHES.has(flag) ||
-      (IGNORED_SWITCHES.has(name) && /^(true|false)$/.test(inline ?? ''))
-    )
-      continue;
-    if (IGNORED_WITH_VALUE.has(name)) {
-      value();
-      continue;
-    }
-    switch (name) {
-      case '--contimeout':
-      case '--timeout': {
-        const ms = parseRcloneDuration(value() ?? '');
-        if (ms === null) return { ...out, unsupported: flag };
-        if (name === '--contimeout') out.connectMs = ms;
-        else out.responseMs = ms;
-        continue;
-      }
-      case '--low-level-retries': {
-        const n = Number(value());
-        if (!Number.isInteger(n) || n < 0) return { ...out, unsupported: flag };
-        out.lowLevelRetries = n;
-        continue;
-      }
-      case '--s3-server-side-encryption': {
-        const v = value();
-        if (!v) return { ...out, unsupported: flag };
-        out.putHeaders['x-amz-server-side-encryption'] = v;
-        continue;
-      }
-      default:
-        return { ...out, unsupported: name };
-    }
-  }
-  return out;
+/** One request of the client. */
+interface RequestSpec {
+  method: 'GET' | 'PUT' | 'HEAD' | 'POST';
+  /** Object key under the prefix; null addresses the bucket itself (`?delete`). */
+  key: string | null;
+  what: string;
+  query?: Readonly<Record<string, string>> | undefined;
+  headers?: Readonly<Record<string, string>> | undefined;
+  body?: Uint8Array | undefined;
+  signal?: AbortSignal | undefined;
+  /** A successful answer's body is refused past this many bytes. */
+  maxBytes?: number | undefined;
+  range?: string | undefined;
+  /** One attempt only: a create-only PUT must not be repeated. */
+  once?: boolean | undefined;
 }
 
 /** Server errors and throttling (429, 503 SlowDown): tried again after a jittered backoff. */
@@ -217,29 +128,39 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
   const basePath = url.pathname.replace(/\/+$/, '');
   const where = `${config.description}`;
 
-  const request = async (
-    method: 'GET' | 'PUT' | 'HEAD' | 'DELETE',
-    key: string,
-    what: string,
-    body: Uint8Array | undefined,
-    signal: AbortSignal | undefined,
-    maxBytes?: number,
-    range?: string,
-  ): Promise<Response & { bytes?: Uint8Array }> => {
-    const path = basePath + encodeS3Path(config.bucket, config.keyPrefix + key);
+  /**
+   * The one request path: signs, sends, bounds the body, retries network errors, 5xx and 429
+   * (SlowDown) after a jittered backoff unless `once`, and maps cancel and timeout to typed errors.
+   * Other answers come back for the caller to interpret (`failed` maps a 4xx).
+   */
+  const request = async (spec: RequestSpec): Promise<Response & { bytes?: Uint8Array }> => {
+    const { method, what, body, signal, maxBytes, range } = spec;
+    const key = spec.key;
+    const path =
+      basePath +
+      (key === null
+        ? `/${encodeRfc3986(config.bucket)}`
+        : encodeS3Path(config.bucket, config.keyPrefix + key));
+    const query = spec.query ?? {};
+    const search = Object.entries(query)
+      .map(([k, v]) => `${encodeRfc3986(k)}=${encodeRfc3986(v)}`)
+      .join('&');
+    const attempts = spec.once ? 1 : config.attempts;
     const details = { exitCode: null, stderrTail: [] as string[], direct: method };
     let lastProblem = '';
     for (let attempt = 1; ; attempt++) {
       if (signal?.aborted)
         throw rcloneError(RcloneErrorCodes.aborted, `${what} was cancelled`, details);
-      const extra: Record<string, string> =
-        method === 'PUT'
-          ? { ...config.putHeaders, 'content-length': String(body?.byteLength ?? 0) }
-          : {};
+      const extra: Record<string, string> = {
+        ...(method === 'PUT' ? config.putHeaders : {}),
+        ...spec.headers,
+        ...(body ? { 'content-length': String(body.byteLength) } : {}),
+      };
       const headers = signV4({
         method,
         host: url.host,
         path,
+        query,
         headers: extra,
         payloadHash: body ? sha256Hex(body) : EMPTY_SHA256,
         region: config.region,
@@ -271,7 +192,7 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
       try {
         let response: Response;
         try {
-          response = await fetch(`${url.origin}${path}`, {
+          response = await fetch(`${url.origin}${path}${search === '' ? '' : `?${search}`}`, {
             method,
             headers,
             body: body ?? null,
@@ -297,11 +218,11 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
         );
         config.logger?.debug?.('direct s3 request', {
           method,
-          key,
+          key: key ?? `?${search}`,
           status: response.status,
           ms: Date.now() - started,
         });
-        if (RETRYABLE_STATUS.has(response.status)) {
+        if (!spec.once && RETRYABLE_STATUS.has(response.status)) {
           lastProblem = `${errorCodeOf(bytes, response.status)}: status code: ${response.status}`;
           throw new RetryableError(lastProblem);
         }
@@ -314,7 +235,7 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
           // The connection broke while the body was read: like any network error, tried again.
           lastProblem = config.redact(error instanceof Error ? error.message : String(error));
         }
-        if (attempt >= config.attempts) {
+        if (attempt >= attempts) {
           const serverError = /status code: (5\d\d|429)$/.test(lastProblem);
           throw rcloneError(
             serverError ? RcloneErrorCodes.unavailable : RcloneErrorCodes.network,
@@ -370,7 +291,14 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
         const first = Math.min(maxBytes, FIRST_RANGE_BYTES);
         let r: Response & { bytes?: Uint8Array };
         try {
-          r = await request('GET', key, what, undefined, signal, first + 1, `bytes=0-${first}`);
+          r = await request({
+            method: 'GET',
+            key,
+            what,
+            signal,
+            maxBytes: first + 1,
+            range: `bytes=0-${first}`,
+          });
         } catch (e) {
           // s3rver answers a Range over an empty object by dropping the connection mid-answer
           // (undici: "terminated"): read that object whole, still bounded. An unreachable store
@@ -390,15 +318,14 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
           const head = r.bytes ?? new Uint8Array();
           if (head.byteLength >= total) return head.subarray(0, total);
           // The rest, bounded by what the first answer declared (and by the bound itself).
-          const rest = await request(
-            'GET',
+          const rest = await request({
+            method: 'GET',
             key,
             what,
-            undefined,
             signal,
-            total - head.byteLength,
-            `bytes=${head.byteLength}-${total - 1}`,
-          );
+            maxBytes: total - head.byteLength,
+            range: `bytes=${head.byteLength}-${total - 1}`,
+          });
           if (rest.status !== 206) return failed(what, rest);
           const out = new Uint8Array(total);
           out.set(head, 0);
@@ -419,7 +346,7 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
           return failed(what, r);
         }
       }
-      const r = await request('GET', key, what, undefined, signal, maxBytes);
+      const r = await request({ method: 'GET', key, what, signal, maxBytes });
       if (r.ok) return r.bytes ?? new Uint8Array();
       if (r.status === 404 && errorCodeOf(r.bytes, 404) !== 'NoSuchBucket') return null;
       return failed(what, r);
@@ -427,13 +354,13 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
 
     async put(key, body, signal) {
       const what = `write of ${where} '${key}'`;
-      const r = await request('PUT', key, what, body, signal);
+      const r = await request({ method: 'PUT', key, what, body, signal });
       if (!r.ok) failed(what, r);
     },
 
     async head(key, signal) {
       const what = `stat of ${where} '${key}'`;
-      const r = await request('HEAD', key, what, undefined, signal);
+      const r = await request({ method: 'HEAD', key, what, signal });
       if (r.status === 404) return null;
       if (!r.ok) return failed(what, r);
       const size = Number(r.headers.get('content-length'));
@@ -445,18 +372,48 @@ export function createDirectS3(config: DirectS3Config): DirectS3 {
       };
     },
 
+    async putIfAbsent(key, body, signal) {
+      const what = `create-only write of ${where} '${key}'`;
+      // Never retried: a retry after a lost answer would find its own object and report a race lost.
+      const r = await request({
+        method: 'PUT',
+        key,
+        what,
+        body,
+        signal,
+        headers: { 'if-none-match': '*' },
+        once: true,
+      });
+      return putIfAbsentOutcome(r.status) ?? failed(what, r);
+    },
+
     async delete(keys, signal) {
-      let next = 0;
-      const worker = async (): Promise<void> => {
-        while (next < keys.length) {
-          const key = keys[next++]!;
-          const what = `delete of ${where} '${key}'`;
-          const r = await request('DELETE', key, what, undefined, signal);
-          if (r.ok || (r.status === 404 && errorCodeOf(r.bytes, 404) !== 'NoSuchBucket')) continue;
-          failed(what, r);
+      for (const batch of deleteBatches(keys)) {
+        const what = `delete of ${batch.length} object(s) in ${where}`;
+        const xml = deleteObjectsXml(batch.map((k) => config.keyPrefix + k));
+        const r = await request({
+          method: 'POST',
+          key: null,
+          query: { delete: '' },
+          what,
+          body: xml,
+          signal,
+          // DeleteObjects requires an integrity header; Content-MD5 is the one every store knows.
+          headers: { 'content-md5': md5Base64(xml), 'content-type': 'application/xml' },
+        });
+        if (!r.ok) failed(what, r);
+        const problem = deleteObjectsProblem(r.bytes ?? new Uint8Array());
+        if (problem !== null) {
+          const text = `${problem.code}${problem.message ? `: ${problem.message}` : ''}`;
+          const details = { exitCode: null, stderrTail: [config.redact(text)], key: problem.key };
+          const message = `delete of ${where} '${problem.key.slice(config.keyPrefix.length)}' failed: ${config.redact(text)}`;
+          if (/AccessDenied|SignatureDoesNotMatch|InvalidAccessKeyId/.test(problem.code))
+            throw rcloneError(RcloneErrorCodes.auth, message, details, {
+              hint: 'check access_key / secret_key (or the environment credentials) and the bucket policy',
+            });
+          throw rcloneError(RcloneErrorCodes.other, message, details);
         }
-      };
-      await Promise.all(Array.from({ length: Math.min(8, keys.length) }, worker));
+      }
     },
   };
 }

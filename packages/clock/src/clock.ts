@@ -1,4 +1,4 @@
-import { boundedTimerDelay } from '@feldera-sync/config';
+import { boundedTimerDelay } from './timer-delay.js';
 
 /** Opaque handle returned by `Clock.setTimeout`. */
 export type TimerHandle = unknown;

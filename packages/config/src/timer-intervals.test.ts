@@ -1,24 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { MAX_TIMER_DELAY_MS, MAX_TIMER_INTERVAL_SECS } from '@feldera-sync/clock';
 import { parseRuntimeConfig, safeParseSyncConfig } from './parse.js';
 import { errorOf, issueAt } from './test-support/issues.js';
-import { MAX_TIMER_DELAY_MS, MAX_TIMER_INTERVAL_SECS, boundedTimerDelay } from './timer-delay.js';
-
-describe('boundedTimerDelay', () => {
-  it.each([
-    [0, 0],
-    [1, 1],
-    [1500.5, 1500.5],
-    [MAX_TIMER_DELAY_MS, MAX_TIMER_DELAY_MS],
-    [MAX_TIMER_DELAY_MS + 1, MAX_TIMER_DELAY_MS],
-    [30 * 86_400_000, MAX_TIMER_DELAY_MS],
-    [Number.POSITIVE_INFINITY, MAX_TIMER_DELAY_MS],
-    [Number.NaN, MAX_TIMER_DELAY_MS],
-    [-5, 0],
-    [Number.NEGATIVE_INFINITY, 0],
-  ])('%d ms -> %d ms', (input, expected) => {
-    expect(boundedTimerDelay(input)).toBe(expected);
-  });
-});
 
 describe('intervals that end in a timer', () => {
   const base = { bucket: 'ckpt', provider: 'Ceph' };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { amzDate, encodeS3Path, sha256Hex, signV4 } from './sigv4.js';
+import { amzDate, encodeS3Path, sha256Hex, signV4 } from './sign.js';
 
 describe('signV4', () => {
   // The GET example of the AWS S3 documentation ("Signature Calculations for the Authorization Header").
