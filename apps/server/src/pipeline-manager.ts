@@ -9,11 +9,12 @@ import {
   serializeCatalog,
 } from '@feldera-sync/checkpoint';
 import type { CatalogEntry } from '@feldera-sync/checkpoint';
-import { parseRuntimeConfig, redactConfig } from '@feldera-sync/config';
+import { ERR_CONFIG_INVALID, parseRuntimeConfig, redactConfig } from '@feldera-sync/config';
 import type { ParsedRuntimeConfig } from '@feldera-sync/config';
 import { EngineErrorCodes, hashTable } from '@feldera-sync/engine';
 import { SyncError, hasErrorCode } from '@feldera-sync/errors';
 import { createRclone } from '@feldera-sync/rclone';
+import { readingRemote } from '@feldera-sync/sync';
 import { apiError, toApiError } from './api-errors.js';
 import { BucketWatch } from './bucket-watch.js';
 import type { BucketReading } from './bucket-watch.js';
@@ -790,9 +791,10 @@ export class PipelineManager implements PipelineService {
         `pipeline '${name}' has no storage.backend.config.sync section`,
       );
     const store = storeFor(parsed.sync, 'bucket', this.options.rcloneBinary);
-    if (!store) throw new SyncError('ERR_CONFIG_INVALID', 'sync.bucket is required');
+    if (!store) throw new SyncError(ERR_CONFIG_INVALID, 'sync.bucket is required');
+    // A damaged catalog in the bucket is the bucket's fault: ERR_SYNC_INVALID_REMOTE, a 502.
     return serializeCatalog(
-      await readRemoteCatalog(store, { signal: AbortSignal.timeout(60_000) }),
+      await readingRemote(readRemoteCatalog(store, { signal: AbortSignal.timeout(60_000) })),
     );
   }
 
@@ -828,9 +830,9 @@ export class PipelineManager implements PipelineService {
     signal: AbortSignal,
   ): Promise<BucketReading> {
     const store = storeFor(sync, 'bucket', this.options.rcloneBinary);
-    if (!store) throw new SyncError('ERR_CONFIG_INVALID', 'sync.bucket is required');
-    const catalog = await readRemoteCatalog(store, { signal });
-    const owner = await readOwner(store, { signal });
+    if (!store) throw new SyncError(ERR_CONFIG_INVALID, 'sync.bucket is required');
+    const catalog = await readingRemote(readRemoteCatalog(store, { signal }));
+    const owner = await readingRemote(readOwner(store, { signal }));
     const newest = catalog.at(-1);
     return {
       newest: newest ? { uuid: newest.uuid, size: newest.size, steps: newest.steps } : null,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ROOT_STATE_FILE, latestCompleteCheckpoint } from '@feldera-sync/checkpoint';
 import type { ObjectStore } from '@feldera-sync/checkpoint';
 import type { SyncConfig } from '@feldera-sync/config';
-import { periodicCheckpointIntervalSecs } from '@feldera-sync/config';
+import { ERR_CONFIG_INVALID, periodicCheckpointIntervalSecs } from '@feldera-sync/config';
 import type { RuntimeConfig } from '@feldera-sync/config';
 import { createReferenceEngine } from '@feldera-sync/engine';
 import type { Engine } from '@feldera-sync/engine';
@@ -16,9 +16,11 @@ import {
   createStandbyHandlers,
   createSynchronizer,
   readStandbyStartFacts,
+  SyncErrorCodes,
 } from '@feldera-sync/sync';
 import type { SyncLogger, Synchronizer } from '@feldera-sync/sync';
 import { apiError } from './api-errors.js';
+import { ServerErrorCodes } from './error-codes.js';
 import { decodeCompletionToken, encodeCompletionToken } from './completion-token.js';
 import type { BootstrapConfig, RunView } from './feldera-view.js';
 import type { MetricsRegistry } from './metrics.js';
@@ -156,7 +158,7 @@ export class PipelineRuntime {
     };
     const bucketStore = sync ? storeFor(sync, 'bucket', deps.rcloneBinary) : undefined;
     if (sync) {
-      if (!bucketStore) throw new SyncError('ERR_CONFIG_INVALID', 'sync.bucket is required');
+      if (!bucketStore) throw new SyncError(ERR_CONFIG_INVALID, 'sync.bucket is required');
       this.synchronizer = createSynchronizer({
         storageDir: deps.storageDir,
         store: bucketStore,
@@ -251,7 +253,7 @@ export class PipelineRuntime {
         if (
           request.mode === 'restore' &&
           sync?.fail_if_no_checkpoint === true &&
-          hasErrorCode(err, 'ERR_SYNC_NO_CHECKPOINT')
+          hasErrorCode(err, SyncErrorCodes.noCheckpoint)
         )
           throw checkpointNotFoundInSources(request.checkpoint, err);
         throw err;
@@ -305,7 +307,7 @@ export class PipelineRuntime {
       .catch((err: unknown) => {
         this.startError = isSyncError(err)
           ? err
-          : new SyncError('ERR_SERVER_START_FAILED', String(err));
+          : new SyncError(ServerErrorCodes.startFailed, String(err));
         this.failureRecord ??= { code: this.startError.code, message: this.startError.message };
         this.errorDismissed = false;
         this.deps.logger.error(

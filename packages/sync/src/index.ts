@@ -36,6 +36,7 @@ export type { PushQueueDecision, PushQueueState } from './push-queue.js';
 // the names this package has always exported.
 export { planSharedUploads as planPushUploads } from '@feldera-sync/checkpoint';
 export { SyncErrorCodes } from './errors.js';
+export { readingRemote, remoteLayoutError } from './layout-errors.js';
 export type { SyncErrorCode } from './errors.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { systemClock } from './clock.js';
