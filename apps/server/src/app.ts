@@ -13,6 +13,7 @@ import type {
 import { consoleAssetsDir } from '@feldera-sync/console';
 import { SyncError } from '@feldera-sync/errors';
 import {
+  ApiErrorCodes,
   FastifyErrorCodes,
   ServerErrorCodes,
   apiError,
@@ -266,7 +267,7 @@ export async function buildApp(
       // Compare digests so the comparison is constant-time whatever the length.
       if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
         return done(
-          apiError('Unauthorized', 'missing or wrong API key', {
+          apiError(ApiErrorCodes.Unauthorized, 'missing or wrong API key', {
             hint: 'send Authorization: Bearer <key>',
           }),
         );
@@ -787,7 +788,10 @@ export function parseIngressBody(body: unknown, updateFormat: string): IngressCh
     try {
       items = JSON.parse(body) as unknown[];
     } catch {
-      throw apiError('InvalidRequest', 'the body starts like a JSON array but is not valid JSON');
+      throw apiError(
+        ApiErrorCodes.InvalidRequest,
+        'the body starts like a JSON array but is not valid JSON',
+      );
     }
   } else if (typeof body === 'string') {
     items = [];
@@ -796,7 +800,7 @@ export function parseIngressBody(body: unknown, updateFormat: string): IngressCh
       try {
         items.push(JSON.parse(line));
       } catch {
-        throw apiError('InvalidRequest', `line ${i + 1} of the body is not JSON`);
+        throw apiError(ApiErrorCodes.InvalidRequest, `line ${i + 1} of the body is not JSON`);
       }
     }
   } else if (Array.isArray(body)) {
@@ -805,7 +809,7 @@ export function parseIngressBody(body: unknown, updateFormat: string): IngressCh
     items = [body];
   } else {
     throw apiError(
-      'InvalidRequest',
+      ApiErrorCodes.InvalidRequest,
       'the body must be a JSON array of changes, one change, or newline-delimited JSON',
     );
   }
@@ -819,7 +823,7 @@ export function parseIngressBody(body: unknown, updateFormat: string): IngressCh
         return { delete: (item as { delete: unknown }).delete };
       if (keys.includes('insert') || keys.includes('delete')) {
         throw apiError(
-          'InvalidRequest',
+          ApiErrorCodes.InvalidRequest,
           `change ${i} must have exactly one of "insert" or "delete"`,
         );
       }

@@ -19,7 +19,7 @@ import {
   SyncErrorCodes,
 } from '@feldera-sync/sync';
 import type { SyncLogger, Synchronizer } from '@feldera-sync/sync';
-import { apiError } from './api-errors.js';
+import { ApiErrorCodes, apiError } from './api-errors.js';
 import { ServerErrorCodes } from './error-codes.js';
 import { decodeCompletionToken, encodeCompletionToken } from './completion-token.js';
 import type { BootstrapConfig, RunView } from './feldera-view.js';
@@ -284,7 +284,7 @@ export class PipelineRuntime {
     const standby = initial === 'standby' || sync?.standby === true;
     if (standby && !sync?.start_from_checkpoint) {
       throw apiError(
-        'InvalidTransition',
+        ApiErrorCodes.InvalidTransition,
         'standby needs storage.backend.config.sync.start_from_checkpoint',
         {
           hint: 'set start_from_checkpoint to "latest" or a checkpoint UUID',
@@ -332,7 +332,7 @@ export class PipelineRuntime {
     const { outcome, done } = this.runner.requestActivate('running');
     if (!outcome.accepted) {
       throw apiError(
-        'InvalidTransition',
+        ApiErrorCodes.InvalidTransition,
         outcome.reason ??
           `cannot activate a pipeline that is ${runtimeStatusOf(this.runner.state)}`,
         { state: this.runner.state.name },
@@ -463,13 +463,13 @@ export class PipelineRuntime {
   completionStatus(token: string): CompletionStatus {
     const parsed = decodeCompletionToken(token);
     if (!parsed) {
-      throw apiError('InvalidRequest', 'invalid completion token', {
+      throw apiError(ApiErrorCodes.InvalidRequest, 'invalid completion token', {
         hint: 'pass the token an ingress request answered',
       });
     }
     if (parsed.incarnation !== this.incarnation) {
       throw apiError(
-        'IncarnationUuidMismatch',
+        ApiErrorCodes.IncarnationUuidMismatch,
         `the completion token belongs to incarnation ${parsed.incarnation}; the pipeline restarted since`,
         { requested: parsed.incarnation, expected: this.incarnation },
       );
@@ -491,7 +491,7 @@ export class PipelineRuntime {
     const state = this.runner.state.name;
     if (!this.engine || (state !== 'running' && state !== 'paused')) {
       throw apiError(
-        'PipelineNotRunning',
+        ApiErrorCodes.PipelineNotRunning,
         `pipeline '${this.deps.name()}' is ${runtimeStatusOf(this.runner.state)}, not running`,
       );
     }
@@ -543,20 +543,20 @@ export class PipelineRuntime {
     const synchronizer = this.synchronizer;
     if (!synchronizer) {
       throw apiError(
-        'SyncNotConfigured',
+        ApiErrorCodes.SyncNotConfigured,
         `pipeline '${this.deps.name()}' has no storage.backend.config.sync section`,
       );
     }
     const state = this.runner.state.name;
     if (state !== 'running' && state !== 'paused') {
       throw apiError(
-        'PipelineNotRunning',
+        ApiErrorCodes.PipelineNotRunning,
         `pipeline '${this.deps.name()}' is ${runtimeStatusOf(this.runner.state)}; sync needs a running pipeline`,
       );
     }
     const latest = await latestCompleteCheckpoint(this.deps.storageDir);
     if (!latest) {
-      throw apiError('NoCheckpointToSync', 'there is no local checkpoint to sync', {
+      throw apiError(ApiErrorCodes.NoCheckpointToSync, 'there is no local checkpoint to sync', {
         hint: 'POST .../checkpoint first',
       });
     }
