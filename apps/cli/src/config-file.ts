@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { ConfigError, safeParseConfigFile } from '@feldera-sync/config';
 import type { ConfigWarning, ParsedConfigFile, SyncConfig } from '@feldera-sync/config';
 import { SyncError } from '@feldera-sync/errors';
+import { CliErrorCodes } from './error-codes.js';
 
 /** Top-level keys the CLI reads itself (owner identity), so they are not reported as unknown. */
 const CLI_KEYS = ['name', 'system_name'];
@@ -37,7 +38,7 @@ export async function readConfigJson(
       (err as NodeJS.ErrnoException).code === 'ENOENT'
         ? 'does not exist'
         : `cannot be read (${(err as Error).message})`;
-    throw new SyncError('ERR_CLI_CONFIG_READ', `config file ${path} ${reason}`, {
+    throw new SyncError(CliErrorCodes.configRead, `config file ${path} ${reason}`, {
       cause: err,
       hint: 'pass --config FILE with a runtime config or a bare sync object (JSON)',
     });

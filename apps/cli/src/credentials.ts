@@ -1,4 +1,5 @@
 import { SyncError } from '@feldera-sync/errors';
+import { ERR_CONFIG_INVALID } from '@feldera-sync/config';
 
 /** Environment variable that supplies the access key instead of the config file. */
 export const ACCESS_KEY_ENV = 'FELDERA_SYNC_ACCESS_KEY';
@@ -25,7 +26,7 @@ export function resolveCredentials(
   const variable = accessKey === undefined ? ACCESS_KEY_ENV : SECRET_KEY_ENV;
   const field = accessKey === undefined ? 'access_key' : 'secret_key';
   throw new SyncError(
-    'ERR_CONFIG_INVALID',
+    ERR_CONFIG_INVALID,
     `the ${missing} is missing: access_key and secret_key go together (both or neither)`,
     {
       hint: `set ${variable} or \`${field}\` in the config file, or remove the other one to use environment credentials`,

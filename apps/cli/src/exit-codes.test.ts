@@ -1,15 +1,24 @@
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { describe, expect, it } from 'vitest';
-import { ERR_ABORTED, SyncError } from '@feldera-sync/errors';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { CommonErrorCodes, ERR_ABORTED, SyncError } from '@feldera-sync/errors';
 import * as checkpoint from '@feldera-sync/checkpoint';
-import { StoreErrorCodes } from '@feldera-sync/checkpoint';
+import { CheckpointErrorCodes, StoreErrorCodes } from '@feldera-sync/checkpoint';
 import { EngineErrorCodes } from '@feldera-sync/engine';
-import { API_ERRORS } from '@feldera-sync/server';
+import {
+  API_ERRORS,
+  ApiErrorCodes,
+  FastifyErrorCodes,
+  ServerErrorCodes,
+} from '@feldera-sync/server';
+import { SidecarErrorCodes } from '@feldera-sync/sidecar';
 import { SyncErrorCodes } from '@feldera-sync/sync';
 import { RcloneErrorCodes } from '@feldera-sync/rclone';
-import { ERR_CONFIG_INVALID } from '@feldera-sync/config';
+import { ConfigErrorCodes, ERR_CONFIG_INVALID } from '@feldera-sync/config';
 import * as standby from '@feldera-sync/standby';
+import { StandbyErrorCodes } from '@feldera-sync/standby';
+import { CliErrorCodes, NODE_ABORT_ERR, RoleApiErrorCodes } from './error-codes.js';
+import type { CliKnownErrorCode, ExitCategory } from './exit-codes.js';
 import {
   ERROR_EXIT_CATEGORIES,
   ExitCode,
@@ -19,6 +28,49 @@ import {
   isKnownErrorCode,
   WRAPPER_ERROR_CODES,
 } from './exit-codes.js';
+
+describe('the exit-code table is exhaustive over every catalog', () => {
+  const catalogs = {
+    CommonErrorCodes,
+    ConfigErrorCodes,
+    CheckpointErrorCodes,
+    StoreErrorCodes,
+    RcloneErrorCodes,
+    SyncErrorCodes,
+    StandbyErrorCodes,
+    SidecarErrorCodes,
+    EngineErrorCodes,
+    ServerErrorCodes,
+    FastifyErrorCodes,
+    ApiErrorCodes,
+    CliErrorCodes,
+    RoleApiErrorCodes,
+  };
+
+  it('is a compile error to leave a code out or to add one without an exit code', () => {
+    expectTypeOf<keyof typeof ERROR_EXIT_CATEGORIES>().toEqualTypeOf<CliKnownErrorCode>();
+    const { [SidecarErrorCodes.pinCrossDevice]: dropped, ...withoutPinCrossDevice } =
+      ERROR_EXIT_CATEGORIES;
+    expect(dropped).toBe('config');
+    // @ts-expect-error ERR_SIDECAR_PIN_CROSS_DEVICE has no exit code in this table
+    void (withoutPinCrossDevice satisfies Record<CliKnownErrorCode, ExitCategory>);
+    // @ts-expect-error a code new to a catalog has no exit code until the table gives it one
+    void (ERROR_EXIT_CATEGORIES satisfies Record<CliKnownErrorCode | 'ERR_CLI_NEW', ExitCategory>);
+  });
+
+  it('maps every code of every catalog at run time too, and nothing else', () => {
+    const all = Object.values(catalogs).flatMap((c) => Object.values(c as Record<string, string>));
+    expect(all.filter((code) => !isKnownErrorCode(code))).toEqual([]);
+    expect(new Set([...all, NODE_ABORT_ERR])).toEqual(new Set(Object.keys(ERROR_EXIT_CATEGORIES)));
+  });
+
+  it('keeps the exit codes of codes new to the table meaningful', () => {
+    expect(exitCodeForErrorCode(SidecarErrorCodes.pinCrossDevice)).toBe(ExitCode.config);
+    expect(exitCodeForErrorCode(ServerErrorCodes.apiKeyFile)).toBe(ExitCode.config);
+    expect(exitCodeForErrorCode(FastifyErrorCodes.validation)).toBe(ExitCode.usage);
+    expect(exitCodeForErrorCode(RoleApiErrorCodes.ActivationNotAllowed)).toBe(ExitCode.auth);
+  });
+});
 
 describe('exit-code table', () => {
   it('has the documented codes', () => {

@@ -1,3 +1,21 @@
+import { CheckpointErrorCodes, StoreErrorCodes } from '@feldera-sync/checkpoint';
+import { ConfigErrorCodes } from '@feldera-sync/config';
+import { EngineErrorCodes } from '@feldera-sync/engine';
+import { CommonErrorCodes } from '@feldera-sync/errors';
+import { RcloneErrorCodes } from '@feldera-sync/rclone';
+import {
+  ApiErrorCodes,
+  FastifyErrorCodes,
+  ServerErrorCodes,
+} from '@feldera-sync/server/error-codes';
+import type { ApiErrorCode, ServerKnownErrorCode } from '@feldera-sync/server';
+import { SidecarErrorCodes } from '@feldera-sync/sidecar';
+import type { SidecarErrorCode } from '@feldera-sync/sidecar';
+import { StandbyErrorCodes } from '@feldera-sync/standby';
+import { SyncErrorCodes } from '@feldera-sync/sync';
+import { CliErrorCodes, NODE_ABORT_ERR, RoleApiErrorCodes } from './error-codes.js';
+import type { CliErrorCode, RoleApiErrorCode } from './error-codes.js';
+
 /** Process exit codes of `feldera-sync`; part of the CLI's contract. */
 export const ExitCode = {
   ok: 0,
@@ -35,139 +53,179 @@ export const EXIT_CODE_DESCRIPTIONS: Readonly<Record<ExitCategory, string>> = {
 };
 
 /**
- * Every error code the CLI knows and the exit category it maps to. Codes come from the
- * libraries (`@feldera-sync/config`, `checkpoint`, `rclone`, `sync`, `standby`, `engine`), the
- * server's error bodies and the CLI itself; unknown codes map to `internal`.
+ * Every error code that can reach the CLI: each package's catalog, the server's (its own codes
+ * and fastify's, as `details.code` of an error answer), the Feldera-compatible `error_code`s of
+ * the server's answers, the CLI's own (its codes and its role endpoint's `error_code`s), and
+ * Node's AbortError. `ERROR_EXIT_CATEGORIES` names each.
+ */
+export type CliKnownErrorCode =
+  | ServerKnownErrorCode
+  | ApiErrorCode
+  | SidecarErrorCode
+  | CliErrorCode
+  | RoleApiErrorCode
+  | typeof NODE_ABORT_ERR;
+
+const S = ServerErrorCodes;
+const F = FastifyErrorCodes;
+const A = ApiErrorCodes;
+
+/**
+ * Every error code the CLI knows and the exit category it maps to, exhaustive over
+ * `CliKnownErrorCode`: a new code in any catalog is a compile error here until it has an exit
+ * code. Codes no catalog names (a newer server's) map to `internal`.
  */
 export const ERROR_EXIT_CATEGORIES = {
   // CLI
-  ERR_CLI_USAGE: 'usage',
-  ERR_CLI_NO_PIPELINE_IDENTITY: 'usage',
-  ERR_CLI_CONFIG_READ: 'config',
-  ERR_CLI_HTTP: 'internal',
-  ERR_CLI_HTTP_NETWORK: 'network',
-  ERR_CLI_WAIT_TIMEOUT: 'network',
-  ERR_CLI_SYNC_FAILED: 'internal',
-  ERR_CLI_LISTEN: 'config',
-  ERR_ABORTED: 'interrupted',
-  // Node's own AbortError (a stream pipeline or fs call given the command's signal)
-  ABORT_ERR: 'interrupted',
+  [CliErrorCodes.usage]: 'usage',
+  [CliErrorCodes.noPipelineIdentity]: 'usage',
+  [CliErrorCodes.configRead]: 'config',
+  [CliErrorCodes.http]: 'internal',
+  [CliErrorCodes.httpNetwork]: 'network',
+  [CliErrorCodes.waitTimeout]: 'network',
+  [CliErrorCodes.syncFailed]: 'internal',
+  [CliErrorCodes.listen]: 'config',
+  [CommonErrorCodes.aborted]: 'interrupted',
+  [NODE_ABORT_ERR]: 'interrupted',
   // config
-  ERR_CONFIG_INVALID: 'config',
-  // object store (ObjectStore port and rclone adapter)
-  ERR_STORE_AUTH: 'auth',
-  ERR_STORE_BUCKET_NOT_FOUND: 'notFound',
-  ERR_STORE_NOT_FOUND: 'notFound',
-  ERR_STORE_NETWORK: 'network',
-  ERR_STORE_TIMEOUT: 'network',
-  ERR_STORE_PRECONDITION_FAILED: 'conflict',
-  ERR_STORE_TOO_LARGE: 'integrity',
-  ERR_STORE_STALLED: 'network',
-  ERR_STORE_UNAVAILABLE: 'unavailable',
-  ERR_DISK_FULL: 'disk',
-  ERR_DISK_IO: 'disk',
-  ERR_STORE_OTHER: 'internal',
-  ERR_RCLONE_USAGE: 'config',
-  ERR_RCLONE_NOT_FOUND: 'config',
-  ERR_RCLONE_LOCAL_NOT_FOUND: 'notFound',
+  [ConfigErrorCodes.invalid]: 'config',
+  // object store (ObjectStore port and rclone adapter) and the local disk
+  [StoreErrorCodes.auth]: 'auth',
+  [StoreErrorCodes.bucketNotFound]: 'notFound',
+  [StoreErrorCodes.notFound]: 'notFound',
+  [StoreErrorCodes.network]: 'network',
+  [StoreErrorCodes.timeout]: 'network',
+  [StoreErrorCodes.preconditionFailed]: 'conflict',
+  [StoreErrorCodes.tooLarge]: 'integrity',
+  [StoreErrorCodes.stalled]: 'network',
+  [StoreErrorCodes.unavailable]: 'unavailable',
+  [CommonErrorCodes.diskFull]: 'disk',
+  [CommonErrorCodes.diskIo]: 'disk',
+  [StoreErrorCodes.other]: 'internal',
+  [RcloneErrorCodes.usage]: 'config',
+  [RcloneErrorCodes.binaryNotFound]: 'config',
+  [RcloneErrorCodes.localNotFound]: 'notFound',
   // checkpoint layout
-  ERR_CHECKPOINT_CATALOG_CORRUPT: 'integrity',
-  ERR_CHECKPOINT_CATALOG_MISSING: 'integrity',
-  ERR_CHECKPOINT_DEPENDENCIES_CORRUPT: 'integrity',
-  ERR_CHECKPOINT_STATE_CORRUPT: 'integrity',
-  ERR_CHECKPOINT_MANIFEST_CORRUPT: 'integrity',
-  ERR_CHECKPOINT_OWNER_CORRUPT: 'integrity',
-  ERR_CHECKPOINT_INVALID_UUID: 'usage',
-  ERR_CHECKPOINT_INVALID_PATH: 'integrity',
-  ERR_CHECKPOINT_IO: 'internal',
-  ERR_CHECKPOINT_NOT_FOUND: 'notFound',
-  ERR_CHECKPOINT_LOCKED: 'conflict',
+  [CheckpointErrorCodes.catalogCorrupt]: 'integrity',
+  [CheckpointErrorCodes.catalogMissing]: 'integrity',
+  [CheckpointErrorCodes.dependenciesCorrupt]: 'integrity',
+  [CheckpointErrorCodes.stateCorrupt]: 'integrity',
+  [CheckpointErrorCodes.manifestCorrupt]: 'integrity',
+  [CheckpointErrorCodes.ownerCorrupt]: 'integrity',
+  [CheckpointErrorCodes.invalidUuid]: 'usage',
+  [CheckpointErrorCodes.invalidPath]: 'integrity',
+  [CheckpointErrorCodes.io]: 'internal',
+  [CheckpointErrorCodes.notFound]: 'notFound',
+  [CheckpointErrorCodes.locked]: 'conflict',
   // synchroniser
-  ERR_SYNC_OWNER_MISMATCH: 'conflict',
-  ERR_SYNC_OWNER_CHANGED: 'conflict',
-  ERR_SYNC_CHECKPOINT_NOT_FOUND: 'notFound',
-  ERR_SYNC_NO_CHECKPOINT: 'notFound',
-  ERR_SYNC_INTEGRITY: 'integrity',
-  ERR_SYNC_INVALID_REMOTE: 'integrity',
-  ERR_SYNC_INVALID_LOCAL: 'integrity',
-  ERR_SYNC_RETENTION_REFUSED: 'integrity',
-  ERR_SYNC_FOREIGN_CHECKPOINTS: 'conflict',
-  ERR_SYNC_UPLOAD_INCOMPLETE: 'unavailable',
-  ERR_SYNC_CLOSED: 'internal',
+  [SyncErrorCodes.ownerMismatch]: 'conflict',
+  [SyncErrorCodes.ownerChanged]: 'conflict',
+  [SyncErrorCodes.checkpointNotFound]: 'notFound',
+  [SyncErrorCodes.noCheckpoint]: 'notFound',
+  [SyncErrorCodes.integrity]: 'integrity',
+  [SyncErrorCodes.invalidRemote]: 'integrity',
+  [SyncErrorCodes.invalidLocal]: 'integrity',
+  [SyncErrorCodes.retentionRefused]: 'integrity',
+  [SyncErrorCodes.foreignCheckpoints]: 'conflict',
+  [SyncErrorCodes.uploadIncomplete]: 'unavailable',
+  [SyncErrorCodes.closed]: 'internal',
   // standby
-  ERR_STANDBY_FINAL_PULL_FAILED: 'network',
-  ERR_STANDBY_INVALID_TRANSITION: 'conflict',
-  ERR_STANDBY_REQUIRES_CHECKPOINT: 'config',
-  ERR_STANDBY_INVALID_CONFIG: 'config',
-  ERR_STANDBY_RESTORE_FAILED: 'internal',
-  ERR_STANDBY_NO_CHECKPOINT: 'notFound',
-  ERR_STANDBY_INTENT_FAILED: 'internal',
-  ERR_STANDBY_TAKEOVER_FAILED: 'conflict',
-  ERR_STANDBY_MARKER_FAILED: 'internal',
-  ERR_STANDBY_ENGINE_FAILED: 'internal',
-  ERR_STANDBY_STOPPED: 'interrupted',
+  [StandbyErrorCodes.finalPullFailed]: 'network',
+  [StandbyErrorCodes.invalidTransition]: 'conflict',
+  [StandbyErrorCodes.requiresCheckpoint]: 'config',
+  [StandbyErrorCodes.invalidConfig]: 'config',
+  [StandbyErrorCodes.restoreFailed]: 'internal',
+  [StandbyErrorCodes.noCheckpoint]: 'notFound',
+  [StandbyErrorCodes.intentFailed]: 'internal',
+  [StandbyErrorCodes.takeoverFailed]: 'conflict',
+  [StandbyErrorCodes.markerFailed]: 'internal',
+  [StandbyErrorCodes.engineFailed]: 'internal',
+  [StandbyErrorCodes.stopped]: 'interrupted',
+  [StandbyErrorCodes.uncodedPullFailure]: 'internal',
+  // sidecar
+  [SidecarErrorCodes.pinCrossDevice]: 'config',
+  [SidecarErrorCodes.pinIo]: 'internal',
   // reference engine (from `serve`, and as `details.code` of the server's error answers)
-  ERR_ENGINE_CORRUPT_FILE: 'integrity',
-  ERR_ENGINE_MISSING_FILE: 'integrity',
-  ERR_ENGINE_HASH_MISMATCH: 'integrity',
-  ERR_ENGINE_INVALID_TABLE: 'usage',
-  ERR_ENGINE_INVALID_ROW: 'usage',
-  ERR_ENGINE_UNKNOWN_TABLE: 'notFound',
-  ERR_ENGINE_NOT_OPEN: 'conflict',
-  ERR_ENGINE_ALREADY_OPEN: 'conflict',
-  ERR_ENGINE_IO: 'internal',
-  // server (library errors thrown by `serve`, and `error_code`s of HTTP answers)
-  ERR_SERVER_START_FAILED: 'internal',
-  ERR_SERVER_API_KEY_REQUIRED: 'config',
-  ERR_SERVER_API_KEY_WEAK: 'config',
-  ERR_SERVER_REGISTRY_CORRUPT: 'integrity',
-  ERR_SERVER_UNAUTHORIZED: 'auth',
-  ERR_SERVER_UNKNOWN_PIPELINE: 'notFound',
-  ERR_SERVER_ROUTE_NOT_FOUND: 'notFound',
-  ERR_SERVER_NO_CHECKPOINT: 'notFound',
-  ERR_SERVER_INVALID_TRANSITION: 'conflict',
-  ERR_SERVER_INCARNATION_MISMATCH: 'conflict',
-  ERR_SERVER_NOT_RUNNING: 'conflict',
-  ERR_SERVER_NOT_STOPPED: 'conflict',
-  ERR_SERVER_SYNC_NOT_CONFIGURED: 'config',
-  ERR_SERVER_INVALID_REQUEST: 'usage',
-  ERR_SERVER_PAYLOAD_TOO_LARGE: 'usage',
-  ERR_SERVER_SHUTTING_DOWN: 'network',
-  ERR_SERVER_DUPLICATE_NAME: 'conflict',
-  ERR_SERVER_INVALID_BOOTSTRAP_CONFIG: 'usage',
-  ERR_SERVER_UNDISMISSED_ERROR: 'conflict',
+  [EngineErrorCodes.CORRUPT_FILE]: 'integrity',
+  [EngineErrorCodes.MISSING_FILE]: 'integrity',
+  [EngineErrorCodes.HASH_MISMATCH]: 'integrity',
+  [EngineErrorCodes.INVALID_TABLE]: 'usage',
+  [EngineErrorCodes.INVALID_ROW]: 'usage',
+  [EngineErrorCodes.UNKNOWN_TABLE]: 'notFound',
+  [EngineErrorCodes.NOT_OPEN]: 'conflict',
+  [EngineErrorCodes.ALREADY_OPEN]: 'conflict',
+  [EngineErrorCodes.IO]: 'internal',
+  // server (library errors thrown by `serve`, and `details.code` of HTTP answers)
+  [S.startFailed]: 'internal',
+  [S.apiKeyFile]: 'config',
+  [S.apiKeyRequired]: 'config',
+  [S.apiKeyWeak]: 'config',
+  [S.registryCorrupt]: 'integrity',
+  [S.unauthorized]: 'auth',
+  [S.unknownPipeline]: 'notFound',
+  [S.routeNotFound]: 'notFound',
+  [S.noCheckpoint]: 'notFound',
+  [S.invalidTransition]: 'conflict',
+  [S.incarnationMismatch]: 'conflict',
+  [S.notRunning]: 'conflict',
+  [S.notStopped]: 'conflict',
+  [S.syncNotConfigured]: 'config',
+  [S.invalidRequest]: 'usage',
+  [S.payloadTooLarge]: 'usage',
+  [S.shuttingDown]: 'network',
+  [S.duplicateName]: 'conflict',
+  [S.invalidBootstrapConfig]: 'usage',
+  [S.undismissedError]: 'conflict',
+  // fastify's own errors (as `details.code` of the server's answers): the request was refused
+  [F.validation]: 'usage',
+  [F.notFound]: 'notFound',
+  [F.bodyTooLarge]: 'usage',
+  [F.invalidMediaType]: 'usage',
+  [F.invalidContentLength]: 'usage',
+  [F.emptyJsonBody]: 'usage',
+  [F.invalidJsonBody]: 'usage',
+  [F.invalidBody]: 'usage',
+  [F.badUrl]: 'usage',
+  [F.invalidUrl]: 'usage',
+  [F.maxParamLength]: 'usage',
+  [F.missingContentType]: 'usage',
+  [F.missingContent]: 'usage',
+  [F.handlerTimeout]: 'internal',
   // Feldera-compatible `error_code`s of HTTP answers (the server's table, plus Feldera's own names)
-  UnknownPipelineName: 'notFound',
-  UnknownTable: 'notFound',
-  InvalidRuntimeConfig: 'config',
-  InvalidRequest: 'usage',
-  InvalidTransition: 'conflict',
-  DuplicateName: 'conflict',
-  InvalidBootstrapConfig: 'usage',
-  CannotStartWithUndismissedError: 'conflict',
-  IncarnationUuidMismatch: 'conflict',
-  PipelineNotRunning: 'conflict',
-  PipelineNotStopped: 'conflict',
-  NoCheckpointToSync: 'notFound',
-  SyncNotConfigured: 'config',
-  CheckpointNotFound: 'notFound',
-  BucketOwnedByAnotherPipeline: 'conflict',
-  ObjectStoreAuth: 'auth',
-  ObjectStoreUnavailable: 'network',
-  IntegrityError: 'integrity',
-  InsufficientStorage: 'disk',
-  StorageFailure: 'disk',
-  StorageInUse: 'conflict',
-  Unauthorized: 'auth',
-  PayloadTooLarge: 'usage',
-  NotFound: 'notFound',
-  ShuttingDown: 'network',
-  Cancelled: 'interrupted',
-  InternalError: 'internal',
-} as const satisfies Record<string, ExitCategory>;
+  [A.UnknownPipelineName]: 'notFound',
+  [A.UnknownTable]: 'notFound',
+  [A.InvalidRuntimeConfig]: 'config',
+  [A.InvalidRequest]: 'usage',
+  [A.InvalidTransition]: 'conflict',
+  [A.DuplicateName]: 'conflict',
+  [A.InvalidBootstrapConfig]: 'usage',
+  [A.CannotStartWithUndismissedError]: 'conflict',
+  [A.IncarnationUuidMismatch]: 'conflict',
+  [A.PipelineNotRunning]: 'conflict',
+  [A.PipelineNotStopped]: 'conflict',
+  [A.NoCheckpointToSync]: 'notFound',
+  [A.SyncNotConfigured]: 'config',
+  [A.CheckpointNotFound]: 'notFound',
+  [A.BucketOwnedByAnotherPipeline]: 'conflict',
+  [A.ObjectStoreAuth]: 'auth',
+  [A.ObjectStoreUnavailable]: 'network',
+  [A.IntegrityError]: 'integrity',
+  [A.InsufficientStorage]: 'disk',
+  [A.StorageFailure]: 'disk',
+  [A.StorageInUse]: 'conflict',
+  [A.Unauthorized]: 'auth',
+  [A.PayloadTooLarge]: 'usage',
+  [A.NotFound]: 'notFound',
+  [A.ShuttingDown]: 'network',
+  [A.Cancelled]: 'interrupted',
+  [A.InternalError]: 'internal',
+  // `error_code`s of the role HTTP endpoint (`standby` / `sidecar --listen`)
+  [RoleApiErrorCodes.MethodNotAllowed]: 'usage',
+  [RoleApiErrorCodes.ActivationNotAllowed]: 'auth',
+} as const satisfies Record<CliKnownErrorCode, ExitCategory>;
 
 /** An error code the exit-code table names. */
-export type KnownErrorCode = keyof typeof ERROR_EXIT_CATEGORIES;
+export type KnownErrorCode = CliKnownErrorCode;
 
 /** True when `code` is in the exit-code table. */
 export function isKnownErrorCode(code: string): code is KnownErrorCode {
@@ -185,14 +243,14 @@ export function exitCodeForErrorCode(code: string): number {
 }
 
 /** Codes that wrap another coded error; the exit code comes from the cause when it has a known code. */
-export const WRAPPER_ERROR_CODES: ReadonlySet<string> = new Set([
-  'ERR_STANDBY_FINAL_PULL_FAILED',
-  'ERR_STANDBY_RESTORE_FAILED',
-  'ERR_STANDBY_ENGINE_FAILED',
-  'ERR_STANDBY_INTENT_FAILED',
-  'ERR_STANDBY_TAKEOVER_FAILED',
-  'ERR_STANDBY_MARKER_FAILED',
-  'ERR_CLI_WAIT_TIMEOUT',
+export const WRAPPER_ERROR_CODES: ReadonlySet<string> = new Set<CliKnownErrorCode>([
+  StandbyErrorCodes.finalPullFailed,
+  StandbyErrorCodes.restoreFailed,
+  StandbyErrorCodes.engineFailed,
+  StandbyErrorCodes.intentFailed,
+  StandbyErrorCodes.takeoverFailed,
+  StandbyErrorCodes.markerFailed,
+  CliErrorCodes.waitTimeout,
 ]);
 
 /** The exit category of a thrown value: its code, or its cause's code for wrapper codes; `internal` for uncoded values. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SyncError } from '@feldera-sync/errors';
+import { CliErrorCodes } from './error-codes.js';
 
 /** Namespace of derived pipeline ids (a fixed random UUID): `pipeline-<uuidv5(namespace, name)>`. */
 export const PIPELINE_ID_NAMESPACE = '6f1d5c2e-3b7a-4e58-9c41-0d2f8a7b6e13';
@@ -58,7 +59,7 @@ export function resolvePipelineIdentity(sources: IdentitySources): PipelineIdent
     const origin =
       nonEmpty(sources.pipelineIdFlag) !== undefined ? '--pipeline-id' : "the config's system_name";
     throw new SyncError(
-      'ERR_CLI_USAGE',
+      CliErrorCodes.usage,
       `${origin} must look like pipeline-<uuid> (lowercase), got '${explicitId}'`,
       {
         hint: "copy the id from the bucket's owner.json or from `feldera-sync remote status <pipeline>` (system_name)",
@@ -67,7 +68,7 @@ export function resolvePipelineIdentity(sources: IdentitySources): PipelineIdent
   }
   if (givenName === undefined && explicitId === undefined) {
     throw new SyncError(
-      'ERR_CLI_NO_PIPELINE_IDENTITY',
+      CliErrorCodes.noPipelineIdentity,
       'refusing to push: no pipeline identity to own the bucket with',
       {
         hint: "pass --pipeline NAME (or --pipeline-id pipeline-<uuid> to act as a server's pipeline), or set `name` in the config file",

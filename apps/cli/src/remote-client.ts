@@ -1,5 +1,7 @@
-import { SyncError } from '@feldera-sync/errors';
+import { ERR_ABORTED, SyncError } from '@feldera-sync/errors';
 import { isKnownErrorCode } from './exit-codes.js';
+import { ApiErrorCodes } from '@feldera-sync/server/error-codes';
+import { CliErrorCodes } from './error-codes.js';
 
 /** Default server URL of `remote ...` when neither `--url` nor `FELDERA_SYNC_URL` is given. */
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8080';
@@ -69,12 +71,13 @@ export function errorCodeForAnswer(status: number, body: unknown): string {
     if (typeof body.error_code === 'string' && isKnownErrorCode(body.error_code))
       return body.error_code;
   }
-  if (status === 401 || status === 403) return 'Unauthorized';
-  if (status === 404) return 'NotFound';
-  if (status === 409) return 'InvalidTransition';
-  if (status === 400 || status === 413 || status === 422) return 'InvalidRequest';
-  if (status === 502 || status === 503 || status === 504) return 'ObjectStoreUnavailable';
-  return 'ERR_CLI_HTTP';
+  if (status === 401 || status === 403) return ApiErrorCodes.Unauthorized;
+  if (status === 404) return ApiErrorCodes.NotFound;
+  if (status === 409) return ApiErrorCodes.InvalidTransition;
+  if (status === 400 || status === 413 || status === 422) return ApiErrorCodes.InvalidRequest;
+  if (status === 502 || status === 503 || status === 504)
+    return ApiErrorCodes.ObjectStoreUnavailable;
+  return CliErrorCodes.http;
 }
 
 /** Builds the error for a non-2xx answer. */
@@ -99,7 +102,7 @@ export function remoteApiError(
 
 /** True when `err` is the server's `IncarnationUuidMismatch` answer. */
 export function isIncarnationMismatch(err: unknown): err is RemoteApiError {
-  return err instanceof RemoteApiError && err.errorCode === 'IncarnationUuidMismatch';
+  return err instanceof RemoteApiError && err.errorCode === ApiErrorCodes.IncarnationUuidMismatch;
 }
 
 /** A small client for the Feldera-compatible pipeline endpoints of a feldera-sync server. */
@@ -157,10 +160,10 @@ export class RemoteClient {
       });
     } catch (err) {
       if (this.#options.signal?.aborted)
-        throw new SyncError('ERR_ABORTED', `${method} ${url} was cancelled`, { cause: err });
+        throw new SyncError(ERR_ABORTED, `${method} ${url} was cancelled`, { cause: err });
       const reason =
         err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-      throw new SyncError('ERR_CLI_HTTP_NETWORK', `cannot reach ${url}: ${reason}`, {
+      throw new SyncError(CliErrorCodes.httpNetwork, `cannot reach ${url}: ${reason}`, {
         cause: err,
         hint: 'check that the server is running and --url (or FELDERA_SYNC_URL) points at it',
       });

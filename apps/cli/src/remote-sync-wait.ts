@@ -1,6 +1,8 @@
 import { SyncError, isSyncError } from '@feldera-sync/errors';
 import { RemoteApiError, isIncarnationMismatch } from './remote-client.js';
 import type { RemoteClient, SyncRequestAnswer, SyncStatusAnswer } from './remote-client.js';
+import { ApiErrorCodes } from '@feldera-sync/server/error-codes';
+import { CliErrorCodes } from './error-codes.js';
 
 /** Something that happened while waiting, for the command to print. */
 export type SyncWaitEvent =
@@ -27,11 +29,15 @@ export interface SyncWaitResult {
   reissued: number;
 }
 
+const NOT_READY: ReadonlySet<string> = new Set([
+  ApiErrorCodes.ShuttingDown,
+  ApiErrorCodes.PipelineNotRunning,
+]);
+
 /** True when the error means "the server is not ready yet": unreachable, shutting down or pipeline not running. */
 export function isTransientRemoteError(err: unknown): boolean {
-  if (err instanceof RemoteApiError)
-    return ['ShuttingDown', 'PipelineNotRunning'].includes(err.errorCode) || err.status >= 502;
-  return isSyncError(err) && err.code === 'ERR_CLI_HTTP_NETWORK';
+  if (err instanceof RemoteApiError) return NOT_READY.has(err.errorCode) || err.status >= 502;
+  return isSyncError(err) && err.code === CliErrorCodes.httpNetwork;
 }
 
 function detailsOf(err: RemoteApiError): { requested: string; expected: string | null } {
@@ -56,7 +62,7 @@ export async function requestSyncAndWait(
   const pause = async (reason: unknown): Promise<void> => {
     if (options.now() >= deadline) {
       throw new SyncError(
-        'ERR_CLI_WAIT_TIMEOUT',
+        CliErrorCodes.waitTimeout,
         `the sync of '${pipeline}' did not finish within ${Math.round(options.timeoutMs / 1000)}s`,
         {
           cause: reason,
@@ -108,7 +114,7 @@ export async function requestSyncAndWait(
     }
     if (status.failure !== null && status.failure.uuid.toLowerCase() === target) {
       throw new SyncError(
-        'ERR_CLI_SYNC_FAILED',
+        CliErrorCodes.syncFailed,
         `the server failed to sync checkpoint ${answer.checkpoint_uuid}: ${status.failure.error}`,
         {
           details: { failure: status.failure },

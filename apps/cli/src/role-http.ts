@@ -3,6 +3,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InvalidArgumentError } from 'commander';
 import { SyncError } from '@feldera-sync/errors';
+import { ApiErrorCodes } from '@feldera-sync/server/error-codes';
+import type { ApiErrorCode } from '@feldera-sync/server/error-codes';
+import { CliErrorCodes, RoleApiErrorCodes } from './error-codes.js';
+import type { RoleApiErrorCode } from './error-codes.js';
 
 /** One Prometheus metric family: name, help, type and its samples. */
 export interface MetricFamily {
@@ -104,7 +108,11 @@ function json(status: number, value: unknown): RoleResponse {
   };
 }
 
-function apiError(status: number, errorCode: string, message: string): RoleResponse {
+function apiError(
+  status: number,
+  errorCode: ApiErrorCode | RoleApiErrorCode,
+  message: string,
+): RoleResponse {
   return json(status, { message, error_code: errorCode, details: null });
 }
 
@@ -131,12 +139,12 @@ export function routeRoleRequest(
   const get = method === 'GET' || method === 'HEAD';
   switch (path) {
     case '/healthz':
-      if (!get) return apiError(405, 'MethodNotAllowed', 'use GET /healthz');
+      if (!get) return apiError(405, RoleApiErrorCodes.MethodNotAllowed, 'use GET /healthz');
       return endpoints.healthy()
         ? json(200, { status: 'ok', role: endpoints.role })
         : json(503, { status: 'shutting down', role: endpoints.role });
     case '/metrics':
-      if (!get) return apiError(405, 'MethodNotAllowed', 'use GET /metrics');
+      if (!get) return apiError(405, RoleApiErrorCodes.MethodNotAllowed, 'use GET /metrics');
       return {
         status: 200,
         contentType: 'text/plain; version=0.0.4; charset=utf-8',
@@ -144,24 +152,29 @@ export function routeRoleRequest(
       };
     case '/status':
     case '/':
-      if (!get) return apiError(405, 'MethodNotAllowed', `use GET ${path}`);
+      if (!get) return apiError(405, RoleApiErrorCodes.MethodNotAllowed, `use GET ${path}`);
       return json(200, endpoints.status());
     case '/activate': {
-      if (method !== 'POST') return apiError(405, 'MethodNotAllowed', 'use POST /activate');
+      if (method !== 'POST')
+        return apiError(405, RoleApiErrorCodes.MethodNotAllowed, 'use POST /activate');
       if (!endpoints.activate)
-        return apiError(404, 'NotFound', 'this is a sidecar: only a standby can be activated');
+        return apiError(
+          404,
+          ApiErrorCodes.NotFound,
+          'this is a sidecar: only a standby can be activated',
+        );
       if (guard.apiKey !== null) {
         const given = /^Bearer (.+)$/.exec(request.authorization ?? '')?.[1] ?? '';
         if (!sameSecret(given, guard.apiKey))
           return apiError(
             401,
-            'Unauthorized',
+            ApiErrorCodes.Unauthorized,
             'POST /activate needs "Authorization: Bearer <key>"',
           );
       } else if (!guard.loopbackOnly) {
         return apiError(
           403,
-          'ActivationNotAllowed',
+          RoleApiErrorCodes.ActivationNotAllowed,
           'POST /activate is refused on a non-loopback address without --api-key-file; activate with SIGUSR1 or --activate-file, or restart with --api-key-file',
         );
       }
@@ -170,12 +183,12 @@ export function routeRoleRequest(
         ? json(202, { accepted: true, state: verdict.state })
         : apiError(
             400,
-            'InvalidTransition',
+            ApiErrorCodes.InvalidTransition,
             verdict.reason ?? `cannot activate a standby that is ${verdict.state}`,
           );
     }
     default:
-      return apiError(404, 'NotFound', `no route ${method} ${path}`);
+      return apiError(404, ApiErrorCodes.NotFound, `no route ${method} ${path}`);
   }
 }
 
@@ -225,7 +238,7 @@ export async function startRoleHttp(
         guard,
       );
     } catch {
-      answer = apiError(500, 'InternalError', 'internal error');
+      answer = apiError(500, ApiErrorCodes.InternalError, 'internal error');
     }
     res.writeHead(answer.status, {
       'content-type': answer.contentType,
@@ -240,7 +253,7 @@ export async function startRoleHttp(
     const fail = (e: NodeJS.ErrnoException): void =>
       reject(
         new SyncError(
-          'ERR_CLI_LISTEN',
+          CliErrorCodes.listen,
           `cannot listen on ${listen.host}:${listen.port}: ${e.code ?? e.message}`,
           {
             cause: e,

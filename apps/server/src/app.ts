@@ -11,9 +11,16 @@ import type {
   FastifyRequest,
 } from 'fastify';
 import { consoleAssetsDir } from '@feldera-sync/console';
-import { apiError, toApiError } from './api-errors.js';
+import { SyncError } from '@feldera-sync/errors';
+import {
+  ApiErrorCodes,
+  FastifyErrorCodes,
+  ServerErrorCodes,
+  apiError,
+  frameworkError,
+  toApiError,
+} from './api-errors.js';
 import { isConsoleRoute, registerConsoleRoutes } from './console-assets.js';
-import type { ApiErrorBody } from './api-errors.js';
 import { DEFINITION_BODY_LIMIT } from './definition-limits.js';
 import type { BootstrapPolicy } from './feldera-view.js';
 import type {
@@ -186,36 +193,6 @@ const pipelineObject = {
 /** Bytes a log follower may leave unread before it is dropped. */
 const LOG_FOLLOWER_BUFFER = 8 * 1024 * 1024;
 
-/** What fastify's own errors (`FST_*`: routing, body parsing, limits) answer: the API's error body. */
-export function frameworkError(err: { code?: string; statusCode?: number; message?: string }): {
-  status: number;
-  body: ApiErrorBody;
-} {
-  const code = err.code ?? 'FST_ERR';
-  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return {
-      status: 413,
-      body: {
-        message: 'request body is too large',
-        error_code: 'PayloadTooLarge',
-        details: { code },
-      },
-    };
-  }
-  const status = err.statusCode ?? 500;
-  if (status >= 500) {
-    return {
-      status: 500,
-      body: { message: 'internal server error', error_code: 'InternalError', details: { code } },
-    };
-  }
-  const message =
-    code === 'FST_ERR_MAX_PARAM_LENGTH'
-      ? 'a path segment is longer than 100 characters: pipeline and table names have at most 100'
-      : (err.message ?? 'bad request');
-  return { status: 400, body: { message, error_code: 'InvalidRequest', details: { code } } };
-}
-
 function digest(value: string): Buffer {
   return createHash('sha256').update(value).digest();
 }
@@ -290,7 +267,7 @@ export async function buildApp(
       // Compare digests so the comparison is constant-time whatever the length.
       if (!match?.[1] || !timingSafeEqual(digest(match[1]), expected)) {
         return done(
-          apiError('Unauthorized', 'missing or wrong API key', {
+          apiError(ApiErrorCodes.Unauthorized, 'missing or wrong API key', {
             hint: 'send Authorization: Bearer <key>',
           }),
         );
@@ -309,12 +286,7 @@ export async function buildApp(
       message?: string;
     };
     if (fastifyErr.validation) {
-      status = 400;
-      body = {
-        message: `invalid request: ${fastifyErr.message ?? ''}`,
-        error_code: 'InvalidRequest',
-        details: { validation: fastifyErr.validation },
-      };
+      ({ status, body } = frameworkError({ ...fastifyErr, code: FastifyErrorCodes.validation }));
     } else if (typeof fastifyErr.code === 'string' && fastifyErr.code.startsWith('FST_')) {
       ({ status, body } = frameworkError(fastifyErr));
     } else if (
@@ -324,7 +296,7 @@ export async function buildApp(
       fastifyErr.statusCode < 500
     ) {
       // A body parser's own 4xx (a JSON body with a forbidden `__proto__` key, say).
-      ({ status, body } = frameworkError({ ...fastifyErr, code: 'FST_ERR_CTP_INVALID_BODY' }));
+      ({ status, body } = frameworkError({ ...fastifyErr, code: FastifyErrorCodes.invalidBody }));
     } else {
       ({ status, body } = toApiError(err));
       if (status >= 500)
@@ -336,11 +308,13 @@ export async function buildApp(
     void reply.status(status).send(body);
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({
-      message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}`,
-      error_code: 'NotFound',
-      details: null,
-    });
+    const { status, body } = toApiError(
+      new SyncError(
+        ServerErrorCodes.routeNotFound,
+        `no route ${req.method} ${req.url.split('?')[0] ?? ''}`,
+      ),
+    );
+    void reply.status(status).send(body);
   });
 
   app.get('/healthz', { schema: { hide: true } }, () => ({ status: 'ok' }));
@@ -814,7 +788,10 @@ export function parseIngressBody(body: unknown, updateFormat: string): IngressCh
     try {
       items = JSON.parse(body) as unknown[];
     } catch {
-      throw apiError('InvalidRequest', 'the body starts like a JSON array but is not valid JSON');
+      throw apiError(
+        ApiErrorCodes.InvalidRequest,
+        'the body starts like a JSON array but is not valid JSON',
+      );
     }
   } else if (typeof body === 'string') {
     items = [];
@@ -823,7 +800,7 @@ export function parseIngressBody(body: unknown, updateFormat: string): IngressCh
       try {
         items.push(JSON.parse(line));
       } catch {
-        throw apiError('InvalidRequest', `line ${i + 1} of the body is not JSON`);
+        throw apiError(ApiErrorCodes.InvalidRequest, `line ${i + 1} of the body is not JSON`);
       }
     }
   } else if (Array.isArray(body)) {
@@ -832,7 +809,7 @@ export function parseIngressBody(body: unknown, updateFormat: string): IngressCh
     items = [body];
   } else {
     throw apiError(
-      'InvalidRequest',
+      ApiErrorCodes.InvalidRequest,
       'the body must be a JSON array of changes, one change, or newline-delimited JSON',
     );
   }
@@ -846,7 +823,7 @@ export function parseIngressBody(body: unknown, updateFormat: string): IngressCh
         return { delete: (item as { delete: unknown }).delete };
       if (keys.includes('insert') || keys.includes('delete')) {
         throw apiError(
-          'InvalidRequest',
+          ApiErrorCodes.InvalidRequest,
           `change ${i} must have exactly one of "insert" or "delete"`,
         );
       }

@@ -8,6 +8,8 @@ import { createHash } from 'node:crypto';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { extname, join, relative, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { SyncError } from '@feldera-sync/errors';
+import { ServerErrorCodes, toApiError } from './api-errors.js';
 
 /** One file, ready to send. */
 export interface ConsoleAsset {
@@ -127,11 +129,10 @@ export function registerConsoleRoutes(app: FastifyInstance, dir: string): void {
     if (name === '' || extname(name) === '') return page(req, reply);
     const asset = (await assets()).get(name);
     if (!asset) {
-      return reply.status(404).send({
-        message: `no console file ${name}`,
-        error_code: 'NotFound',
-        details: null,
-      });
+      const { status, body } = toApiError(
+        new SyncError(ServerErrorCodes.routeNotFound, `no console file ${name}`),
+      );
+      return reply.status(status).send(body);
     }
     return send(req, reply, asset);
   });

@@ -1,4 +1,4 @@
-import { apiError } from './api-errors.js';
+import { ApiErrorCodes, apiError } from './api-errors.js';
 
 /** Largest body of a create, update or patch of a definition (they are stored whole). */
 export const DEFINITION_BODY_LIMIT = 4 * 1024 * 1024;
@@ -32,7 +32,7 @@ export function assertDefinitionBounds(fields: { [K in Field]?: unknown }): void
     const limit = DEFINITION_FIELD_LIMITS[field];
     if (size > limit) {
       throw apiError(
-        'PayloadTooLarge',
+        ApiErrorCodes.PayloadTooLarge,
         `${field} is ${size} bytes; a definition's ${field} may hold at most ${limit}`,
         { field, size, limit },
       );
@@ -41,17 +41,21 @@ export function assertDefinitionBounds(fields: { [K in Field]?: unknown }): void
   const tags = fields.tags;
   if (Array.isArray(tags)) {
     if (tags.length > MAX_TAGS)
-      throw apiError('InvalidRequest', `${tags.length} tags; at most ${MAX_TAGS} are kept`, {
-        field: 'tags',
-        limit: MAX_TAGS,
-      });
+      throw apiError(
+        ApiErrorCodes.InvalidRequest,
+        `${tags.length} tags; at most ${MAX_TAGS} are kept`,
+        {
+          field: 'tags',
+          limit: MAX_TAGS,
+        },
+      );
     const longest = (tags as unknown[]).reduce<number>(
       (max, t) => (typeof t === 'string' ? Math.max(max, t.length) : max),
       0,
     );
     if (longest > MAX_TAG_LENGTH)
       throw apiError(
-        'InvalidRequest',
+        ApiErrorCodes.InvalidRequest,
         `a tag is ${longest} characters; at most ${MAX_TAG_LENGTH}`,
         { field: 'tags', limit: MAX_TAG_LENGTH },
       );

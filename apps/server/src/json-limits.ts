@@ -1,4 +1,4 @@
-import { apiError } from './api-errors.js';
+import { ApiErrorCodes, apiError } from './api-errors.js';
 
 /**
  * Deepest nesting a JSON body may have. Runtime configs are a few levels deep and rows rarely a
@@ -21,9 +21,13 @@ export function assertJsonDepth(text: string, max = MAX_JSON_DEPTH): void {
     if (c === 0x22) inString = true;
     else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
       if (++depth > max) {
-        throw apiError('InvalidRequest', `the JSON body is nested deeper than ${max} levels`, {
-          limit: max,
-        });
+        throw apiError(
+          ApiErrorCodes.InvalidRequest,
+          `the JSON body is nested deeper than ${max} levels`,
+          {
+            limit: max,
+          },
+        );
       }
     } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
   }

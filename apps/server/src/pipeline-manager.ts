@@ -9,12 +9,13 @@ import {
   serializeCatalog,
 } from '@feldera-sync/checkpoint';
 import type { CatalogEntry } from '@feldera-sync/checkpoint';
-import { parseRuntimeConfig, redactConfig } from '@feldera-sync/config';
+import { ERR_CONFIG_INVALID, parseRuntimeConfig, redactConfig } from '@feldera-sync/config';
 import type { ParsedRuntimeConfig } from '@feldera-sync/config';
 import { EngineErrorCodes, hashTable } from '@feldera-sync/engine';
 import { SyncError, hasErrorCode } from '@feldera-sync/errors';
 import { createRclone } from '@feldera-sync/rclone';
-import { apiError, toApiError } from './api-errors.js';
+import { readingRemote } from '@feldera-sync/sync';
+import { ApiErrorCodes, apiError, toApiError } from './api-errors.js';
 import { BucketWatch } from './bucket-watch.js';
 import type { BucketReading } from './bucket-watch.js';
 import { assertDefinitionBounds } from './definition-limits.js';
@@ -213,9 +214,10 @@ export class PipelineManager implements PipelineService {
 
   private def(name: string): PipelineDefinition {
     if (!PIPELINE_NAME_PATTERN.test(name))
-      throw apiError('InvalidRequest', `invalid pipeline name '${name}'`);
+      throw apiError(ApiErrorCodes.InvalidRequest, `invalid pipeline name '${name}'`);
     const def = this.options.registry.get(name);
-    if (!def) throw apiError('UnknownPipelineName', `pipeline '${name}' does not exist`);
+    if (!def)
+      throw apiError(ApiErrorCodes.UnknownPipelineName, `pipeline '${name}' does not exist`);
     return def;
   }
 
@@ -369,9 +371,9 @@ export class PipelineManager implements PipelineService {
   async create(input: PipelineInput): Promise<PipelineDescriptor> {
     const name = input.name ?? '';
     if (!PIPELINE_NAME_PATTERN.test(name))
-      throw apiError('InvalidRequest', `invalid pipeline name '${name}'`);
+      throw apiError(ApiErrorCodes.InvalidRequest, `invalid pipeline name '${name}'`);
     if (this.options.registry.get(name))
-      throw apiError('DuplicateName', `a pipeline named '${name}' already exists`);
+      throw apiError(ApiErrorCodes.DuplicateName, `a pipeline named '${name}' already exists`);
     return (await this.put(name, input)).descriptor;
   }
 
@@ -380,10 +382,10 @@ export class PipelineManager implements PipelineService {
     input: PipelineInput,
   ): Promise<{ descriptor: PipelineDescriptor; created: boolean }> {
     if (!PIPELINE_NAME_PATTERN.test(name))
-      throw apiError('InvalidRequest', `invalid pipeline name '${name}'`);
+      throw apiError(ApiErrorCodes.InvalidRequest, `invalid pipeline name '${name}'`);
     const target = input.name ?? name;
     if (!PIPELINE_NAME_PATTERN.test(target))
-      throw apiError('InvalidRequest', `invalid pipeline name '${target}'`);
+      throw apiError(ApiErrorCodes.InvalidRequest, `invalid pipeline name '${target}'`);
     const runtimeConfig = input.runtime_config ?? {};
     assertDefinitionBounds({ ...input, runtime_config: runtimeConfig });
     const parsed = parseConfig(runtimeConfig);
@@ -393,7 +395,7 @@ export class PipelineManager implements PipelineService {
       // Feldera's PUT renames when the body names another pipeline; only an existing one.
       if (!registry.get(name))
         throw apiError(
-          'InvalidRequest',
+          ApiErrorCodes.InvalidRequest,
           `cannot rename pipeline '${name}' to '${target}': '${name}' does not exist`,
         );
       await registry.rename(name, target, now);
@@ -456,7 +458,10 @@ export class PipelineManager implements PipelineService {
   async delete(name: string): Promise<void> {
     const def = this.def(name);
     if (this.isActive(def))
-      throw apiError('PipelineNotStopped', `stop pipeline '${name}' before deleting it`);
+      throw apiError(
+        ApiErrorCodes.PipelineNotStopped,
+        `stop pipeline '${name}' before deleting it`,
+      );
     this.runtimes.delete(def.system_name);
     this.histories.delete(def.system_name);
     this.metricsRegistry.drop('pipeline', def.system_name);
@@ -486,18 +491,19 @@ export class PipelineManager implements PipelineService {
     initial: InitialMode,
     options: StartOptions = {},
   ): Promise<PipelineStatus> {
-    if (this.shuttingDown) throw apiError('ShuttingDown', 'the server is shutting down');
+    if (this.shuttingDown)
+      throw apiError(ApiErrorCodes.ShuttingDown, 'the server is shutting down');
     const def = this.def(name);
     if (this.isActive(def)) return this.status(name);
     const bootstrap = options.bootstrap;
     if (bootstrap?.silent_bootstrap && bootstrap.concurrent_bootstrap) {
       throw apiError(
-        'InvalidBootstrapConfig',
+        ApiErrorCodes.InvalidBootstrapConfig,
         '`silent_bootstrap` and `concurrent_bootstrap` are mutually exclusive; set at most one',
       );
     }
     if (options.dismissError === false && this.runtime(def)?.failure()) {
-      throw apiError('CannotStartWithUndismissedError', UNDISMISSED_ERROR_MESSAGE);
+      throw apiError(ApiErrorCodes.CannotStartWithUndismissedError, UNDISMISSED_ERROR_MESSAGE);
     }
     const parsed = parseConfig(def.runtime_config);
     const registry = this.options.registry;
@@ -618,7 +624,10 @@ export class PipelineManager implements PipelineService {
   async clear(name: string): Promise<void> {
     const def = this.def(name);
     if (this.isActive(def))
-      throw apiError('PipelineNotStopped', `stop pipeline '${name}' before clearing its storage`);
+      throw apiError(
+        ApiErrorCodes.PipelineNotStopped,
+        `stop pipeline '${name}' before clearing its storage`,
+      );
     await rm(this.options.registry.storageDir(def), { recursive: true, force: true });
   }
 
@@ -626,7 +635,10 @@ export class PipelineManager implements PipelineService {
     const def = this.def(name);
     const rt = this.runtime(def);
     if (!rt || !this.isActive(def))
-      throw apiError('InvalidTransition', `pipeline '${name}' is not running or in standby`);
+      throw apiError(
+        ApiErrorCodes.InvalidTransition,
+        `pipeline '${name}' is not running or in standby`,
+      );
     rt.activate();
     return Promise.resolve(this.status(name));
   }
@@ -681,7 +693,7 @@ export class PipelineManager implements PipelineService {
     const def = this.def(name);
     const rt = this.runtime(def);
     if (!rt || !this.isActive(def))
-      throw apiError('PipelineNotRunning', `pipeline '${name}' is not running`);
+      throw apiError(ApiErrorCodes.PipelineNotRunning, `pipeline '${name}' is not running`);
     return rt;
   }
 
@@ -690,7 +702,7 @@ export class PipelineManager implements PipelineService {
     const expected = rt?.incarnation ?? null;
     if (requested !== expected) {
       throw apiError(
-        'IncarnationUuidMismatch',
+        ApiErrorCodes.IncarnationUuidMismatch,
         `incarnation ${requested} is not the pipeline's current incarnation; it restarted since`,
         {
           requested,
@@ -786,13 +798,14 @@ export class PipelineManager implements PipelineService {
     const parsed = parseConfig(def.runtime_config);
     if (!parsed.sync)
       throw apiError(
-        'SyncNotConfigured',
+        ApiErrorCodes.SyncNotConfigured,
         `pipeline '${name}' has no storage.backend.config.sync section`,
       );
     const store = storeFor(parsed.sync, 'bucket', this.options.rcloneBinary);
-    if (!store) throw new SyncError('ERR_CONFIG_INVALID', 'sync.bucket is required');
+    if (!store) throw new SyncError(ERR_CONFIG_INVALID, 'sync.bucket is required');
+    // A damaged catalog in the bucket is the bucket's fault: ERR_SYNC_INVALID_REMOTE, a 502.
     return serializeCatalog(
-      await readRemoteCatalog(store, { signal: AbortSignal.timeout(60_000) }),
+      await readingRemote(readRemoteCatalog(store, { signal: AbortSignal.timeout(60_000) })),
     );
   }
 
@@ -828,9 +841,9 @@ export class PipelineManager implements PipelineService {
     signal: AbortSignal,
   ): Promise<BucketReading> {
     const store = storeFor(sync, 'bucket', this.options.rcloneBinary);
-    if (!store) throw new SyncError('ERR_CONFIG_INVALID', 'sync.bucket is required');
-    const catalog = await readRemoteCatalog(store, { signal });
-    const owner = await readOwner(store, { signal });
+    if (!store) throw new SyncError(ERR_CONFIG_INVALID, 'sync.bucket is required');
+    const catalog = await readingRemote(readRemoteCatalog(store, { signal }));
+    const owner = await readingRemote(readOwner(store, { signal }));
     const newest = catalog.at(-1);
     return {
       newest: newest ? { uuid: newest.uuid, size: newest.size, steps: newest.steps } : null,

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { chmod, mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SyncError, isSyncError } from '@feldera-sync/errors';
+import { ServerErrorCodes } from './error-codes.js';
 import { MAX_JSON_DEPTH, assertJsonDepth } from './json-limits.js';
 
 /** A pipeline as the server persists it. `runtime_config` is the validated input (with secrets). */
@@ -149,7 +150,7 @@ function corrupt(
     shown = typeof value;
   }
   return new SyncError(
-    'ERR_SERVER_REGISTRY_CORRUPT',
+    ServerErrorCodes.registryCorrupt,
     `${file}: entry ${index}: ${field} ${problem} (found ${shown})`,
     {
       hint: 'fix or remove that entry (the server does not start from a registry it cannot trust)',
@@ -195,7 +196,7 @@ export class PipelineRegistry {
         assertJsonDepth(text, MAX_JSON_DEPTH + 2);
       } catch (cause) {
         throw new SyncError(
-          'ERR_SERVER_REGISTRY_CORRUPT',
+          ServerErrorCodes.registryCorrupt,
           `${join(dataDir, FILE)} is nested deeper than ${MAX_JSON_DEPTH + 2} levels`,
           { cause: isSyncError(cause) ? cause : undefined, details: { file: join(dataDir, FILE) } },
         );
@@ -204,7 +205,7 @@ export class PipelineRegistry {
         parsed = JSON.parse(text);
       } catch (cause) {
         throw new SyncError(
-          'ERR_SERVER_REGISTRY_CORRUPT',
+          ServerErrorCodes.registryCorrupt,
           `${join(dataDir, FILE)} is not valid JSON`,
           {
             cause,
@@ -214,7 +215,7 @@ export class PipelineRegistry {
       }
       if (!Array.isArray(parsed)) {
         throw new SyncError(
-          'ERR_SERVER_REGISTRY_CORRUPT',
+          ServerErrorCodes.registryCorrupt,
           `${join(dataDir, FILE)} must hold a JSON array`,
         );
       }
@@ -248,7 +249,7 @@ export class PipelineRegistry {
   pipelineDir(def: PipelineDefinition): string {
     if (!SYSTEM_NAME_PATTERN.test(def.system_name)) {
       throw new SyncError(
-        'ERR_SERVER_REGISTRY_CORRUPT',
+        ServerErrorCodes.registryCorrupt,
         `${JSON.stringify(def.system_name)} is not a system name (pipeline-<uuid>)`,
       );
     }
@@ -317,7 +318,7 @@ export class PipelineRegistry {
   ): Promise<PipelineDefinition> {
     const existing = this.byName.get(name);
     if (!existing)
-      throw new SyncError('ERR_SERVER_UNKNOWN_PIPELINE', `pipeline '${name}' does not exist`);
+      throw new SyncError(ServerErrorCodes.unknownPipeline, `pipeline '${name}' does not exist`);
     const changes = Object.fromEntries(
       Object.entries(fields).filter(([, v]) => v !== undefined),
     ) as Partial<PipelineProgram> & { runtime_config?: Record<string, unknown> };
@@ -341,9 +342,12 @@ export class PipelineRegistry {
   async rename(from: string, to: string, now: Date): Promise<PipelineDefinition> {
     const def = this.byName.get(from);
     if (!def)
-      throw new SyncError('ERR_SERVER_UNKNOWN_PIPELINE', `pipeline '${from}' does not exist`);
+      throw new SyncError(ServerErrorCodes.unknownPipeline, `pipeline '${from}' does not exist`);
     if (this.byName.has(to)) {
-      throw new SyncError('ERR_SERVER_INVALID_REQUEST', `a pipeline named '${to}' already exists`);
+      throw new SyncError(
+        ServerErrorCodes.invalidRequest,
+        `a pipeline named '${to}' already exists`,
+      );
     }
     const renamed = {
       ...def,

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { ROOT_STATE_FILE, latestCompleteCheckpoint } from '@feldera-sync/checkpoint';
 import type { ObjectStore } from '@feldera-sync/checkpoint';
 import type { SyncConfig } from '@feldera-sync/config';
-import { periodicCheckpointIntervalSecs } from '@feldera-sync/config';
+import { ERR_CONFIG_INVALID, periodicCheckpointIntervalSecs } from '@feldera-sync/config';
 import type { RuntimeConfig } from '@feldera-sync/config';
 import { createReferenceEngine } from '@feldera-sync/engine';
 import type { Engine } from '@feldera-sync/engine';
@@ -16,9 +16,11 @@ import {
   createStandbyHandlers,
   createSynchronizer,
   readStandbyStartFacts,
+  SyncErrorCodes,
 } from '@feldera-sync/sync';
 import type { SyncLogger, Synchronizer } from '@feldera-sync/sync';
-import { apiError } from './api-errors.js';
+import { ApiErrorCodes, apiError } from './api-errors.js';
+import { ServerErrorCodes } from './error-codes.js';
 import { decodeCompletionToken, encodeCompletionToken } from './completion-token.js';
 import type { BootstrapConfig, RunView } from './feldera-view.js';
 import type { MetricsRegistry } from './metrics.js';
@@ -156,7 +158,7 @@ export class PipelineRuntime {
     };
     const bucketStore = sync ? storeFor(sync, 'bucket', deps.rcloneBinary) : undefined;
     if (sync) {
-      if (!bucketStore) throw new SyncError('ERR_CONFIG_INVALID', 'sync.bucket is required');
+      if (!bucketStore) throw new SyncError(ERR_CONFIG_INVALID, 'sync.bucket is required');
       this.synchronizer = createSynchronizer({
         storageDir: deps.storageDir,
         store: bucketStore,
@@ -251,7 +253,7 @@ export class PipelineRuntime {
         if (
           request.mode === 'restore' &&
           sync?.fail_if_no_checkpoint === true &&
-          hasErrorCode(err, 'ERR_SYNC_NO_CHECKPOINT')
+          hasErrorCode(err, SyncErrorCodes.noCheckpoint)
         )
           throw checkpointNotFoundInSources(request.checkpoint, err);
         throw err;
@@ -282,7 +284,7 @@ export class PipelineRuntime {
     const standby = initial === 'standby' || sync?.standby === true;
     if (standby && !sync?.start_from_checkpoint) {
       throw apiError(
-        'InvalidTransition',
+        ApiErrorCodes.InvalidTransition,
         'standby needs storage.backend.config.sync.start_from_checkpoint',
         {
           hint: 'set start_from_checkpoint to "latest" or a checkpoint UUID',
@@ -305,7 +307,7 @@ export class PipelineRuntime {
       .catch((err: unknown) => {
         this.startError = isSyncError(err)
           ? err
-          : new SyncError('ERR_SERVER_START_FAILED', String(err));
+          : new SyncError(ServerErrorCodes.startFailed, String(err));
         this.failureRecord ??= { code: this.startError.code, message: this.startError.message };
         this.errorDismissed = false;
         this.deps.logger.error(
@@ -330,7 +332,7 @@ export class PipelineRuntime {
     const { outcome, done } = this.runner.requestActivate('running');
     if (!outcome.accepted) {
       throw apiError(
-        'InvalidTransition',
+        ApiErrorCodes.InvalidTransition,
         outcome.reason ??
           `cannot activate a pipeline that is ${runtimeStatusOf(this.runner.state)}`,
         { state: this.runner.state.name },
@@ -461,13 +463,13 @@ export class PipelineRuntime {
   completionStatus(token: string): CompletionStatus {
     const parsed = decodeCompletionToken(token);
     if (!parsed) {
-      throw apiError('InvalidRequest', 'invalid completion token', {
+      throw apiError(ApiErrorCodes.InvalidRequest, 'invalid completion token', {
         hint: 'pass the token an ingress request answered',
       });
     }
     if (parsed.incarnation !== this.incarnation) {
       throw apiError(
-        'IncarnationUuidMismatch',
+        ApiErrorCodes.IncarnationUuidMismatch,
         `the completion token belongs to incarnation ${parsed.incarnation}; the pipeline restarted since`,
         { requested: parsed.incarnation, expected: this.incarnation },
       );
@@ -489,7 +491,7 @@ export class PipelineRuntime {
     const state = this.runner.state.name;
     if (!this.engine || (state !== 'running' && state !== 'paused')) {
       throw apiError(
-        'PipelineNotRunning',
+        ApiErrorCodes.PipelineNotRunning,
         `pipeline '${this.deps.name()}' is ${runtimeStatusOf(this.runner.state)}, not running`,
       );
     }
@@ -541,20 +543,20 @@ export class PipelineRuntime {
     const synchronizer = this.synchronizer;
     if (!synchronizer) {
       throw apiError(
-        'SyncNotConfigured',
+        ApiErrorCodes.SyncNotConfigured,
         `pipeline '${this.deps.name()}' has no storage.backend.config.sync section`,
       );
     }
     const state = this.runner.state.name;
     if (state !== 'running' && state !== 'paused') {
       throw apiError(
-        'PipelineNotRunning',
+        ApiErrorCodes.PipelineNotRunning,
         `pipeline '${this.deps.name()}' is ${runtimeStatusOf(this.runner.state)}; sync needs a running pipeline`,
       );
     }
     const latest = await latestCompleteCheckpoint(this.deps.storageDir);
     if (!latest) {
-      throw apiError('NoCheckpointToSync', 'there is no local checkpoint to sync', {
+      throw apiError(ApiErrorCodes.NoCheckpointToSync, 'there is no local checkpoint to sync', {
         hint: 'POST .../checkpoint first',
       });
     }

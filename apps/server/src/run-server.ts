@@ -9,6 +9,7 @@ import { acquireDirLock } from '@feldera-sync/checkpoint';
 import type { DirLock } from '@feldera-sync/checkpoint';
 import { buildApp } from './app.js';
 import { startEmbeddedS3 } from './embedded-s3.js';
+import { ServerErrorCodes } from './error-codes.js';
 import type { EmbeddedS3 } from './embedded-s3.js';
 import { PipelineManager } from './pipeline-manager.js';
 import { PipelineRegistry } from './pipeline-registry.js';
@@ -75,14 +76,14 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
     } catch (cause) {
       const code = (cause as NodeJS.ErrnoException).code ?? 'unreadable';
       throw new SyncError(
-        'ERR_SERVER_API_KEY_FILE',
+        ServerErrorCodes.apiKeyFile,
         `cannot read the API key file ${options.apiKeyFile} (${code})`,
         { cause, hint: 'pass --api-key-file a readable file holding the key' },
       );
     }
     if (apiKey.length < 16) {
       throw new SyncError(
-        'ERR_SERVER_API_KEY_WEAK',
+        ServerErrorCodes.apiKeyWeak,
         `the API key in ${options.apiKeyFile} is shorter than 16 characters`,
         {
           hint: 'generate one with: openssl rand -hex 32',
@@ -92,7 +93,7 @@ export async function runServer(options: ServerOptions): Promise<RunningServer> 
   }
   if (!isLoopback(options.host) && !apiKey) {
     throw new SyncError(
-      'ERR_SERVER_API_KEY_REQUIRED',
+      ServerErrorCodes.apiKeyRequired,
       `refusing to listen on ${options.host} without an API key`,
       {
         hint: 'pass --api-key-file FILE, or listen on 127.0.0.1',

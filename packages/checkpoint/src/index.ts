@@ -17,6 +17,7 @@ export { createMemoryObjectStore } from './memory-object-store.js';
 export type { MemoryObjectStore } from './memory-object-store.js';
 
 export {
+  CheckpointErrorCodes,
   ERR_CHECKPOINT_CATALOG_CORRUPT,
   ERR_CHECKPOINT_CATALOG_MISSING,
   ERR_CHECKPOINT_DEPENDENCIES_CORRUPT,
@@ -29,6 +30,7 @@ export {
   ERR_CHECKPOINT_OWNER_CORRUPT,
   ERR_CHECKPOINT_STATE_CORRUPT,
 } from './errors.js';
+export type { CheckpointErrorCode } from './errors.js';
 export { parseJsonLossless, stringifyJsonLossless, JsonSyntaxError } from './lossless-json.js';
 export type { JsonValue } from './lossless-json.js';
 export { compareUuidv7, createUuidv7Generator, isUuid, uuidv7, uuidv7TimeMs } from './uuidv7.js';

@@ -1,6 +1,6 @@
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { SyncError, isSyncError, throwIfAborted } from '@feldera-sync/errors';
+import { ERR_ABORTED, SyncError, isSyncError, throwIfAborted } from '@feldera-sync/errors';
 import type { CatalogEntry } from './catalog.js';
 import type { CheckpointDependencies } from './dependencies.js';
 import { missingStateFiles, parseDependencies, serializeDependencies } from './dependencies.js';
@@ -264,7 +264,7 @@ export async function listLocalCheckpoints(
         problem: null,
       });
     } catch (e) {
-      if (!isSyncError(e) || e.code === 'ERR_ABORTED') throw e;
+      if (!isSyncError(e) || e.code === ERR_ABORTED) throw e;
       out.push({ entry, complete: false, missing: [], deps: null, problem: e.message });
     }
   }

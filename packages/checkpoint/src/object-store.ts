@@ -1,4 +1,4 @@
-import { SyncError } from '@feldera-sync/errors';
+import { CommonErrorCodes, SyncError } from '@feldera-sync/errors';
 
 /**
  * The ObjectStore port: everything the synchroniser needs from an S3-compatible bucket location.
@@ -145,7 +145,7 @@ export const StoreErrorCodes = {
   /** A conditional write lost (the key exists). */
   preconditionFailed: 'ERR_STORE_PRECONDITION_FAILED',
   /** The operation was cancelled through its AbortSignal. */
-  aborted: 'ERR_ABORTED',
+  aborted: CommonErrorCodes.aborted,
   /** The operation did not finish within its timeout. */
   timeout: 'ERR_STORE_TIMEOUT',
   /** An object is larger than the caller's bound (`getSmall` `maxBytes`). */

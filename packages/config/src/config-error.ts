@@ -1,7 +1,16 @@
 import { SyncError } from '@feldera-sync/errors';
 
-/** Error code of every invalid configuration; part of the API. */
-export const ERR_CONFIG_INVALID = 'ERR_CONFIG_INVALID';
+/** Error codes of the config package; part of the API. */
+export const ConfigErrorCodes = {
+  /** The configuration is invalid; `ConfigError.issues` lists every problem. */
+  invalid: 'ERR_CONFIG_INVALID',
+} as const;
+
+/** One of the codes in `ConfigErrorCodes`. */
+export type ConfigErrorCode = (typeof ConfigErrorCodes)[keyof typeof ConfigErrorCodes];
+
+/** Error code of every invalid configuration (`ConfigErrorCodes.invalid`). */
+export const ERR_CONFIG_INVALID = ConfigErrorCodes.invalid;
 
 /** One reason a configuration was rejected. */
 export interface ConfigIssue {

@@ -1,4 +1,11 @@
-export { ConfigError, ERR_CONFIG_INVALID, formatIssue, isConfigError } from './config-error.js';
+export {
+  ConfigError,
+  ConfigErrorCodes,
+  ERR_CONFIG_INVALID,
+  formatIssue,
+  isConfigError,
+} from './config-error.js';
+export type { ConfigErrorCode } from './config-error.js';
 export type { ConfigIssue, ConfigWarning } from './config-error.js';
 export {
   detectConfigKind,

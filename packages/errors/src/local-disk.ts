@@ -1,11 +1,12 @@
+import { CommonErrorCodes } from './error-codes.js';
 import { SyncError, isSyncError } from './sync-error.js';
 
-/** Codes for a local disk that is full or failing, shared by every package that writes files. */
+/** Codes for a local disk that is full or failing (the disk entries of `CommonErrorCodes`). */
 export const LocalDiskErrorCodes = {
   /** No space (or quota) left on the device holding the path. */
-  full: 'ERR_DISK_FULL',
+  full: CommonErrorCodes.diskFull,
   /** The device failed or refuses writes (I/O error, read-only filesystem). */
-  io: 'ERR_DISK_IO',
+  io: CommonErrorCodes.diskIo,
 } as const;
 
 const FULL = new Set(['ENOSPC', 'EDQUOT']);

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ERR_ABORTED, SyncError, hasErrorCode, isSyncError, throwIfAborted } from './index.js';
+import {
+  CommonErrorCodes,
+  ERR_ABORTED,
+  LocalDiskErrorCodes,
+  SyncError,
+  hasErrorCode,
+  isSyncError,
+  throwIfAborted,
+} from './index.js';
 
 describe('SyncError', () => {
   it('keeps code, hint, details and the native cause', () => {
@@ -65,5 +73,14 @@ describe('localDiskError', () => {
     expect(localDiskError(enoent, 'read', '/d')).toBe(enoent);
     const coded = new SyncError('ERR_X', 'x');
     expect(localDiskError(coded, 'read', '/d')).toBe(coded);
+  });
+});
+
+describe('CommonErrorCodes', () => {
+  it('holds ERR_ABORTED and the disk codes, each once', () => {
+    const codes = Object.values(CommonErrorCodes);
+    expect(new Set(codes).size).toBe(codes.length);
+    expect(codes).toContain(ERR_ABORTED);
+    for (const code of Object.values(LocalDiskErrorCodes)) expect(codes).toContain(code);
   });
 });

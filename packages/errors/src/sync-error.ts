@@ -1,3 +1,5 @@
+import { CommonErrorCodes } from './error-codes.js';
+
 /** Brand that marks feldera-sync errors, so checks work across duplicate installs of this package. */
 const BRAND = Symbol.for('@feldera-sync/errors/SyncError');
 
@@ -63,8 +65,8 @@ export function hasErrorCode(value: unknown, code: string): value is SyncError {
   return isSyncError(value) && value.code === code;
 }
 
-/** Error thrown when an operation was cancelled through its AbortSignal. */
-export const ERR_ABORTED = 'ERR_ABORTED';
+/** Error thrown when an operation was cancelled through its AbortSignal (`CommonErrorCodes.aborted`). */
+export const ERR_ABORTED = CommonErrorCodes.aborted;
 
 /** Throws a coded `ERR_ABORTED` error when the signal has fired. */
 export function throwIfAborted(signal: AbortSignal | undefined, what = 'operation'): void {

@@ -1,4 +1,4 @@
-import { SyncError } from '@feldera-sync/errors';
+import { CommonErrorCodes, SyncError } from '@feldera-sync/errors';
 import type { StoreErrorCode, StoreErrorCodes } from '@feldera-sync/checkpoint';
 
 /**
@@ -11,7 +11,7 @@ export const RcloneErrorCodes = {
   notFound: 'ERR_STORE_NOT_FOUND',
   network: 'ERR_STORE_NETWORK',
   preconditionFailed: 'ERR_STORE_PRECONDITION_FAILED',
-  aborted: 'ERR_ABORTED',
+  aborted: CommonErrorCodes.aborted,
   timeout: 'ERR_STORE_TIMEOUT',
   tooLarge: 'ERR_STORE_TOO_LARGE',
   stalled: 'ERR_STORE_STALLED',
@@ -24,9 +24,9 @@ export const RcloneErrorCodes = {
   /** A local file to upload does not exist. */
   localNotFound: 'ERR_RCLONE_LOCAL_NOT_FOUND',
   /** rclone could not write a download: the local disk is full (`@feldera-sync/errors`' code). */
-  diskFull: 'ERR_DISK_FULL',
+  diskFull: CommonErrorCodes.diskFull,
   /** rclone hit a local disk error (I/O error, read-only filesystem). */
-  diskIo: 'ERR_DISK_IO',
+  diskIo: CommonErrorCodes.diskIo,
 } as const satisfies Record<string, string> & typeof StoreErrorCodes;
 
 /** Any code the adapter throws. */

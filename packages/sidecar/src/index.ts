@@ -1,3 +1,5 @@
+export { SidecarErrorCodes } from './errors.js';
+export type { SidecarErrorCode } from './errors.js';
 export { initialSidecarState, retryDelayMs, sidecarTransition, sidecarView } from './plan.js';
 export type {
   ObservedCheckpoint,

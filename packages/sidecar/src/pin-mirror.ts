@@ -11,18 +11,19 @@ import {
   writeLocalCatalog,
 } from '@feldera-sync/checkpoint';
 import { SyncError, throwIfAborted } from '@feldera-sync/errors';
+import { SidecarErrorCodes } from './errors.js';
 
 /** The default pin directory inside a storage directory: under the synchroniser's own staging directory. */
 export function defaultPinDir(storageDir: string): string {
   return join(storageDir, STAGING_DIR, 'sidecar');
 }
 
-/** Error codes of the pin mirror. */
+/** Error codes of the pin mirror (the pin entries of `SidecarErrorCodes`). */
 export const PinMirrorErrorCodes = {
   /** The pin directory is on another filesystem than the storage directory: no hard links. */
-  crossDevice: 'ERR_SIDECAR_PIN_CROSS_DEVICE',
+  crossDevice: SidecarErrorCodes.pinCrossDevice,
   /** A pin could not be made or released (I/O). */
-  io: 'ERR_SIDECAR_PIN_IO',
+  io: SidecarErrorCodes.pinIo,
 } as const;
 
 /** Why a pin was not made: the checkpoint was incomplete or vanished (engine GC) while linking. */

@@ -56,4 +56,6 @@ export {
   ERR_STANDBY_RESTORE_FAILED,
   ERR_STANDBY_STOPPED,
   ERR_STANDBY_TAKEOVER_FAILED,
+  StandbyErrorCodes,
 } from './error-codes.js';
+export type { StandbyErrorCode } from './error-codes.js';

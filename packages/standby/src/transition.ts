@@ -10,6 +10,7 @@ import {
   ERR_STANDBY_REQUIRES_CHECKPOINT,
   ERR_STANDBY_RESTORE_FAILED,
   ERR_STANDBY_TAKEOVER_FAILED,
+  StandbyErrorCodes,
 } from './error-codes.js';
 import type { LogLevel, StandbyEffect } from './standby-effect.js';
 import type { ErrorInfo, PullResult, StandbyEvent } from './standby-event.js';
@@ -149,7 +150,11 @@ function countFailure(counters: PullCounters, at: number, error: ErrorInfo): Pul
     totalPulls: counters.totalPulls + 1,
     failedPulls: counters.failedPulls + 1,
     consecutivePullFailures: counters.consecutivePullFailures + 1,
-    lastPullError: { code: error.code ?? 'ERR_PULL', message: error.message, atMs: at },
+    lastPullError: {
+      code: error.code ?? StandbyErrorCodes.uncodedPullFailure,
+      message: error.message,
+      atMs: at,
+    },
   };
 }
 
@@ -337,7 +342,7 @@ function onStandbyPullDone(
         ? log('info', 'no checkpoint to pull yet')
         : log('info', 'checkpoint pulled successfully', pullResultFields(result))
       : log('warn', `checkpoint pull failed: ${error?.message ?? 'unknown error'}`, {
-          code: error?.code ?? 'ERR_PULL',
+          code: error?.code ?? StandbyErrorCodes.uncodedPullFailure,
           consecutiveFailures: counters.consecutivePullFailures,
         });
   const after: StandbyState = { ...state, pullInFlight: null, counters };

@@ -37,6 +37,7 @@ export type { PushQueueDecision, PushQueueState } from './push-queue.js';
 // the names this package has always exported.
 export { planSharedUploads as planPushUploads } from '@feldera-sync/checkpoint';
 export { SyncErrorCodes } from './errors.js';
+export { readingRemote, remoteLayoutError } from './layout-errors.js';
 export type { SyncErrorCode } from './errors.js';
 // The shared clock, re-exported for existing importers.
 export type { Clock, TimerHandle } from '@feldera-sync/clock';

@@ -12,6 +12,7 @@ import type { CliDeps } from '../deps.js';
 import { formatJson } from '../format.js';
 import { openBucket } from './options.js';
 import { resolvePath } from './shared.js';
+import { CliErrorCodes } from '../error-codes.js';
 
 interface LsOptions {
   storage?: string;
@@ -48,16 +49,16 @@ export function registerCheckpointsCommands(
       let entries: CatalogEntry[];
       if (options.remote) {
         if (options.storage)
-          throw new SyncError('ERR_CLI_USAGE', 'pass either --storage or --remote, not both');
+          throw new SyncError(CliErrorCodes.usage, 'pass either --storage or --remote, not both');
         const bucket = await openBucket(ctx, deps, options);
         const store = options.readBucket ? bucket.readStore : bucket.store;
         if (!store)
-          throw new SyncError('ERR_CLI_USAGE', '--read-bucket needs read_bucket in the config');
+          throw new SyncError(CliErrorCodes.usage, '--read-bucket needs read_bucket in the config');
         entries = await readRemoteCatalog(store);
       } else {
         if (!options.storage) {
           throw new SyncError(
-            'ERR_CLI_USAGE',
+            CliErrorCodes.usage,
             'checkpoints ls needs --storage DIR or --remote --config FILE',
             {
               hint: 'run `feldera-sync checkpoints ls --help` for examples',

@@ -11,6 +11,7 @@ import { resolvePipelineIdentity } from '../pipeline-identity.js';
 import type { PipelineIdentity } from '../pipeline-identity.js';
 import { openStores } from '../stores.js';
 import { resolvePath } from './shared.js';
+import { CliErrorCodes } from '../error-codes.js';
 
 /** Options every bucket command takes. */
 export interface BucketOptions {
@@ -43,7 +44,7 @@ export async function openBucket(
   options: BucketOptions,
 ): Promise<OpenedBucket> {
   if (!options.config) {
-    throw new SyncError('ERR_CLI_USAGE', 'this command needs --config FILE', {
+    throw new SyncError(CliErrorCodes.usage, 'this command needs --config FILE', {
       hint: 'pass a runtime config or a bare sync object with --config',
     });
   }

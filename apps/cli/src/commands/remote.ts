@@ -7,6 +7,7 @@ import { DEFAULT_SERVER_URL, RemoteClient } from '../remote-client.js';
 import type { PipelineStatusAnswer, SyncStatusAnswer } from '../remote-client.js';
 import { requestSyncAndWait } from '../remote-sync-wait.js';
 import { parseSeconds, resolvePath } from './shared.js';
+import { CliErrorCodes } from '../error-codes.js';
 
 /** Environment variable with the server URL for `remote ...`. */
 export const SERVER_URL_ENV = 'FELDERA_SYNC_URL';
@@ -34,7 +35,7 @@ async function clientFor(
       apiKey = (await readFile(path, 'utf8')).trim();
     } catch (err) {
       throw new SyncError(
-        'ERR_CLI_CONFIG_READ',
+        CliErrorCodes.configRead,
         `cannot read the API key file ${path}: ${(err as Error).message}`,
         { cause: err },
       );
@@ -190,7 +191,7 @@ export function registerRemoteCommands(program: Command, ctx: CommandContext): v
         }
         if (status.runtime_status === 'Failed' || status.runtime_status === 'Stopped') {
           throw new SyncError(
-            'ERR_CLI_SYNC_FAILED',
+            CliErrorCodes.syncFailed,
             `activation of ${pipeline} failed: the pipeline is ${status.runtime_status}`,
             {
               details: { status },
@@ -200,7 +201,7 @@ export function registerRemoteCommands(program: Command, ctx: CommandContext): v
         }
         if (ctx.now() >= deadline) {
           throw new SyncError(
-            'ERR_CLI_WAIT_TIMEOUT',
+            CliErrorCodes.waitTimeout,
             `${pipeline} is still ${status.runtime_status} after ${options.timeout}s`,
             {
               hint: 'raise --timeout, or check `feldera-sync remote status`',

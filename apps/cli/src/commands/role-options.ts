@@ -8,6 +8,7 @@ import { parseListen } from '../role-http.js';
 import type { IdentityOptions } from './options.js';
 import { identityFor } from './options.js';
 import { readApiKeyFile, resolvePath } from './shared.js';
+import { CliErrorCodes } from '../error-codes.js';
 
 /** `--listen` parsed: where a role serves /healthz, /metrics, /status (and the standby's /activate). */
 export const parseListenOption = parseListen;
@@ -20,7 +21,7 @@ export function optionalIdentityFor(
   try {
     return identityFor(file, options);
   } catch (e) {
-    if (hasErrorCode(e, 'ERR_CLI_NO_PIPELINE_IDENTITY')) return null;
+    if (hasErrorCode(e, CliErrorCodes.noPipelineIdentity)) return null;
     throw e;
   }
 }

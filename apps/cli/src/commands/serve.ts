@@ -10,6 +10,7 @@ import {
   resolvePath,
   waitForSignal,
 } from './shared.js';
+import { CliErrorCodes } from '../error-codes.js';
 
 interface ServeCommandOptions {
   host: string;
@@ -105,7 +106,7 @@ function portFromEnv(value: string | undefined): number {
     return parsePort(value);
   } catch {
     throw new SyncError(
-      'ERR_CLI_USAGE',
+      CliErrorCodes.usage,
       `FELDERA_SYNC_PORT=${JSON.stringify(value)} is not a port number 0..65535`,
       {
         hint: 'fix or unset FELDERA_SYNC_PORT, or pass --port',

@@ -6,6 +6,7 @@ import { MAX_TIMER_DELAY_MS } from '@feldera-sync/config';
 import { SyncError } from '@feldera-sync/errors';
 import type { CommandContext } from '../context.js';
 import type { CliSignal } from '../io.js';
+import { CliErrorCodes } from '../error-codes.js';
 
 /** `--checkpoint` values: `latest` or a UUID (lowercased). */
 export function parseCheckpointSpec(value: string): string {
@@ -105,7 +106,7 @@ export async function readApiKeyFile(path: string): Promise<string> {
           ? 'it is a directory'
           : (err as Error).message;
     throw new SyncError(
-      'ERR_CLI_CONFIG_READ',
+      CliErrorCodes.configRead,
       `cannot read the API key file ${path} (--api-key-file): ${why}`,
       {
         hint: 'create it with one line of at least 16 characters (e.g. `openssl rand -hex 32 > FILE; chmod 600 FILE`), or pass the right path',

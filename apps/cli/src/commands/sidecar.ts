@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { CatalogEntry, DirLock } from '@feldera-sync/checkpoint';
 import { acquireDirLock } from '@feldera-sync/checkpoint';
-import { SyncError, hasErrorCode, isSyncError } from '@feldera-sync/errors';
+import { ERR_ABORTED, hasErrorCode, isSyncError, SyncError } from '@feldera-sync/errors';
 import type { SidecarEffect, SidecarEvent, SidecarState } from '@feldera-sync/sidecar';
 import {
   createPinMirror,
@@ -14,7 +14,7 @@ import {
   sidecarTransition,
   sidecarView,
 } from '@feldera-sync/sidecar';
-import { createSynchronizer } from '@feldera-sync/sync';
+import { createSynchronizer, SyncErrorCodes } from '@feldera-sync/sync';
 import type { CommandContext } from '../context.js';
 import type { CliDeps } from '../deps.js';
 import type { MetricFamily, RoleHttpServer } from '../role-http.js';
@@ -315,7 +315,7 @@ Example:
                   feed({ type: 'pushSucceeded', uuid, at: ctx.now() });
                 },
                 (e: unknown) => {
-                  const pinLost = hasErrorCode(e, 'ERR_SYNC_CHECKPOINT_NOT_FOUND');
+                  const pinLost = hasErrorCode(e, SyncErrorCodes.checkpointNotFound);
                   log.warn('push failed', {
                     uuid,
                     pinLost,
@@ -466,7 +466,7 @@ Example:
             log.warn('grace period over: cancelling the running push', {
               graceMs: options.graceMs,
             });
-            pushAbort.abort(new SyncError('ERR_ABORTED', 'sidecar stopping'));
+            pushAbort.abort(new SyncError(ERR_ABORTED, 'sidecar stopping'));
           }, options.graceMs);
           await push;
           clearTimeout(cancel);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { isSyncError } from '@feldera-sync/errors';
+import { ERR_ABORTED, isSyncError } from '@feldera-sync/errors';
 import type { StandbyRunner } from '@feldera-sync/standby';
 import { createStandbyRunner, systemClock } from '@feldera-sync/standby';
 import { createStandbyHandlers, readStandbyStartFacts } from '@feldera-sync/sync';
@@ -165,7 +165,7 @@ Example:
             lastPulled = report.uuid ?? lastPulled;
           },
           onPullFailed: (_request, err) => {
-            if (!(isSyncError(err) && err.code === 'ERR_ABORTED'))
+            if (!(isSyncError(err) && err.code === ERR_ABORTED))
               ctx.err(`${stamp()} pull failed: ${describe(err)}\n`);
           },
           onTakeover: (report) => {

@@ -7,6 +7,8 @@ import { openBucket, readIdentityFor, synchronizerFor } from './options.js';
 import { withScratchDir } from './scratch.js';
 import { parseCheckpointSpec } from './shared.js';
 import { startTransferSession } from './transfer.js';
+import { CliErrorCodes } from '../error-codes.js';
+import { SyncErrorCodes } from '@feldera-sync/sync';
 
 interface VerifyCommandOptions {
   config?: string;
@@ -33,7 +35,7 @@ export function registerVerifyCommand(program: Command, ctx: CommandContext, dep
     .action(async (options: VerifyCommandOptions) => {
       const bucket = await openBucket(ctx, deps, options);
       if (options.readBucket && !bucket.readStore)
-        throw new SyncError('ERR_CLI_USAGE', '--read-bucket needs read_bucket in the config');
+        throw new SyncError(CliErrorCodes.usage, '--read-bucket needs read_bucket in the config');
       await withScratchDir(async (scratch) => {
         const sync = synchronizerFor(ctx, bucket, scratch, readIdentityFor(bucket.file, {}));
         const session = startTransferSession(ctx, 'verify', true);
@@ -72,7 +74,7 @@ export function registerVerifyCommand(program: Command, ctx: CommandContext, dep
           }
           if (!report.ok) {
             throw new SyncError(
-              'ERR_SYNC_INTEGRITY',
+              SyncErrorCodes.integrity,
               `checkpoint ${report.uuid} failed verification (${report.problems.length} problems)`,
               {
                 hint: 'push the checkpoint again from a pipeline that holds it, or pull an older checkpoint',
