@@ -37,7 +37,7 @@ import type { CheckpointSource } from './resolve.js';
 import { mapLimit } from './remote/manifest-cache.js';
 import { listStaging, removeStaging, removeStagingRootIfEmpty, stagingPath } from './staging.js';
 import { transferDeadlineMs } from './deadline.js';
-import { persistHashes } from './push.js';
+import { persistHashes } from './hash-cache-save.js';
 import { unzipTo } from './zip.js';
 
 /** Objects hashed at once while verifying a download (the reads overlap the hashing). */
@@ -520,5 +520,5 @@ async function syncFiles(dir: string, files: readonly string[]): Promise<void> {
 async function settled(tasks: Iterable<Promise<void>>): Promise<void> {
   const results = await Promise.allSettled(tasks);
   const failed = results.find((r) => r.status === 'rejected');
-  if (failed) throw (failed).reason;
+  if (failed) throw failed.reason;
 }
