@@ -40,6 +40,7 @@ export type { SyncErrorCode } from './errors.js';
 export type { Clock, TimerHandle } from './clock.js';
 export { systemClock } from './clock.js';
 export type { SyncLogger } from './logger.js';
+export type { SyncEvent } from './sync-events.js';
 export { silentLogger } from './logger.js';
 export { STAGING_DIR, remoteKeys } from '@feldera-sync/checkpoint';
 export type { Manifest, ManifestObject, OwnerInfo as Owner } from '@feldera-sync/checkpoint';

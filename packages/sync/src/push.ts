@@ -2,7 +2,7 @@ import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CatalogEntry, ManifestObject } from '@feldera-sync/checkpoint';
 import { buildManifest, planPush } from '@feldera-sync/checkpoint';
-import { throwIfAborted } from '@feldera-sync/errors';
+import { isSyncError, throwIfAborted } from '@feldera-sync/errors';
 import type { SyncContext } from './context.js';
 import { ensureOwner } from './ownership.js';
 import type { ProgressListener } from './progress.js';
@@ -55,9 +55,38 @@ export async function pushCheckpoint(
   uuid: string,
   options: PushOptions = {},
 ): Promise<PushReport> {
+  const started = ctx.clock.now();
+  try {
+    const report = await runPush(ctx, uuid, options, started);
+    ctx.logger.event?.({
+      type: 'push-succeeded',
+      uuid,
+      bytes: report.bytes,
+      objects: report.objects,
+      skippedObjects: report.skippedObjects,
+      durationMs: report.durationMs,
+      alreadySynced: report.alreadySynced,
+    });
+    return report;
+  } catch (e) {
+    ctx.logger.event?.({
+      type: 'push-failed',
+      uuid,
+      code: isSyncError(e) ? e.code : undefined,
+      durationMs: ctx.clock.now() - started,
+    });
+    throw e;
+  }
+}
+
+async function runPush(
+  ctx: SyncContext,
+  uuid: string,
+  options: PushOptions,
+  started: number,
+): Promise<PushReport> {
   const { signal } = options;
   const opts = signal ? { signal } : {};
-  const started = ctx.clock.now();
   throwIfAborted(signal, 'push');
 
   // 1. Local completeness: no object-store request yet.
