@@ -10,6 +10,7 @@ import {
   createStandbyHandlers,
   createSynchronizer,
   readStandbyStartFacts,
+  synchronizerSettingsFrom,
 } from '@feldera-sync/sync';
 import type { Synchronizer } from '@feldera-sync/sync';
 import { apiError } from './api-errors.js';
@@ -105,9 +106,7 @@ export class PipelineRuntime {
             store: stores.store,
             readStore: stores.readStore,
             pipeline: { systemName: deps.systemName, givenName: deps.name() },
-            retention: { minCount: sync.retention_min_count, minAgeDays: sync.retention_min_age },
-            checkers: sync.checkers,
-            transferTimeoutMs: sync.transfer_timeout === null ? null : sync.transfer_timeout * 1000,
+            ...synchronizerSettingsFrom(sync),
             logger: syncLogger,
           })
         : null;

@@ -1,4 +1,5 @@
 export { createSynchronizer } from './synchronizer.js';
+export { synchronizerSettingsFrom } from './sync-config-settings.js';
 export type {
   Synchronizer,
   SynchronizerOptions,
