@@ -1,4 +1,4 @@
-// SPEC section 7's failover story with two Feldera-like writers (fixtures/feldera_writer.py) and
+// The failover story of docs/standby.md, with two Feldera-like writers (fixtures/feldera_writer.py) and
 // the sidecar roles, against Ceph RGW, with the built binary:
 //   A (primary): writer + `sidecar` pushing every second      B: `standby` pulling every second
 //   B pulls at least two of A's checkpoints; A (writer and sidecar) is killed with SIGKILL;

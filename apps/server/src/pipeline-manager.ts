@@ -9,11 +9,12 @@ import {
   serializeCatalog,
 } from '@feldera-sync/checkpoint';
 import type { CatalogEntry } from '@feldera-sync/checkpoint';
-import { ERR_CONFIG_INVALID, parseRuntimeConfig, redactConfig } from '@feldera-sync/config';
-import type { ParsedRuntimeConfig } from '@feldera-sync/config';
+import { parseRuntimeConfig, redactConfig } from '@feldera-sync/config';
+import type { ParsedRuntimeConfig, SyncConfig } from '@feldera-sync/config';
 import { EngineErrorCodes, hashTable } from '@feldera-sync/engine';
 import { SyncError, hasErrorCode } from '@feldera-sync/errors';
-import { createRclone } from '@feldera-sync/rclone';
+import { createRclone, openSyncStores, rcloneStoreFactory } from '@feldera-sync/rclone';
+import type { SyncStores } from '@feldera-sync/rclone';
 import { readingRemote } from '@feldera-sync/sync';
 import { ApiErrorCodes, apiError, toApiError } from './api-errors.js';
 import { BucketWatch } from './bucket-watch.js';
@@ -27,7 +28,7 @@ import { PipelineLog, teeLogger } from './pipeline-log.js';
 import type { LogListener, PipelineLogger } from './pipeline-log.js';
 import type { PipelineDefinition, PipelineProgram, PipelineRegistry } from './pipeline-registry.js';
 import { EMPTY_PROGRAM, PIPELINE_NAME_PATTERN, programOf } from './pipeline-registry.js';
-import { PipelineRuntime, storeFor } from './pipeline-runtime.js';
+import { PipelineRuntime } from './pipeline-runtime.js';
 import type { RunFailure } from './pipeline-runtime.js';
 import { RecoveryHistory } from './recovery-history.js';
 import type { RecoveryEvent } from './recovery-history.js';
@@ -54,6 +55,7 @@ import type {
   StopOptions,
   SyncStatus,
 } from './pipeline-service.js';
+import { declareSyncMetrics } from './sync-metrics.js';
 import { SERVER_VERSION } from './version.js';
 
 /** What the manager needs from the process. */
@@ -154,45 +156,12 @@ export class PipelineManager implements PipelineService {
         return { message: body.message, error_code: body.error_code };
       },
     });
-    const m = this.metricsRegistry;
-    m.declare(
-      'feldera_sync_push_total',
-      'counter',
-      'Checkpoint pushes to the object store, by result',
-    );
-    m.declare('feldera_sync_push_bytes_total', 'counter', 'Bytes uploaded by checkpoint pushes');
-    m.declare(
-      'feldera_sync_push_seconds_total',
-      'counter',
-      'Seconds spent in successful checkpoint pushes',
-    );
-    m.declare(
-      'feldera_sync_pull_total',
-      'counter',
-      'Checkpoint pulls and restores from the object store, by result',
-    );
-    m.declare('feldera_sync_pull_bytes_total', 'counter', 'Bytes downloaded by pulls and restores');
-    m.declare('feldera_sync_pull_seconds_total', 'counter', 'Seconds spent in pulls and restores');
-    m.declare(
-      'feldera_sync_checkpoint_total',
-      'counter',
-      'Checkpoints taken on request, by result',
-    );
-    m.declare(
-      'feldera_sync_standby_checkpoint_age_seconds',
-      'gauge',
-      'Age of the newest pulled checkpoint (-1: none yet)',
-    );
-    m.declare(
-      'feldera_sync_standby_consecutive_pull_failures',
-      'gauge',
-      'Failed pulls since the last successful one',
-    );
-    m.declare(
-      'feldera_sync_pipeline_up',
-      'gauge',
-      '1 when the pipeline is running, paused or standing by',
-    );
+    declareSyncMetrics(this.metricsRegistry);
+  }
+
+  /** The stores of a pipeline's sync config, opened as its runs open them. */
+  private storesOf(sync: SyncConfig): SyncStores {
+    return openSyncStores(sync, { factory: rcloneStoreFactory(this.options.rcloneBinary) });
   }
 
   /** Restarts the pipelines whose desired state was running when the server stopped. */
@@ -801,8 +770,7 @@ export class PipelineManager implements PipelineService {
         ApiErrorCodes.SyncNotConfigured,
         `pipeline '${name}' has no storage.backend.config.sync section`,
       );
-    const store = storeFor(parsed.sync, 'bucket', this.options.rcloneBinary);
-    if (!store) throw new SyncError(ERR_CONFIG_INVALID, 'sync.bucket is required');
+    const { store } = this.storesOf(parsed.sync);
     // A damaged catalog in the bucket is the bucket's fault: ERR_SYNC_INVALID_REMOTE, a 502.
     return serializeCatalog(
       await readingRemote(readRemoteCatalog(store, { signal: AbortSignal.timeout(60_000) })),
@@ -840,8 +808,7 @@ export class PipelineManager implements PipelineService {
     sync: NonNullable<ParsedRuntimeConfig['sync']>,
     signal: AbortSignal,
   ): Promise<BucketReading> {
-    const store = storeFor(sync, 'bucket', this.options.rcloneBinary);
-    if (!store) throw new SyncError(ERR_CONFIG_INVALID, 'sync.bucket is required');
+    const { store } = this.storesOf(sync);
     const catalog = await readingRemote(readRemoteCatalog(store, { signal }));
     const owner = await readingRemote(readOwner(store, { signal }));
     const newest = catalog.at(-1);

@@ -1,26 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ROOT_STATE_FILE, latestCompleteCheckpoint } from '@feldera-sync/checkpoint';
-import type { ObjectStore } from '@feldera-sync/checkpoint';
-import type { SyncConfig } from '@feldera-sync/config';
-import { ERR_CONFIG_INVALID, periodicCheckpointIntervalSecs } from '@feldera-sync/config';
-import type { RuntimeConfig } from '@feldera-sync/config';
-import { createReferenceEngine } from '@feldera-sync/engine';
+import { latestCompleteCheckpoint } from '@feldera-sync/checkpoint';
+import type { RuntimeConfig, SyncConfig } from '@feldera-sync/config';
 import type { Engine } from '@feldera-sync/engine';
-import { SyncError, hasErrorCode, isSyncError } from '@feldera-sync/errors';
-import { createRcloneStore, tuningFromSyncConfig } from '@feldera-sync/rclone';
+import { SyncError, isSyncError } from '@feldera-sync/errors';
+import { openSyncStores, rcloneStoreFactory } from '@feldera-sync/rclone';
 import { createStandbyRunner, runtimeStatusOf, systemClock } from '@feldera-sync/standby';
-import type { InitialMode, StandbyRunner, StandbyStateName } from '@feldera-sync/standby';
+import type { InitialMode, StandbyRunner } from '@feldera-sync/standby';
 import {
   createStandbyHandlers,
   createSynchronizer,
   readStandbyStartFacts,
-  SyncErrorCodes,
+  synchronizerSettingsFrom,
 } from '@feldera-sync/sync';
-import type { SyncLogger, Synchronizer } from '@feldera-sync/sync';
+import type { Synchronizer } from '@feldera-sync/sync';
 import { ApiErrorCodes, apiError } from './api-errors.js';
 import { ServerErrorCodes } from './error-codes.js';
+import { withFelderaNotFoundMessage } from './checkpoint-not-found.js';
 import { decodeCompletionToken, encodeCompletionToken } from './completion-token.js';
 import type { BootstrapConfig, RunView } from './feldera-view.js';
 import type { MetricsRegistry } from './metrics.js';
@@ -31,24 +26,14 @@ import type {
   PipelineStatus,
   RuntimeStatus,
 } from './pipeline-service.js';
-
-/**
- * Feldera's own start failure for `fail_if_no_checkpoint` says the checkpoint "were not found in
- * source ..." (its checkpoint-sync tests match that phrase); say so, naming every source searched.
- */
-export function checkpointNotFoundInSources(spec: string, cause: SyncError): SyncError {
-  const searched = Array.isArray(cause.details?.searched) ? cause.details.searched.map(String) : [];
-  const sources = searched.length > 0 ? searched.join(', ') : 'local storage';
-  return new SyncError(
-    cause.code,
-    `checkpoint '${spec}' not found (fail_if_no_checkpoint is set): its files were not found in source ${sources}`,
-    {
-      cause,
-      hint: cause.hint,
-      details: { ...(cause.details ?? {}), spec, sources: searched },
-    },
-  );
-}
+import { pipelineStatusOf, runFailedNow, runViewOf } from './pipeline-status-view.js';
+import type { RunFacts } from './pipeline-status-view.js';
+import { createReferenceStandbyEngine } from './reference-standby-engine.js';
+import type { ReferenceStandbyEngine } from './reference-standby-engine.js';
+import { RestoreOrigin } from './restore-origin.js';
+import { pipelineMetrics } from './sync-metrics.js';
+import type { PipelineMetrics } from './sync-metrics.js';
+import { pipelineSyncLogger } from './sync-logger.js';
 
 /** The recorded failure of a run, kept after a stop until dismissed (Feldera's `deployment_error`). */
 export interface RunFailure {
@@ -56,30 +41,6 @@ export interface RunFailure {
   message: string;
   /** The underlying error's code when `code` wraps it (e.g. `ERR_STORE_AUTH` under a failed final pull). */
   causeCode?: string;
-}
-
-/** Builds the ObjectStore for a sync config's `bucket` (or `read_bucket`). */
-export function storeFor(
-  sync: SyncConfig,
-  which: 'bucket' | 'read_bucket',
-  rcloneBinary: string,
-): ObjectStore | undefined {
-  const bucket = which === 'bucket' ? sync.bucket : sync.read_bucket;
-  if (!bucket) return undefined;
-  return createRcloneStore({
-    binary: rcloneBinary,
-    remote: {
-      provider: sync.provider,
-      endpoint: sync.endpoint ?? undefined,
-      region: sync.region ?? undefined,
-      accessKey: sync.access_key ?? undefined,
-      secretKey: sync.secret_key ?? undefined,
-      bucket,
-    },
-    tuning: tuningFromSyncConfig(sync),
-    // s3rver ("Other" on loopback) ignores If-None-Match; real stores honour it.
-    conditionalPut: sync.provider !== 'Other',
-  });
 }
 
 /** What one run (incarnation) of a pipeline needs from the manager. */
@@ -102,14 +63,14 @@ export class PipelineRuntime {
   readonly incarnation = randomUUID();
   readonly runner: StandbyRunner;
   readonly synchronizer: Synchronizer | null;
-  private engine: Engine | null = null;
+  private readonly engine: ReferenceStandbyEngine;
+  private readonly metrics: PipelineMetrics;
+  private readonly origin = new RestoreOrigin();
   private desired: RuntimeStatus;
   private startError: SyncError | null = null;
   private checkpointSeq = 0;
   private checkpointSuccess: number | null = null;
   private checkpointFailure: { sequence_number: number; error: string } | null = null;
-  private restoredFrom: { uuid: string | null; source: string } | null = null;
-  private pulledFrom: { uuid: string; source: string } | null = null;
   private readonly aborter = new AbortController();
   private started: Promise<void> = Promise.resolve();
   /** When this run was created (Feldera's `start_time`). */
@@ -133,52 +94,36 @@ export class PipelineRuntime {
   ) {
     this.initialMode = initial;
     this.desired = initial === 'standby' ? 'Standby' : initial === 'paused' ? 'Paused' : 'Running';
-    const { sync, logger, metrics } = deps;
-    const labels = { pipeline: deps.systemName };
-    const syncLogger: SyncLogger = {
-      debug: (msg, fields) => logger.debug({ ...fields, pipeline: deps.name() }, msg),
-      info: (msg, fields) => {
-        if (msg === 'checkpoint pushed') {
-          metrics.inc('feldera_sync_push_total', { ...labels, result: 'success' });
-          metrics.inc('feldera_sync_push_bytes_total', labels, Number(fields?.bytes ?? 0));
-          metrics.inc(
-            'feldera_sync_push_seconds_total',
-            labels,
-            Number(fields?.durationMs ?? 0) / 1000,
-          );
-        }
-        logger.info({ ...fields, pipeline: deps.name() }, msg);
-      },
-      warn: (msg, fields) => {
-        if (msg === 'periodic checkpoint sync failed')
-          metrics.inc('feldera_sync_push_total', { ...labels, result: 'failure' });
-        logger.warn({ ...fields, pipeline: deps.name() }, msg);
-      },
-      error: (msg, fields) => logger.error({ ...fields, pipeline: deps.name() }, msg),
-    };
-    const bucketStore = sync ? storeFor(sync, 'bucket', deps.rcloneBinary) : undefined;
-    if (sync) {
-      if (!bucketStore) throw new SyncError(ERR_CONFIG_INVALID, 'sync.bucket is required');
-      this.synchronizer = createSynchronizer({
-        storageDir: deps.storageDir,
-        store: bucketStore,
-        readStore: storeFor(sync, 'read_bucket', deps.rcloneBinary),
-        pipeline: { systemName: deps.systemName, givenName: deps.name() },
-        retention: { minCount: sync.retention_min_count, minAgeDays: sync.retention_min_age },
-        checkers: sync.checkers,
-        transferTimeoutMs: sync.transfer_timeout === null ? null : sync.transfer_timeout * 1000,
-        logger: syncLogger,
-      });
-    } else {
-      this.synchronizer = null;
-    }
-    const intervalSecs = periodicCheckpointIntervalSecs(deps.config);
-    const synchronizer = this.synchronizer;
-    const store = bucketStore ?? null;
+    const { sync, logger } = deps;
+    this.metrics = pipelineMetrics(deps.metrics, deps.systemName);
+    const syncLogger = pipelineSyncLogger(logger, deps.name, (event) => this.metrics.sync(event));
+    const stores = sync
+      ? openSyncStores(sync, { factory: rcloneStoreFactory(deps.rcloneBinary) })
+      : null;
+    this.synchronizer =
+      sync && stores
+        ? createSynchronizer({
+            storageDir: deps.storageDir,
+            store: stores.store,
+            readStore: stores.readStore,
+            pipeline: { systemName: deps.systemName, givenName: deps.name() },
+            ...synchronizerSettingsFrom(sync),
+            logger: syncLogger,
+          })
+        : null;
+    this.engine = createReferenceStandbyEngine({
+      storageDir: deps.storageDir,
+      config: deps.config,
+      sync,
+      synchronizer: this.synchronizer,
+      logger,
+      name: deps.name,
+      origin: this.origin,
+    });
     const handlers = createStandbyHandlers({
       storageDir: deps.storageDir,
-      synchronizer,
-      store,
+      synchronizer: this.synchronizer,
+      store: stores?.store ?? null,
       identity: { systemName: deps.systemName, givenName: deps.name() },
       failIfNoCheckpoint: sync?.fail_if_no_checkpoint === true,
       // The storage directory is this pipeline's: checkpoints of another lineage in it (the bucket
@@ -190,75 +135,13 @@ export class PipelineRuntime {
       log: (entry) =>
         logger[entry.level]({ ...entry.fields, pipeline: deps.name() }, entry.message),
       onPulled: (request, report, durationMs) => {
-        if (request.mode === 'restore')
-          this.restoredFrom = { uuid: report.uuid, source: report.source };
-        // Standby and final pulls: remember where the newest pulled checkpoint came from, so an
-        // activated standby reports `restored_from` as bucket or read_bucket, not local.
-        else if (report.uuid !== null)
-          this.pulledFrom = { uuid: report.uuid, source: report.source };
-        metrics.inc('feldera_sync_pull_total', { ...labels, result: 'success' });
-        metrics.inc('feldera_sync_pull_bytes_total', labels, report.bytes);
-        metrics.inc('feldera_sync_pull_seconds_total', labels, durationMs / 1000);
+        this.origin.pulledOne(request, report);
+        this.metrics.pulled(report.bytes, durationMs);
       },
-      onPullFailed: () => metrics.inc('feldera_sync_pull_total', { ...labels, result: 'failure' }),
-      engine: {
-        start: async (request, signal) => {
-          const engine = createReferenceEngine({
-            ...(intervalSecs === null ? {} : { checkpointIntervalMs: intervalSecs * 1000 }),
-            pins: () => synchronizer?.pins() ?? [],
-            onBackgroundError: (error) =>
-              logger.warn(
-                { pipeline: deps.name(), code: error.code, err: error.message },
-                'engine background work failed',
-              ),
-          });
-          if (request.checkpointUuid === null && sync?.start_from_checkpoint) {
-            // start_from_checkpoint resolved to nothing (and fail_if_no_checkpoint is off): SPEC
-            // section 5 says start from empty state. The engine resumes from the root state.json,
-            // which may name some other local checkpoint; move it out of the way. The checkpoints
-            // themselves stay, so a later start from "latest" still finds them.
-            await rm(join(deps.storageDir, ROOT_STATE_FILE), { force: true });
-          }
-          await engine.open(deps.storageDir, { signal });
-          this.engine = engine;
-          if (request.checkpointUuid && !this.restoredFrom) {
-            const pulled =
-              this.pulledFrom?.uuid === request.checkpointUuid ? this.pulledFrom : null;
-            this.restoredFrom = pulled ?? { uuid: request.checkpointUuid, source: 'local' };
-          }
-          // Without start_from_checkpoint the engine still resumes from the storage directory's
-          // root state.json: say so rather than reporting a fresh start.
-          const resumed = engine.status().lastCheckpoint;
-          if (!this.restoredFrom && resumed)
-            this.restoredFrom = { uuid: resumed.uuid, source: 'local' };
-          if (sync?.push_interval)
-            synchronizer?.startPeriodic({ intervalMs: sync.push_interval * 1000 });
-        },
-        stop: async () => {
-          synchronizer?.stopPeriodic();
-          const engine = this.engine;
-          this.engine = null;
-          await engine?.close();
-        },
-      },
+      onPullFailed: () => this.metrics.pullFailed(),
+      engine: this.engine,
     });
-    // Feldera's start failure for fail_if_no_checkpoint says the checkpoint "were not found in
-    // source ..."; the synchroniser's error names every place searched, which the machine's own
-    // "no checkpoint found" does not.
-    const pull = handlers.pull.bind(handlers);
-    handlers.pull = async (request, signal) => {
-      try {
-        return await pull(request, signal);
-      } catch (err) {
-        if (
-          request.mode === 'restore' &&
-          sync?.fail_if_no_checkpoint === true &&
-          hasErrorCode(err, SyncErrorCodes.noCheckpoint)
-        )
-          throw checkpointNotFoundInSources(request.checkpoint, err);
-        throw err;
-      }
-    };
+    withFelderaNotFoundMessage(handlers, sync?.fail_if_no_checkpoint === true);
     this.runner = createStandbyRunner({ clock: systemClock, handlers });
     this.runner.subscribe((notification) => {
       if (notification.type !== 'transition') return;
@@ -377,7 +260,8 @@ export class PipelineRuntime {
   async stop(graceMs: number, options: { checkpoint?: boolean } = {}): Promise<void> {
     if (options.checkpoint) {
       const state = this.runner.state.name;
-      if (this.engine && (state === 'running' || state === 'paused')) await this.checkpoint();
+      if (this.engine.current() && (state === 'running' || state === 'paused'))
+        await this.checkpoint();
     }
     this.setDesired('Stopped');
     this.stopping = true;
@@ -401,9 +285,7 @@ export class PipelineRuntime {
 
   /** Whether this run ended in failure (and was not stopped or dismissed since). */
   private failedNow(): boolean {
-    const state = this.runner.state.name;
-    if (this.desired === 'Stopped' && state === 'stopped') return false;
-    return state === 'failed' || (this.startError !== null && state !== 'running');
+    return runFailedNow(this.facts());
   }
 
   /** Forgets the failure (Feldera's `/dismiss_error`); the run then reads as stopped. */
@@ -414,27 +296,14 @@ export class PipelineRuntime {
 
   /** What the Feldera view of the pipeline needs from this run. */
   runView(): RunView {
-    const state: StandbyStateName = this.runner.state.name;
-    const failed = !this.errorDismissed && this.failedNow();
-    const dismissedFailure = this.errorDismissed && this.failedNow();
-    return {
-      state: dismissedFailure ? 'stopped' : state,
+    return runViewOf(this.facts(), {
       stopping: this.stopping,
-      failed,
       initial: this.initialMode,
-      desired:
-        failed || dismissedFailure
-          ? 'Stopped'
-          : this.desired === 'Stopped'
-            ? 'Stopped'
-            : this.desired === 'Standby' || this.desired === 'Paused'
-              ? this.desired
-              : 'Running',
       incarnation: this.incarnation,
       stateSinceMs: this.stateSinceMs,
       desiredSinceMs: this.desiredSinceMs,
       bootstrap: this.bootstrap,
-    };
+    });
   }
 
   /** Applies one ingress request as one input step; answers with a completion token. */
@@ -474,7 +343,7 @@ export class PipelineRuntime {
         { requested: parsed.incarnation, expected: this.incarnation },
       );
     }
-    const step = this.engine?.status().step ?? 0;
+    const step = this.engine.current()?.status().step ?? 0;
     return step >= parsed.step
       ? { status: 'complete', step: parsed.step }
       : { status: 'inprogress', step: null };
@@ -482,20 +351,21 @@ export class PipelineRuntime {
 
   /** The running engine's counters for `/stats`. */
   engineStatus(): { step: number; processed_records: number } | null {
-    const status = this.engine?.status();
+    const status = this.engine.current()?.status();
     return status ? { step: status.step, processed_records: status.processed_records } : null;
   }
 
   /** The engine, when running or paused. */
   requireEngine(): Engine {
     const state = this.runner.state.name;
-    if (!this.engine || (state !== 'running' && state !== 'paused')) {
+    const engine = this.engine.current();
+    if (!engine || (state !== 'running' && state !== 'paused')) {
       throw apiError(
         ApiErrorCodes.PipelineNotRunning,
         `pipeline '${this.deps.name()}' is ${runtimeStatusOf(this.runner.state)}, not running`,
       );
     }
-    return this.engine;
+    return engine;
   }
 
   /** Takes a checkpoint and records its sequence number in the checkpoint status. */
@@ -509,10 +379,7 @@ export class PipelineRuntime {
     try {
       const result = await engine.checkpoint();
       this.checkpointSuccess = seq;
-      this.deps.metrics.inc('feldera_sync_checkpoint_total', {
-        pipeline: this.deps.systemName,
-        result: 'success',
-      });
+      this.metrics.checkpoint('success');
       return {
         checkpoint_sequence_number: seq,
         incarnation_uuid: this.incarnation,
@@ -523,10 +390,7 @@ export class PipelineRuntime {
         sequence_number: seq,
         error: isSyncError(err) ? err.message : String(err),
       };
-      this.deps.metrics.inc('feldera_sync_checkpoint_total', {
-        pipeline: this.deps.systemName,
-        result: 'failure',
-      });
+      this.metrics.checkpoint('failure');
       throw err;
     }
   }
@@ -561,11 +425,8 @@ export class PipelineRuntime {
       });
     }
     const push = synchronizer.push(latest.uuid, { signal: this.aborter.signal });
+    // The push's own event counts it (feldera_sync_push_total), whichever request started it.
     push.catch((err: unknown) => {
-      this.deps.metrics.inc('feldera_sync_push_total', {
-        pipeline: this.deps.systemName,
-        result: 'failure',
-      });
       this.deps.logger.warn(
         {
           pipeline: this.deps.name(),
@@ -579,75 +440,33 @@ export class PipelineRuntime {
     return { checkpoint_uuid: latest.uuid, incarnation_uuid: this.incarnation };
   }
 
+  /** What the status answers of this run are made from. */
+  private facts(): RunFacts {
+    return {
+      state: this.runner.state.name,
+      desired: this.desired,
+      startError: this.startError,
+      errorDismissed: this.errorDismissed,
+    };
+  }
+
   /** The status answer's runtime part. */
   status(base: { name: string; system_name: string }, now: number): PipelineStatus {
-    const snap = this.runner.snapshot();
-    // Stopped on request: Stopped, whatever the start did before (a failed start used to stay
-    // Failed after POST /stop, so waiting for Stopped never ended).
-    const stoppedOnRequest =
-      (this.desired === 'Stopped' && snap.state === 'stopped') ||
-      (this.errorDismissed && this.failedNow());
-    const failure = stoppedOnRequest
-      ? null
-      : (snap.failure ??
-        (this.startError
-          ? { code: this.startError.code, message: this.startError.message }
-          : null));
-    const runtime = stoppedOnRequest
-      ? 'Stopped'
-      : this.startError && snap.state !== 'running'
-        ? 'Failed'
-        : runtimeStatusOf(snap.machine);
-    const engineStatus = this.engine?.status();
-    const standbyLike =
-      snap.state === 'standby' || snap.state === 'activating' || snap.totalPulls > 0;
-    return {
-      ...base,
-      runtime_status: runtime,
-      runtime_desired_status: this.desired,
-      incarnation_uuid: this.incarnation,
-      error: failure ? { message: failure.message, error_code: failure.code } : null,
-      standby: standbyLike
-        ? {
-            last_pull_at:
-              snap.lastPullAtMs === null ? null : new Date(snap.lastPullAtMs).toISOString(),
-            last_pulled_checkpoint: snap.lastPulledCheckpoint?.uuid ?? null,
-            last_pulled_checkpoint_age_secs:
-              snap.lastPulledCheckpoint?.timeMs == null
-                ? null
-                : Math.max(0, (now - snap.lastPulledCheckpoint.timeMs) / 1000),
-            consecutive_pull_failures: snap.consecutivePullFailures,
-            last_pull_error: snap.lastPullError?.message ?? null,
-          }
-        : null,
-      restored_from: this.restoredFrom,
-      took_over_from: snap.tookOverFrom,
-      processed_records: engineStatus?.processed_records ?? null,
-      steps: engineStatus?.step ?? null,
-    };
+    return pipelineStatusOf(
+      base,
+      this.facts(),
+      {
+        snap: this.runner.snapshot(),
+        incarnation: this.incarnation,
+        engine: this.engineStatus(),
+        restoredFrom: this.origin.restoredFrom,
+      },
+      now,
+    );
   }
 
   /** Gauges computed at scrape time. */
   updateGauges(now: number): void {
-    const snap = this.runner.snapshot();
-    const labels = { pipeline: this.deps.systemName };
-    const { metrics } = this.deps;
-    metrics.set(
-      'feldera_sync_standby_consecutive_pull_failures',
-      labels,
-      snap.consecutivePullFailures,
-    );
-    metrics.set(
-      'feldera_sync_standby_checkpoint_age_seconds',
-      labels,
-      snap.lastPulledCheckpoint?.timeMs == null
-        ? -1
-        : (now - snap.lastPulledCheckpoint.timeMs) / 1000,
-    );
-    metrics.set(
-      'feldera_sync_pipeline_up',
-      labels,
-      snap.state === 'running' || snap.state === 'paused' || snap.state === 'standby' ? 1 : 0,
-    );
+    this.metrics.updateGauges(this.runner.snapshot(), now);
   }
 }

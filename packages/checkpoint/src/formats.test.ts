@@ -297,7 +297,7 @@ describe('manifest and owner formats', () => {
     );
   });
 
-  it('ownership is by system name and the refusal reads exactly as the SPEC says', () => {
+  it('ownership is by system name and the refusal reads exactly as Feldera words it', () => {
     const owner = ownerFor({ pipeline_name: 'pipeline-a', given_name: 'orders' }, 't');
     expect(
       decideOwnership(null, { pipeline_name: 'pipeline-a', given_name: 'x' }, 't'),

@@ -5,7 +5,7 @@ import { compareUuidv7, uuidv7TimeMs } from './uuidv7.js';
 
 const DAY_MS = 86_400_000;
 
-/** Retention settings (SPEC section 4). */
+/** Retention settings (docs/sync.md, "Remote retention"). */
 export interface RetentionOptions {
   /** Keep at least this many newest entries (`retention_min_count`, at least 1). */
   minCount: number;

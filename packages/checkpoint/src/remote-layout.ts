@@ -285,7 +285,7 @@ export function ownerFor(pipeline: PipelineIdentity, createdAt: string): OwnerIn
   };
 }
 
-/** The SPEC's exact refusal when another pipeline owns the bucket. */
+/** Feldera's exact refusal when another pipeline owns the bucket (docs/checkpoint-layout.md). */
 export function ownershipMismatchMessage(
   owner: PipelineIdentity,
   current: PipelineIdentity,

@@ -49,7 +49,7 @@ export function isCheckpointSpec(spec: string): boolean {
 }
 
 /**
- * Resolves `start_from_checkpoint` in SPEC order, stopping at the first hit: local storage, then
+ * Resolves `start_from_checkpoint` in the documented order (docs/start-from-checkpoint.md), stopping at the first hit: local storage, then
  * `bucket`, then `read_bucket`. Pure: when it needs a catalog it was not given (`undefined`) it answers
  * `pending`, so the caller reads remote catalogs only when the local storage has no hit.
  */

@@ -32,7 +32,7 @@ export function splitBucketLocation(location: string): { bucket: string; prefix:
     : { bucket: normalised.slice(0, slash), prefix: normalised.slice(slash + 1) };
 }
 
-/** Checks `name` or `name/prefix/...` against the S3 bucket-naming rules and the path rules of SPEC section 1. */
+/** Checks `name` or `name/prefix/...` against the S3 bucket-naming rules and the path rules of docs/configuration.md. */
 export function checkBucketLocation(location: string): BucketCheck {
   const normalised = normaliseBucketLocation(location);
   const problems: BucketProblem[] = [];

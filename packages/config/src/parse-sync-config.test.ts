@@ -8,7 +8,7 @@ const VALID = { bucket: 'ckpt/pipeline-a', provider: 'Minio', endpoint: 'http://
 const UUID = '0197a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
 
 describe('parseSyncConfig defaults and normalisation', () => {
-  it('fills every SPEC default and keeps unset optionals as null', () => {
+  it('fills every documented default and keeps unset optionals as null', () => {
     const { config, warnings } = parseSyncConfig(VALID);
     expect(config).toEqual({
       endpoint: 'http://127.0.0.1:9000',

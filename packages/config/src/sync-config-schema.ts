@@ -85,7 +85,7 @@ const providerMessage = (input: unknown): string => {
   return `unknown S3 provider${hint}; expected one of rclone's provider names: ${S3_PROVIDERS.join(', ')}`;
 };
 
-/** Field schemas of the sync section, in SPEC order; exported so key checks and docs share one list. */
+/** Field schemas of the sync section, in documented order (packages/config/README.md); exported so key checks and docs share one list. */
 export const syncConfigFields = {
   endpoint: optional(
     z.string({ error: endpointMessage }).superRefine((value, ctx) => {
@@ -217,7 +217,7 @@ export const SyncConfigSchema = z
   .object(syncConfigFields)
   .transform((config) => ({
     ...config,
-    // SPEC: AWS without a region means us-east-1; other providers keep "none".
+    // AWS without a region means us-east-1; other providers keep "none" (docs/configuration.md).
     region: config.region ?? (config.provider === 'AWS' ? 'us-east-1' : null),
   }))
   .meta({
@@ -232,5 +232,5 @@ export type SyncConfig = z.output<typeof SyncConfigSchema>;
 /** Sync settings as written in a config file. */
 export type SyncConfigInput = z.input<typeof SyncConfigSchema>;
 
-/** Keys of the sync section, in SPEC order. */
+/** Keys of the sync section, in documented order. */
 export const SYNC_CONFIG_KEYS = Object.keys(syncConfigFields) as (keyof typeof syncConfigFields)[];

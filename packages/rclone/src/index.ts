@@ -18,3 +18,16 @@ export type { Redactor } from './redact.js';
 export type { RcloneCheckReport, RcloneEntry, RcloneVersion } from './parse-output.js';
 export { signV4 } from './s3/sign.js';
 export type { SigV4Request } from './s3/sign.js';
+export {
+  conditionalPutFor,
+  openSyncStores,
+  rcloneStoreFactory,
+  remoteFromSyncConfig,
+} from './sync-config-stores.js';
+export type {
+  OpenSyncStoresOptions,
+  StoreCredentials,
+  StoreFactory,
+  StoreRequest,
+  SyncStores,
+} from './sync-config-stores.js';

@@ -30,7 +30,7 @@ export interface GcReport {
   abortedUploads: string[];
   refused: { code: string; message: string } | null;
   /**
-   * Remote retention (SPEC section 4) run first: in a dry run `removed` lists what it would drop
+   * Remote retention (docs/sync.md, "Remote retention") run first: in a dry run `removed` lists what it would drop
    * from the catalog and nothing is deleted.
    */
   retention: RetentionReport;

@@ -1,4 +1,5 @@
 export { createSynchronizer } from './synchronizer.js';
+export { synchronizerSettingsFrom } from './sync-config-settings.js';
 export type {
   Synchronizer,
   SynchronizerOptions,
@@ -43,6 +44,7 @@ export type { SyncErrorCode } from './errors.js';
 export type { Clock, TimerHandle } from '@feldera-sync/clock';
 export { systemClock } from '@feldera-sync/clock';
 export type { SyncLogger } from './logger.js';
+export type { SyncEvent } from './sync-events.js';
 export { silentLogger } from './logger.js';
 export { STAGING_DIR, remoteKeys } from '@feldera-sync/checkpoint';
 export type { Manifest, ManifestObject, OwnerInfo as Owner } from '@feldera-sync/checkpoint';

@@ -55,7 +55,7 @@ async function readOwnerDuringCreate(
   }
 }
 
-/** The exact SPEC section 3 refusal. */
+/** Feldera's exact refusal (docs/checkpoint-layout.md, "The bucket location"). */
 export function ownerMismatchError(
   owner: OwnerInfo,
   me: PipelineIdentity,

@@ -1,13 +1,6 @@
-import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { execFile } from 'node:child_process';
+import { mkdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type {
-  CatalogEntry,
-  LocalGcPlan,
-  ManifestObject,
-  ObjectStore,
-  PullPlan,
-} from '@feldera-sync/checkpoint';
+import type { CatalogEntry, ManifestObject, ObjectStore } from '@feldera-sync/checkpoint';
 import {
   appendToLocalCatalog,
   CATALOG_FILE,
@@ -16,9 +9,6 @@ import {
   hashFile,
   insertCatalogEntry,
   inspectLocalCheckpoint,
-  listLocalCheckpoints,
-  planLocalGc,
-  planPull,
   readLocalCatalog,
   remoteKeys,
   remoteObjectName,
@@ -26,24 +16,23 @@ import {
   writeLocalCatalog,
   writeRootState,
 } from '@feldera-sync/checkpoint';
-import type { Manifest } from '@feldera-sync/checkpoint';
-import { SyncError, hasErrorCode, localDiskError, throwIfAborted } from '@feldera-sync/errors';
+import { SyncError, localDiskError, throwIfAborted } from '@feldera-sync/errors';
 import type { SyncContext } from './context.js';
 import { SyncErrorCodes } from './errors.js';
 import { readingLocal } from './layout-errors.js';
 import type { ProgressListener } from './progress.js';
 import { ProgressTracker } from './progress.js';
 import type { CheckpointSource } from './resolve.js';
-import { mapLimit } from './remote/manifest-cache.js';
 import { listStaging, removeStaging, removeStagingRootIfEmpty, stagingPath } from './staging.js';
 import { transferDeadlineMs } from './deadline.js';
-import { persistHashes } from './push.js';
-import { unzipTo } from './zip.js';
+import { persistHashes } from './hash-cache-save.js';
+import { syncFiles } from './durable-files.js';
+import { foreignCheckpoints, planForeignRemoval, removeForeign } from './pull-foreign-lineage.js';
+import { planFromLocal, sizeOf } from './pull-local-plan.js';
+import { unzipAndVerify } from './pull-unzip.js';
 
 /** Objects hashed at once while verifying a download (the reads overlap the hashing). */
 const HASH_CONCURRENCY = 2;
-/** fsyncs in flight at once (they wait on the disk, not the CPU). */
-const FSYNC_CONCURRENCY = 8;
 
 /** Options of one pull. */
 export interface InstallOptions {
@@ -104,25 +93,6 @@ function integrityError(
   );
 }
 
-async function sizeOf(path: string): Promise<number | null> {
-  try {
-    return (await stat(path)).size;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw e;
-  }
-}
-
-/** fsyncs a regular file's data. */
-async function fsyncFile(path: string): Promise<void> {
-  const handle = await open(path, 'r+');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
 /** Makes root `state.json` a copy of the checkpoint's `state.json` (atomic; no write when equal). */
 export async function pointRootStateAt(storageDir: string, uuid: string): Promise<void> {
   const wanted = await readFile(checkpointPaths(storageDir, uuid).state);
@@ -135,51 +105,6 @@ export async function pointRootStateAt(storageDir: string, uuid: string): Promis
 export async function cleanPullLeftovers(storageDir: string): Promise<void> {
   for (const uuid of (await listStaging(storageDir)).pull)
     await removeStaging(stagingPath(storageDir, 'pull', uuid));
-}
-
-/**
- * The checkpoint package's pull plan from what local storage holds. Shared files are immutable, so
- * one present under a manifest's name must hash as the manifest says (else the storage directory and
- * the bucket disagree, and nothing is touched). The zip is skipped only when every file it expands to
- * is present with the recorded SHA-256 (a pull killed after moving the directory into place).
- */
-async function planFromLocal(
-  ctx: SyncContext,
-  store: ObjectStore,
-  manifest: Manifest,
-  signal?: AbortSignal,
-): Promise<PullPlan> {
-  const zipKey = remoteKeys.zip(manifest.uuid);
-  const shared = new Map<string, number>();
-  for (const o of manifest.objects) {
-    if (o.key === zipKey) continue;
-    const localPath = join(ctx.storageDir, o.key);
-    if ((await sizeOf(localPath)) === null) continue;
-    const d = await ctx.hashes.digest(localPath, signal);
-    if (d.size !== o.size || d.sha256 !== o.sha256) {
-      throw new SyncError(
-        SyncErrorCodes.integrity,
-        `local file ${o.key} differs from ${remoteObjectName(store, o.key)} as its manifest records`,
-        {
-          hint: 'batch files are immutable: the storage directory and the bucket hold different data under one name; clear the storage directory',
-          details: { key: o.key },
-        },
-      );
-    }
-    shared.set(o.key, d.size);
-  }
-  const withZipFiles = new Map(shared);
-  for (const f of manifest.zip_files) {
-    const size = await sizeOf(join(ctx.storageDir, f.path));
-    if (size !== null) withZipFiles.set(f.path, size);
-  }
-  const plan = planPull(manifest, withZipFiles);
-  if (plan.present.every((o) => o.key !== zipKey)) return plan;
-  for (const f of manifest.zip_files) {
-    const d = await hashFile(join(ctx.storageDir, f.path), { signal });
-    if (d.sha256 !== f.sha256) return planPull(manifest, shared);
-  }
-  return plan;
 }
 
 /**
@@ -399,89 +324,6 @@ export async function installCheckpoint(
   }
 }
 
-function foreignCheckpoints(storageDir: string, store: ObjectStore, foreign: string[]): SyncError {
-  return new SyncError(
-    SyncErrorCodes.foreignCheckpoints,
-    `storage directory ${storageDir} holds ${foreign.length} checkpoint${foreign.length === 1 ? '' : 's'} that ${store.description} does not name (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', ...' : ''}); nothing was changed`,
-    {
-      hint: 'pull into an empty directory, or pass --replace-local to remove those checkpoints and install this one',
-      details: { storageDir, checkpoints: foreign.slice(0, 50) },
-    },
-  );
-}
-
-/** What removing another lineage deletes: every local checkpoint but `keep`, and the batch files only they need. */
-async function planForeignRemoval(
-  ctx: SyncContext,
-  keep: readonly string[],
-  live: readonly string[],
-  signal: AbortSignal | undefined,
-): Promise<LocalGcPlan> {
-  const local = await readingLocal(listLocalCheckpoints(ctx.storageDir, { signal }));
-  return planLocalGc(local, [...keep, ...ctx.pins], { keepComplete: 0, protectNewer: false, live });
-}
-
-/**
- * Deletes what `planForeignRemoval` chose, once the catalog no longer names it (a kill in between
- * leaves only unreferenced files, which Feldera's startup GC removes too); returns the checkpoints.
- */
-async function removeForeign(ctx: SyncContext, plan: LocalGcPlan): Promise<string[]> {
-  for (const d of plan.deleteDirs)
-    await rm(join(ctx.storageDir, d), { recursive: true, force: true });
-  for (const f of plan.deleteFiles) await rm(join(ctx.storageDir, f), { force: true });
-  await fsyncDir(ctx.storageDir);
-  ctx.logger.warn('removed local checkpoints of another lineage', {
-    checkpoints: plan.deleteDirs,
-    deletedFiles: plan.deleteFiles.length,
-  });
-  return plan.deleteDirs;
-}
-
-/** Extracts a verified zip into staging, checking every file against the manifest's `zip_files` as it is written. */
-async function unzipAndVerify(
-  store: ObjectStore,
-  manifest: Manifest,
-  zipPath: string,
-  unzipDir: string,
-  signal?: AbortSignal,
-): Promise<void> {
-  const zipKey = remoteKeys.zip(manifest.uuid);
-  // One pass: each entry is hashed while it is extracted, not read back afterwards. Only the files
-  // the manifest lists are accepted, each stopped at its declared size.
-  let written;
-  try {
-    written = await unzipTo(
-      zipPath,
-      unzipDir,
-      new Map(manifest.zip_files.map((f) => [f.path, f.size])),
-      signal,
-    );
-  } catch (e) {
-    if (!hasErrorCode(e, SyncErrorCodes.integrity)) throw e;
-    throw new SyncError(
-      SyncErrorCodes.integrity,
-      `${remoteObjectName(store, zipKey)}: ${e.message}`,
-      {
-        cause: e,
-        hint: e.hint,
-        details: { ...e.details, key: zipKey },
-      },
-    );
-  }
-  for (const f of manifest.zip_files) {
-    const d = written.get(f.path);
-    if (!d || d.size !== f.size || d.sha256 !== f.sha256) {
-      throw new SyncError(
-        SyncErrorCodes.integrity,
-        `${remoteObjectName(store, zipKey)}: ${f.path} does not match its manifest`,
-        {
-          details: { key: zipKey, path: f.path },
-        },
-      );
-    }
-  }
-}
-
 /** Runs at most `n` of the given tasks at once, in order of arrival. */
 function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
   let active = 0;
@@ -496,24 +338,6 @@ function limiter(n: number): <T>(task: () => Promise<T>) => Promise<T> {
       waiting.shift()?.();
     }
   };
-}
-
-/** Above this many files one `sync -f` (syncfs) replaces a flush per file. */
-const SYNCFS_THRESHOLD = 64;
-
-/**
- * Makes files under `dir` durable: an fsync each (FSYNC_CONCURRENCY at a time), or for many files
- * one syncfs of their filesystem (`sync -f`, coreutils), which flushes the device once instead of
- * once per file; a failing `sync -f` falls back to per-file fsyncs.
- */
-async function syncFiles(dir: string, files: readonly string[]): Promise<void> {
-  if (files.length > SYNCFS_THRESHOLD) {
-    const ok = await new Promise<boolean>((resolve) => {
-      execFile('sync', ['-f', dir], (err) => resolve(err === null));
-    });
-    if (ok) return;
-  }
-  await mapLimit(files, FSYNC_CONCURRENCY, (f) => fsyncFile(join(dir, f)));
 }
 
 /** Waits for every task (none is left writing into staging), then throws the first failure. */

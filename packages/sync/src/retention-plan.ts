@@ -1,4 +1,4 @@
-/** SPEC section 4 parameters. */
+/** Remote retention parameters (docs/sync.md, "Remote retention"). */
 export interface RetentionPolicy {
   /** Keep at least this many newest catalog entries (>= 1). */
   minCount: number;

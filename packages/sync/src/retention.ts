@@ -20,7 +20,7 @@ export interface RetentionReport {
 }
 
 /**
- * SPEC section 4, executing the checkpoint package's retention plan: drop old entries from the
+ * docs/sync.md ("Remote retention"), executing the checkpoint package's retention plan: drop old entries from the
  * catalog first, then their zips and manifests, then the shared files no remaining manifest
  * references. The plan refuses (deleting nothing) when a remaining manifest cannot be read. Never
  * touches the read-only seed store.

@@ -8,7 +8,7 @@ export interface SyncFailure {
   at: number;
 }
 
-/** SPEC section 6 `sync_status`, plus the running sync and the periodic pusher's state. */
+/** The `sync_status` answer (docs/http-api.md), plus the running sync and the periodic pusher's state. */
 export interface SyncStatus {
   /** UUID of the last successful manual sync. */
   success: string | null;

@@ -45,7 +45,7 @@ export interface SynchronizerOptions {
   /** The `read_bucket` location: only read, never written. */
   readStore?: ObjectStore | undefined;
   pipeline: PipelineIdentity;
-  /** SPEC section 4; defaults 10 checkpoints and 30 days. */
+  /** Remote retention (docs/sync.md); defaults 10 checkpoints and 30 days. */
   retention?: Partial<RetentionPolicy> | undefined;
   /** Concurrent `head` checks (config `checkers`); default 8. */
   checkers?: number | undefined;
@@ -108,7 +108,7 @@ export interface Synchronizer {
     /** Unfinished multipart uploads older than this are aborted (default 24 h). */
     uploadGraceMs?: number | undefined;
   }): Promise<GcReport>;
-  /** Current status (SPEC section 6 fields plus progress). */
+  /** Current status (the sync_status fields of docs/http-api.md, plus progress). */
   status(): SyncStatus;
   /** Checkpoints pinned by a push in flight; local GC must keep their files. */
   pins(): ReadonlySet<string>;

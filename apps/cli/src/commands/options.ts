@@ -1,6 +1,6 @@
 import type { SyncConfig } from '@feldera-sync/config';
 import type { ObjectStore } from '@feldera-sync/checkpoint';
-import { createSynchronizer } from '@feldera-sync/sync';
+import { createSynchronizer, synchronizerSettingsFrom } from '@feldera-sync/sync';
 import type { Synchronizer } from '@feldera-sync/sync';
 import { SyncError } from '@feldera-sync/errors';
 import type { LoadedConfigFile } from '../config-file.js';
@@ -88,12 +88,6 @@ export function synchronizerFor(
     store: bucket.store,
     readStore: bucket.readStore,
     pipeline,
-    retention: {
-      minCount: bucket.file.sync.retention_min_count,
-      minAgeDays: bucket.file.sync.retention_min_age,
-    },
-    checkers: bucket.file.sync.checkers,
-    transferTimeoutMs:
-      bucket.file.sync.transfer_timeout === null ? null : bucket.file.sync.transfer_timeout * 1000,
+    ...synchronizerSettingsFrom(bucket.file.sync),
   });
 }

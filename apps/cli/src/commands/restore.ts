@@ -59,7 +59,7 @@ export function registerRestoreCommand(program: Command, ctx: CommandContext, de
     .addHelpText(
       'after',
       `
-Resolves start_from_checkpoint in SPEC order and stops at the first hit: local storage (no request
+Resolves start_from_checkpoint in the documented order and stops at the first hit: local storage (no request
 at all), then bucket, then read_bucket. Idempotent: a second run finds the checkpoint locally and
 changes nothing.
 
@@ -104,7 +104,7 @@ Example:
         const outcome = restoreOutcome(report);
         let removedRootState = false;
         if (outcome === 'empty') {
-          // SPEC section 5, step 4: start from empty state. Feldera resumes from the root
+          // Nothing found without fail_if_no_checkpoint: start from empty state (docs/start-from-checkpoint.md). Feldera resumes from the root
           // state.json, which may name some other local checkpoint: move it out of the way (the
           // checkpoints stay, so a later start from "latest" still finds them).
           const path = join(storageDir, ROOT_STATE_FILE);

@@ -1,4 +1,4 @@
-// Acceptance scenario 26 (and issue 8's end-to-end failover test): SPEC section 7, the seed page's
+// Acceptance scenario 26 (and issue 8's end-to-end failover test): the failover story of docs/standby.md, the seed page's
 // failover table, with two server processes on loopback sharing one bucket on Ceph RGW, and the
 // primary's server killed with SIGKILL.
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -31,7 +31,7 @@ describe('acceptance: failover across two servers', () => {
         .catch(() => undefined);
   });
 
-  // Scenario 26: SPEC section 7, step by step.
+  // Scenario 26: the failover story (docs/standby.md), step by step.
   // | step | pipeline A (primary, server 1)     | pipeline B (standby, server 2)                          |
   // | 1    | start                              | start in standby                                        |
   // | 2    | processing (ingest)                | standby                                                 |

@@ -119,7 +119,7 @@ describe('acceptance: standby', () => {
       await waitForPull(server, 's16-b', last.uuid);
     }
     // Round 5 is synced but B is activated at once, without waiting for its pull: activation's
-    // final catch-up pull must bring it (SPEC section 5).
+    // final catch-up pull must bring it (docs/standby.md, "Activation").
     last = await round(c, 's16-p', 'r5', 40, 50);
     await stop(c, 's16-p');
 

@@ -254,7 +254,7 @@ describe('Feldera Python client: checkpoint sync on Ceph RGW', () => {
   }, 180_000);
 });
 
-// SPEC section 7 through the client only: A primary, B standby on the same bucket (two servers),
+// The failover story (docs/standby.md) through the client only: A primary, B standby on the same bucket (two servers),
 // A's server killed, B activated; B holds A's state at the last pushed checkpoint.
 describe('Feldera Python client: failover across two servers on Ceph RGW', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
