@@ -196,16 +196,7 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
     const isPeriodic = opts.periodic === true;
     dispatch({
       type: 'started',
-      progress: {
-        operation: 'push',
-        uuid,
-        phase: 'preparing',
-        bytesDone: 0,
-        bytesTotal: 0,
-        objectsDone: 0,
-        objectsTotal: 0,
-        speed: 0,
-      },
+      progress: startingProgress('push', uuid),
     });
     try {
       const report = await pushCheckpoint(ctx, uuid, {
@@ -352,16 +343,7 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
           const uuid = resolution.uuid;
           dispatch({
             type: 'started',
-            progress: {
-              operation: 'pull',
-              uuid,
-              phase: 'preparing',
-              bytesDone: 0,
-              bytesTotal: 0,
-              objectsDone: 0,
-              objectsTotal: 0,
-              speed: 0,
-            },
+            progress: startingProgress('pull', uuid),
           });
           try {
             const report = await installCheckpoint(
@@ -437,5 +419,19 @@ export function createSynchronizer(options: SynchronizerOptions): Synchronizer {
         await lock?.release();
       }
     },
+  };
+}
+
+/** The progress a push or pull reports as it starts, before it knows its sizes. */
+function startingProgress(operation: 'push' | 'pull', uuid: string): SyncProgress {
+  return {
+    operation,
+    uuid,
+    phase: 'preparing',
+    bytesDone: 0,
+    bytesTotal: 0,
+    objectsDone: 0,
+    objectsTotal: 0,
+    speed: 0,
   };
 }
