@@ -259,9 +259,13 @@ export async function main({ values }) {
       if (interrupted) break;
       log(`bench: store ${kind}`);
       const store = await startStore(kind);
-      cleanups.push(() => store.close());
+      // Closed once: a second close of a store already closed can leave a promise that never
+      // settles, and Node then exits 13 with the results printed.
+      const closeStore = once(() => store.close());
+      cleanups.push(closeStore);
       const bucket = await bucketFor(store);
-      cleanups.push(() => bucket.remove());
+      const removeBucket = once(() => bucket.remove());
+      cleanups.push(removeBucket);
       const env = { store, bucket, wrapper, tmp };
       const res = {};
       out.stores[kind] = res;
@@ -276,10 +280,10 @@ export async function main({ values }) {
           res.scale = await scaleSuite(env, { files: scaleFiles, oldCount: scaleOld }, log);
         }
       } finally {
-        await bucket
-          .remove()
-          .catch((e) => log(`bench: could not remove bucket ${bucket.bucket}: ${e.message}`));
-        await store.close();
+        await removeBucket().catch((e) =>
+          log(`bench: could not remove bucket ${bucket.bucket}: ${e.message}`),
+        );
+        await closeStore();
       }
     }
     const rows = [];
@@ -342,6 +346,11 @@ export async function main({ values }) {
   }
   if (interrupted) code = 130;
   return code;
+}
+
+function once(fn) {
+  let p = null;
+  return () => (p ??= Promise.resolve().then(fn));
 }
 
 function cpuDetails(out) {
