@@ -149,6 +149,10 @@ async function takeMutex(dir: string, mutex: string, holder: LockHolder): Promis
     }
     // Stale: move it aside under a name of our own (atomic), then make sure what we moved is the
     // mutex we judged, not a newer one another process made meanwhile (put that one back).
+    // Residual race: with three or more processes breaking one stale mutex at once, putting a
+    // newer mutex back can fail because a third made another; two may then take over together,
+    // and the lock file's own exclusive create still lets only one of them hold the lock unless
+    // one unlinks the other's fresh lock in the same microseconds.
     const aside = `${mutex}.stale.${holder.token}`;
     try {
       await rename(mutex, aside);
