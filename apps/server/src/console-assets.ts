@@ -5,11 +5,12 @@
  * memory (a few hundred KB) and served only by exact name, so no path reaches the file system.
  */
 import { createHash } from 'node:crypto';
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { extname, join, relative, sep } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, relative, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SyncError } from '@feldera-sync/errors';
 import { ServerErrorCodes, toApiError } from './api-errors.js';
+import { walkDir } from './walk-dir.js';
 
 /** One file, ready to send. */
 export interface ConsoleAsset {
@@ -61,30 +62,15 @@ export function isConsoleRoute(routeUrl: string | undefined): boolean {
 /** Reads every file under `dir` (relative names with `/`); a missing directory is no files. */
 export async function loadConsoleAssets(dir: string): Promise<Map<string, ConsoleAsset>> {
   const assets = new Map<string, ConsoleAsset>();
-  const pending = [dir];
-  while (pending.length > 0) {
-    const current = pending.pop()!;
-    let entries;
-    try {
-      entries = await readdir(current, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      const path = join(current, entry.name);
-      if (entry.isDirectory()) {
-        pending.push(path);
-        continue;
-      }
-      const type = TYPES[extname(entry.name)];
-      if (!entry.isFile() || !type) continue;
-      if ((await stat(path)).size > MAX_FILE_BYTES) continue;
-      if (assets.size >= MAX_FILES) return assets;
-      const body = await readFile(path);
-      const name = relative(dir, path).split(sep).join('/');
-      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
-      assets.set(name, { body, type, etag });
-    }
+  for await (const { path, entry } of walkDir(dir)) {
+    const type = TYPES[extname(entry.name)];
+    if (!entry.isFile() || !type) continue;
+    if ((await stat(path)).size > MAX_FILE_BYTES) continue;
+    if (assets.size >= MAX_FILES) return assets;
+    const body = await readFile(path);
+    const name = relative(dir, path).split(sep).join('/');
+    const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`;
+    assets.set(name, { body, type, etag });
   }
   return assets;
 }

@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { chmod, lstat, mkdir, readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import {
   readLocalCatalog,
@@ -18,6 +17,7 @@ import type { SyncStores } from '@feldera-sync/rclone';
 import { readingRemote } from '@feldera-sync/sync';
 import { ApiErrorCodes, apiError, toApiError } from './api-errors.js';
 import { BucketWatch } from './bucket-watch.js';
+import { walkDir } from './walk-dir.js';
 import type { BucketReading } from './bucket-watch.js';
 import { assertDefinitionBounds } from './definition-limits.js';
 import type { EmbeddedS3 } from './embedded-s3.js';
@@ -109,25 +109,13 @@ const UNDISMISSED_ERROR_MESSAGE =
 async function directoryBytes(dir: string, maxEntries = 200_000): Promise<number> {
   let total = 0;
   let seen = 0;
-  const pending = [dir];
-  while (pending.length > 0 && seen < maxEntries) {
-    const current = pending.pop()!;
-    let entries;
-    try {
-      entries = await readdir(current, { withFileTypes: true });
-    } catch {
-      continue;
-    }
-    for (const entry of entries) {
-      if (++seen > maxEntries) break;
-      const path = join(current, entry.name);
-      if (entry.isDirectory()) pending.push(path);
-      else if (entry.isFile())
-        total += await lstat(path).then(
-          (st) => st.size,
-          () => 0,
-        );
-    }
+  for await (const { path, entry } of walkDir(dir)) {
+    if (++seen > maxEntries) break;
+    if (entry.isFile())
+      total += await lstat(path).then(
+        (st) => st.size,
+        () => 0,
+      );
   }
   return total;
 }
