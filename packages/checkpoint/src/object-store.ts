@@ -55,6 +55,12 @@ export interface TransferOptions extends StoreCallOptions {
    * Without it, the store's default applies.
    */
   deadlineMs?: number | undefined;
+  /**
+   * The caller checks every downloaded object's size and SHA-256 against its own record (the
+   * manifest) before using it, so the store may skip its own checksum of the transfer (rclone's MD5
+   * against the ETag: about 0.9 CPU-s per GiB, redundant with the stronger check). Downloads only.
+   */
+  verifiedByCaller?: boolean | undefined;
 }
 
 /** What a transfer moved. */

@@ -62,6 +62,22 @@ describe('rclone argv', () => {
     expect(argv.indexOf('--transfers')).toBeLessThan(argv.indexOf('--bwlimit'));
   });
 
+  it("skips rclone's MD5 check only on downloads whose caller verifies them, once", () => {
+    const spec = (direction: 'up' | 'down', verifiedByCaller: boolean, ignoreChecksum = false) =>
+      buildArgv({
+        command: 'copy',
+        operands: direction === 'down' ? ['fsync:b', '/l'] : ['/l', 'fsync:b'],
+        createBucket: false,
+        tuning: { ignoreChecksum },
+        transfer: { direction, disableUploadChecksum: true, verifiedByCaller },
+      });
+    expect(spec('down', true)).toContain('--ignore-checksum');
+    expect(spec('down', false)).not.toContain('--ignore-checksum');
+    // An upload's integrity is not the caller's to check: rclone keeps whatever it checks.
+    expect(spec('up', true)).not.toContain('--ignore-checksum');
+    expect(spec('down', true, true).filter((f) => f === '--ignore-checksum')).toHaveLength(1);
+  });
+
   it('skips the upload-only checksum flag for downloads and non-transfers', () => {
     const down = buildArgv({
       command: 'copy',

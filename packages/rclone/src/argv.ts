@@ -75,7 +75,14 @@ export function buildArgv(spec: {
   flags?: readonly string[] | undefined;
   createBucket: boolean;
   tuning: RcloneTuning;
-  transfer?: { direction: TransferDirection; disableUploadChecksum: boolean } | undefined;
+  transfer?:
+    | {
+        direction: TransferDirection;
+        disableUploadChecksum: boolean;
+        /** The caller checks each downloaded object's SHA-256 itself: rclone's MD5 check is skipped. */
+        verifiedByCaller?: boolean | undefined;
+      }
+    | undefined;
 }): string[] {
   const argv = [
     spec.command,
@@ -88,6 +95,14 @@ export function buildArgv(spec: {
     // Our manifests carry SHA-256; rclone's MD5 pre-pass would cost more CPU than the upload.
     if (spec.transfer.direction === 'up' && spec.transfer.disableUploadChecksum)
       argv.push('--s3-disable-checksum');
+    // Our manifests' SHA-256 is checked on every downloaded byte; rclone's MD5 of the same bytes
+    // would only repeat it (once is enough when the tuning already asks for it).
+    if (
+      spec.transfer.direction === 'down' &&
+      spec.transfer.verifiedByCaller === true &&
+      !spec.tuning.ignoreChecksum
+    )
+      argv.push('--ignore-checksum');
   }
   argv.push(...(spec.tuning.flags ?? []));
   return argv;

@@ -315,6 +315,26 @@ describe.each(providers)('rclone adapter on $name', (provider) => {
     expect(report).toMatchObject({ clean: false, differ: ['one.bin'], missingOnRemote: ['extra'] });
   });
 
+  it("skips rclone's own MD5 check only for downloads whose caller verifies them", async () => {
+    const logger = collectingLogger();
+    const rclone = createRclone(options({ logger }));
+    await writeFile(join(tmp.path, 'a.bin'), 'a'.repeat(4096));
+    await rclone.copyFilesUp(tmp.path, ['a.bin'], 'v/');
+    const argvOf = (what: string): string[] => {
+      const line = logger.lines.filter((l) => l.startsWith('rclone started')).at(-1);
+      if (!line) throw new Error(`no rclone start logged for ${what}`);
+      return JSON.parse(line.slice('rclone started '.length)).argv as string[];
+    };
+    await rclone.copyFilesDown('v/', ['a.bin'], join(tmp.path, 'checked'));
+    expect(argvOf('a plain download')).not.toContain('--ignore-checksum');
+    await rclone.copyFilesDown('v/', ['a.bin'], join(tmp.path, 'verified'), {
+      verifiedByCaller: true,
+    });
+    expect(argvOf('a verified download')).toContain('--ignore-checksum');
+    for (const dir of ['checked', 'verified'])
+      expect(await readFile(join(tmp.path, dir, 'a.bin'), 'utf8')).toBe('a'.repeat(4096));
+  });
+
   it('reports a missing bucket with the bucket code', async () => {
     const store = createRcloneStore(
       options({ remote: remoteOf(bucket, { bucket: `${bucket.bucket}-absent` }) }),

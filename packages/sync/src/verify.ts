@@ -106,6 +106,8 @@ export async function verifyCheckpoint(
       await store.downloadFiles('', [o.key], staging, {
         ...opts,
         deadlineMs: transferDeadlineMs(o.size, ctx.transferTimeoutMs),
+        // Hashed below: a mismatch is reported as a problem of this object, not a failed download.
+        verifiedByCaller: true,
       });
       const path = join(staging, o.key);
       const d = await hashFile(path, { signal });
