@@ -113,7 +113,8 @@ export {
   writeActivationIntent,
 } from './activation-intent.js';
 export type { ActivationIntent } from './activation-intent.js';
-export { hashFile } from './hash-file.js';
+export { hashFile, SMALL_FILE_BYTES } from './hash-file.js';
+export type { HashFileOptions } from './hash-file.js';
 export {
   MANIFEST_FORMAT_VERSION,
   MAX_MANIFEST_ENTRIES,

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { hashFile } from '@feldera-sync/checkpoint';
 
@@ -67,9 +68,18 @@ export class HashCache {
     this.#persistPath = options.persistPath;
   }
 
-  static async #stat(path: string): Promise<{ key: string; ctimeNs: bigint }> {
-    const st = await stat(path, { bigint: true });
-    return { key: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`, ctimeNs: st.ctimeNs };
+  /**
+   * Synchronous on purpose: a checkpoint of 10,000 small batch files asks this 3 or 4 times per file,
+   * and an asynchronous stat costs 30-75 us of CPU here against 3-6 us for the same syscall (an
+   * inode lookup; no data is read).
+   */
+  static #stat(path: string): { key: string; ctimeNs: bigint; size: number } {
+    const st = statSync(path, { bigint: true });
+    return {
+      key: `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}`,
+      ctimeNs: st.ctimeNs,
+      size: Number(st.size),
+    };
   }
 
   #set(key: string, entry: Entry): void {
@@ -118,7 +128,7 @@ export class HashCache {
   /** The file's digest, from the cache when the same inode has not changed. */
   async digest(path: string, signal?: AbortSignal): Promise<FileDigest> {
     await this.#load();
-    const { key, ctimeNs } = await HashCache.#stat(path);
+    const { key, ctimeNs, size } = HashCache.#stat(path);
     const cached = this.#entries.get(key);
     if (cached && (!cached.fromDisk || cached.ctimeNs === ctimeNs)) {
       this.#hits++;
@@ -127,7 +137,7 @@ export class HashCache {
       this.#entries.set(key, { ...cached, fromDisk: false });
       return { size: cached.size, sha256: cached.sha256 };
     }
-    const digest = await hashFile(path, { signal });
+    const digest = await hashFile(path, { signal, sizeHint: size });
     this.#misses++;
     this.#hashedBytes += digest.size;
     this.#onHashed?.(path, digest.size);
@@ -138,7 +148,7 @@ export class HashCache {
   /** Records a digest computed elsewhere (e.g. while downloading), for the file as it is now. */
   async remember(path: string, digest: FileDigest): Promise<void> {
     await this.#load();
-    const { key, ctimeNs } = await HashCache.#stat(path);
+    const { key, ctimeNs } = HashCache.#stat(path);
     this.#set(key, { size: digest.size, sha256: digest.sha256, ctimeNs, fromDisk: false });
   }
 
@@ -152,7 +162,7 @@ export class HashCache {
     for (const path of paths) {
       let now;
       try {
-        now = await HashCache.#stat(path);
+        now = HashCache.#stat(path);
       } catch {
         continue;
       }
@@ -170,7 +180,7 @@ export class HashCache {
     for (const path of paths) {
       let now;
       try {
-        now = await HashCache.#stat(path);
+        now = HashCache.#stat(path);
       } catch {
         continue;
       }

@@ -50,10 +50,8 @@ export async function removeStagingRootIfEmpty(storageDir: string): Promise<void
   }
 }
 
-/** Hard-links `source` at `target` (copying when the filesystem refuses links); replaces an existing target. */
-export async function linkOrCopy(source: string, target: string): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
-  await rm(target, { force: true });
+/** Links `source` at `target`, copying when the filesystem refuses hard links. */
+async function linkOnce(source: string, target: string): Promise<void> {
   try {
     await link(source, target);
   } catch (e) {
@@ -62,6 +60,24 @@ export async function linkOrCopy(source: string, target: string): Promise<void> 
       await copyFile(source, target);
     else throw e;
   }
+}
+
+/**
+ * Hard-links `source` at `target` (copying when the filesystem refuses links); replaces an existing
+ * target. The link is tried first: a push pins every batch file this way, and for 10,000 files the
+ * directory creation and removal a first link never needs were three of its four calls.
+ */
+export async function linkOrCopy(source: string, target: string): Promise<void> {
+  try {
+    await linkOnce(source, target);
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') await mkdir(dirname(target), { recursive: true });
+    else if (code === 'EEXIST') await rm(target, { force: true });
+    else throw e;
+  }
+  await linkOnce(source, target);
 }
 
 /** Hard-links the named files of `sourceDir` into `targetDir` (a Feldera checkpoint directory is flat). */
