@@ -26,7 +26,7 @@ import type { CheckpointSource } from './resolve.js';
 import { listStaging, removeStaging, removeStagingRootIfEmpty, stagingPath } from './staging.js';
 import { transferDeadlineMs } from './deadline.js';
 import { persistHashes } from './hash-cache-save.js';
-import { syncFiles } from './durable-files.js';
+import { earlyWriteback, syncFiles } from './durable-files.js';
 import { foreignCheckpoints, planForeignRemoval, removeForeign } from './pull-foreign-lineage.js';
 import { planFromLocal, sizeOf } from './pull-local-plan.js';
 import { unzipAndVerify } from './pull-unzip.js';
@@ -217,24 +217,34 @@ export async function installCheckpoint(
               const path = join(staging, o.key);
               const size = await sizeOf(path);
               if (size !== o.size) throw integrityError(store, o, { size: size ?? 0 });
-              const d = await hashFile(path, { signal });
+              const d = await hashFile(path, { signal, sizeHint: size });
               if (d.sha256 !== o.sha256) throw integrityError(store, o, d);
               if (o.key === zipKey) await unzipAndVerify(store, manifest, path, unzipDir, signal);
             });
             check.catch(() => stop.abort());
             checks.set(key, check);
           };
+          // The disk starts writing what arrived while the rest still downloads.
+          const writeback = earlyWriteback(staging);
+          const reportTransfer = progress.transfer();
           try {
             transferred = await store.downloadFiles('', step.keys, staging, {
               signal: signal ? AbortSignal.any([signal, stop.signal]) : stop.signal,
-              onProgress: progress.transfer(),
+              onProgress: (p) => {
+                reportTransfer(p);
+                writeback.progress(p.bytesDone);
+              },
               onObjectDone: verifyOne,
+              // Every object is checked against the manifest's SHA-256 (verifyOne).
+              verifiedByCaller: true,
               deadlineMs: transferDeadlineMs(step.bytes, ctx.transferTimeoutMs),
             });
           } catch (e) {
             // A verification that failed stopped the download: its error is the one that matters.
             await settled(checks.values());
             throw e;
+          } finally {
+            await writeback.stop();
           }
           progress.done(transferred.bytes, transferred.objects);
           progress.phase('verifying');
@@ -257,9 +267,14 @@ export async function installCheckpoint(
           throwIfAborted(signal, 'pull');
           progress.phase('installing');
           await ensureCatalogFile();
+          const made = new Set<string>();
           for (const key of step.keys) {
             const target = join(ctx.storageDir, key);
-            await mkdir(dirname(target), { recursive: true });
+            const parent = dirname(target);
+            if (!made.has(parent)) {
+              await mkdir(parent, { recursive: true });
+              made.add(parent);
+            }
             await rename(join(staging, key), target);
             await ctx.hashes.remember(target, objectsByKey.get(key)!);
           }
