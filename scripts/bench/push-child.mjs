@@ -4,23 +4,13 @@
 // directory's block device during the push by every process (rclone too; the caller has dropped the
 // storage files from the page cache first), this process's rchar (page cache and sockets
 // included, module loading excluded) and the result.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createSynchronizer } from '../../packages/sync/dist/index.js';
 import { productStore } from './stores.mjs';
+import { deviceReadBytes } from './util.mjs';
 
 const rchar = () => Number(/rchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))[1]);
-/** Bytes read from the block device holding `path`, machine-wide (all processes), from /proc/diskstats. */
-function deviceReadBytes(path) {
-  const dev = statSync(path).dev;
-  const major = (dev >> 8) & 0xfff;
-  const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
-  for (const line of readFileSync('/proc/diskstats', 'utf8').split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (Number(f[0]) === major && Number(f[1]) === minor) return Number(f[5]) * 512;
-  }
-  return NaN;
-}
 const job = JSON.parse(process.argv[2]);
 const ps = productStore(job.target, job.location, { binary: job.binary });
 const sync = createSynchronizer({

@@ -6,7 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { createSynchronizer, HASH_CACHE_FILE } from '../../packages/sync/dist/index.js';
 import { createStandbyRunner, systemClock } from '../../packages/standby/dist/index.js';
 import { productStore, rcloneCopy } from './stores.mjs';
-import { cpuMeter, dropPageCache, now, runOk, sleep, waitFor } from './util.mjs';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { cpuMeter, deviceReadBytes, dropPageCache, now, runOk, sleep, waitFor } from './util.mjs';
 
 const PUSH_CHILD = fileURLToPath(new URL('./push-child.mjs', import.meta.url));
 
@@ -254,6 +256,24 @@ export async function transferSuite(env, data, runs, log) {
     log(
       `  round ${i + 1}: fresh-process incremental push ${(r.freshInc.ms / 1000).toFixed(2)} s (process ${(r.freshInc.wallMs / 1000).toFixed(2)} s), read from disk ${(r.freshInc.diskReadBytes / 2 ** 20).toFixed(1)} MiB (Node rchar ${(r.freshInc.readBytes / 2 ** 20).toFixed(1)} MiB) for ${(data.pair.newBytes / 2 ** 20).toFixed(1)} MiB new`,
     );
+    // 3e. The reference for 3d: plain rclone copy up of the same new batch files, their page cache
+    // dropped the same way, into a prefix of its own: what rclone alone reads from the disk.
+    {
+      const newBatchFiles = data.pair.newFiles
+        .filter((f) => !f.path.includes('/'))
+        .map((f) => f.path);
+      await dropPageCache(data.dir);
+      const d0 = deviceReadBytes(data.dir);
+      const t0 = now();
+      await rcloneCopy(wrapper, store.target, {
+        direction: 'up',
+        localDir: data.dir,
+        location: `${bucket.bucket}/d${i}`,
+        files: newBatchFiles,
+        listDir: tmp,
+      });
+      r.baseNewUp = { ms: now() - t0, diskReadBytes: deviceReadBytes(data.dir) - d0 };
+    }
     const newDir = join(tmp, `new-${i}`);
     const mNew = await measured(env, () =>
       rcloneCopy(wrapper, store.target, {
@@ -302,6 +322,10 @@ export async function transferSuite(env, data, runs, log) {
         }),
       );
       r.baseDown = { ms: md.ms, bytes: n1.bytes, cpu: md.cpu };
+      // 2b. The same download made durable, as a restore must be before its catalog names it.
+      const t0 = now();
+      await promisify(execFile)('sync', ['-f', downDir]);
+      r.baseDownSync = { ms: md.ms + (now() - t0) };
     };
     if (i % 2 === 0) {
       await restore();

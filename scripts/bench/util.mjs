@@ -1,9 +1,21 @@
 // Small helpers of `pnpm bench`: timing, statistics, CPU accounting from /proc, child processes.
 import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 export const MiB = 1024 * 1024;
+
+/** Bytes read from the block device holding `path`, machine-wide (all processes), from /proc/diskstats. */
+export function deviceReadBytes(path) {
+  const dev = statSync(path).dev;
+  const major = (dev >> 8) & 0xfff;
+  const minor = (dev & 0xff) | ((dev >> 12) & 0xfff00);
+  for (const line of readFileSync('/proc/diskstats', 'utf8').split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (Number(f[0]) === major && Number(f[1]) === minor) return Number(f[5]) * 512;
+  }
+  return NaN;
+}
 export const GiB = 1024 * MiB;
 const TICK = 100; // USER_HZ on Linux
 
