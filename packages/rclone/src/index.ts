@@ -1,6 +1,7 @@
 export { createRclone } from './rclone.js';
 export type { Rclone, RcloneOptions, RcloneCallOptions, RcloneTransferOptions } from './rclone.js';
 export { createRcloneStore, probeConditionalPut } from './store.js';
+export { DIRECT_UPLOAD_MAX_BYTES } from './direct-upload.js';
 export type { RcloneStore, RcloneStoreOptions } from './store.js';
 export type { RcloneRemote } from './remote.js';
 export { describeRemote, validateRemote, buildRcloneEnv } from './remote.js';

@@ -1,4 +1,5 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
@@ -8,7 +9,7 @@ import { hasErrorCode, isSyncError } from '@feldera-sync/errors';
 import { s3Providers } from '@feldera-sync/test-utils';
 import type { S3Server, TestBucket } from '@feldera-sync/test-utils';
 import { directFlagSettings, parseRcloneDuration } from './direct-flags.js';
-import { createRcloneStore, RcloneErrorCodes } from './index.js';
+import { createRcloneStore, DIRECT_UPLOAD_MAX_BYTES, RcloneErrorCodes } from './index.js';
 import type { RcloneLogger, RcloneStoreOptions } from './index.js';
 
 function errorText(error: unknown): string {
@@ -236,6 +237,81 @@ describe.each(providers)('direct small objects on $name', (provider) => {
     }
     // Seeding 1001 objects through rclone takes s3rver 15-35 s on a loaded 2-core machine.
   }, 180_000);
+
+  it('uploads small files as direct PUTs beside rclone for the large ones, as one transfer', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fsync-direct-up-'));
+    try {
+      const files: Record<string, Buffer> = {
+        'w0-a.feldera': randomBytes(10),
+        'w0-b.feldera': randomBytes(300 * 1024),
+        'sub/w0-c.feldera': randomBytes(DIRECT_UPLOAD_MAX_BYTES),
+        'w0-big.feldera': randomBytes(DIRECT_UPLOAD_MAX_BYTES + 1),
+        empty: Buffer.alloc(0),
+      };
+      for (const [name, bytes] of Object.entries(files)) {
+        await mkdir(join(dir, name, '..'), { recursive: true });
+        await writeFile(join(dir, name), bytes);
+      }
+      const names = Object.keys(files);
+      const logger = collectingLogger();
+      const store = createRcloneStore({ remote: remoteOf(), logger });
+      expect(store.directUploads).toBe(true);
+      const done: string[] = [];
+      const progress: number[] = [];
+      const result = await store.uploadFiles(dir, names, 'x/', {
+        onObjectDone: (k) => done.push(k),
+        onProgress: (p) => progress.push(p.bytesDone),
+      });
+      const total = Object.values(files).reduce((n, b) => n + b.byteLength, 0);
+      expect(result).toMatchObject({ objects: names.length, bytes: total });
+      expect(done.sort()).toEqual([...names].sort());
+      expect(progress.at(-1)).toBe(total);
+      // The small ones were PUT directly; one rclone run carried the large one.
+      const puts = logger.lines.filter(
+        (l) => l.startsWith('direct s3 request') && l.includes('"PUT"'),
+      );
+      expect(puts).toHaveLength(4);
+      const runs = logger.lines.filter((l) => l.startsWith('rclone started'));
+      expect(runs).toHaveLength(1);
+      const viaRclone = createRcloneStore({ remote: remoteOf(), directSmallObjects: false });
+      const back = join(dir, 'back');
+      await viaRclone.downloadFiles('x/', names, back);
+      for (const [name, bytes] of Object.entries(files))
+        expect((await readFile(join(back, name))).equals(bytes), name).toBe(true);
+
+      // A flag that shapes the transfer keeps every upload on rclone.
+      const limited = createRcloneStore({
+        remote: remoteOf(),
+        tuning: { flags: ['--bwlimit', '100M'] },
+      });
+      expect(limited.directUploads).toBe(false);
+      expect((await limited.uploadFiles(dir, names, 'y/')).objects).toBe(names.length);
+
+      // A missing local file fails before anything is sent, with rclone's code.
+      const missing: unknown = await store
+        .uploadFiles(dir, ['w0-a.feldera', 'absent'], 'z/')
+        .catch((e: unknown) => e);
+      expect(hasErrorCode(missing, RcloneErrorCodes.localNotFound), errorText(missing)).toBe(true);
+      expect(await store.list('z/')).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("fails an upload with the direct half's error, not the cancellation of the rclone half", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fsync-direct-up-'));
+    try {
+      await writeFile(join(dir, 'small'), 'x');
+      await writeFile(join(dir, 'large'), randomBytes(DIRECT_UPLOAD_MAX_BYTES + 1));
+      const store = createRcloneStore({ remote: remoteOf({ bucket: `${bucket.bucket}-absent` }) });
+      const error: unknown = await store
+        .uploadFiles(dir, ['small', 'large'], '')
+        .catch((e: unknown) => e);
+      expect(hasErrorCode(error, RcloneErrorCodes.bucketNotFound), errorText(error)).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('reports a missing bucket with the bucket code', async () => {
     const store = createRcloneStore({ remote: remoteOf({ bucket: `${bucket.bucket}-absent` }) });

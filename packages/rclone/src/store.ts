@@ -12,6 +12,11 @@ import { createRclone } from './rclone.js';
 import type { Rclone, RcloneOptions, RcloneTransferOptions } from './rclone.js';
 import { createDirectS3 } from './s3/client.js';
 import { directFlagSettings } from './direct-flags.js';
+import {
+  DIRECT_UPLOAD_MAX_CONCURRENCY,
+  rcloneOnlyUploadFlag,
+  uploadSplit,
+} from './direct-upload.js';
 import type { DirectS3, S3Target } from './s3/client.js';
 import { createRedactor } from './redact.js';
 import type { Redactor } from './redact.js';
@@ -35,6 +40,13 @@ export interface RcloneStoreOptions extends RcloneOptions {
    * `--s3-server-side-encryption`, transfer tuning). Otherwise everything stays on rclone.
    */
   directSmallObjects?: boolean | undefined;
+  /**
+   * Upload files of at most 4 MiB (`DIRECT_UPLOAD_MAX_BYTES`) as one direct signed PUT each, read
+   * once into memory, beside rclone's transfer of the larger ones. Default true; needs the direct
+   * small-object client, and stays off when `flags` shape the transfer (`--bwlimit`, `--tpslimit`,
+   * `--max-transfer`).
+   */
+  directUploads?: boolean | undefined;
 }
 
 /** The ObjectStore port implemented with rclone, plus the underlying adapter. */
@@ -42,6 +54,8 @@ export interface RcloneStore extends ObjectStore {
   readonly rclone: Rclone;
   /** True when small objects go through direct signed requests rather than rclone. */
   readonly directSmallObjects: boolean;
+  /** True when uploads send their small files as direct PUTs (see `directUploads`). */
+  readonly directUploads: boolean;
 }
 
 /** Direct-request target for create-only PUTs, or null when there are no explicit keys. */
@@ -84,6 +98,17 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
     : (small ??
       (direct ? plainDirectClient(direct, requestMs, redact, description, options.logger) : null));
 
+  const uploadFlag = rcloneOnlyUploadFlag(extra.argv);
+  if (small && uploadFlag !== null && options.directUploads !== false)
+    options.logger?.info?.('uploads go through rclone: a flag shapes the transfer', {
+      flag: uploadFlag,
+    });
+  const uploader = options.directUploads !== false && uploadFlag === null ? small : null;
+  const uploadConcurrency = Math.min(
+    DIRECT_UPLOAD_MAX_CONCURRENCY,
+    Math.max(1, options.tuning?.transfers ?? 4),
+  );
+
   const preconditionFailed = (key: string): never => {
     throw rcloneError(
       RcloneErrorCodes.preconditionFailed,
@@ -109,6 +134,7 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
     capabilities: { conditionalPut },
     rclone,
     directSmallObjects: small !== null,
+    directUploads: uploader !== null,
 
     async list(prefix, call) {
       const entries = await rclone.list(prefix, call);
@@ -153,9 +179,20 @@ export function createRcloneStore(options: RcloneStoreOptions): RcloneStore {
       return small ? small.put(key, bytes, call.signal) : rclone.rcat(key, bytes, call);
     },
 
-    // The port's per-transfer deadline is the rclone call's timeout.
+    // The port's per-transfer deadline is the rclone call's timeout (and bounds the direct PUTs).
     uploadFiles(localDir, files, remotePrefix, call) {
-      return rclone.copyFilesUp(localDir, files, remotePrefix, withDeadline(call));
+      if (!uploader || files.length === 0)
+        return rclone.copyFilesUp(localDir, files, remotePrefix, withDeadline(call));
+      return uploadSplit({
+        localDir,
+        files,
+        remotePrefix,
+        client: uploader,
+        concurrency: uploadConcurrency,
+        description,
+        viaRclone: (large, c) => rclone.copyFilesUp(localDir, large, remotePrefix, withDeadline(c)),
+        call,
+      });
     },
 
     downloadFiles(remotePrefix, keys, localDir, call) {
