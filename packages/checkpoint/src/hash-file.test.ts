@@ -75,7 +75,7 @@ describe('hashFile', () => {
     controller.abort();
     expect(
       hasErrorCode(
-        await hashFile(path, { signal: controller.signal }).catch((x) => x),
+        await hashFile(path, { signal: controller.signal }).catch((x: unknown) => x),
         ERR_ABORTED,
       ),
     ).toBe(true);

@@ -72,6 +72,11 @@ export function combinedProgress(
   };
 }
 
+/** A rejection's reason as an Error (ours always are; anything else is wrapped, not lost). */
+function asError(e: unknown): Error {
+  return e instanceof Error ? e : new Error(String(e));
+}
+
 /** What `uploadSplit` needs besides the files. */
 export interface SplitUploadSpec {
   localDir: string;
@@ -220,7 +225,7 @@ export async function uploadSplit(spec: SplitUploadSpec): Promise<TransferResult
       .filter((x): x is PromiseRejectedResult => x.status === 'rejected')
       .map((x) => x.reason as unknown);
     const cause = errors.find((e) => !(isSyncError(e) && e.code === RcloneErrorCodes.aborted));
-    if (cause !== undefined) throw cause;
+    if (cause !== undefined) throw asError(cause);
     if (deadline?.aborted && !call?.signal?.aborted) {
       throw rcloneError(
         RcloneErrorCodes.timeout,
@@ -228,13 +233,13 @@ export async function uploadSplit(spec: SplitUploadSpec): Promise<TransferResult
         { exitCode: null, stderrTail: [] },
       );
     }
-    throw (
+    throw asError(
       errors[0] ??
-      rcloneError(
-        RcloneErrorCodes.aborted,
-        `upload of ${spec.files.length} file(s) to ${spec.description} was cancelled`,
-        { exitCode: null, stderrTail: [] },
-      )
+        rcloneError(
+          RcloneErrorCodes.aborted,
+          `upload of ${spec.files.length} file(s) to ${spec.description} was cancelled`,
+          { exitCode: null, stderrTail: [] },
+        ),
     );
   }
   const rcloneResult = r.status === 'fulfilled' ? r.value : null;

@@ -176,7 +176,7 @@ export class HashCache {
    * Records the current ctime of files this process is done with (after its staging links are
    * gone), so a later process finds them unchanged. Files that vanished are skipped.
    */
-  async settle(paths: Iterable<string>): Promise<void> {
+  settle(paths: Iterable<string>): void {
     for (const path of paths) {
       let now;
       try {

@@ -10,7 +10,7 @@ import { SyncErrorCodes } from './errors.js';
  * A file's size, or null when it does not exist. Synchronous stat (an inode lookup, no data read):
  * a pull asks it for every object, and the asynchronous call costs 10 times the CPU.
  */
-export async function sizeOf(path: string): Promise<number | null> {
+export function sizeOf(path: string): number | null {
   try {
     return statSync(path).size;
   } catch (e) {
@@ -36,7 +36,7 @@ export async function planFromLocal(
   for (const o of manifest.objects) {
     if (o.key === zipKey) continue;
     const localPath = join(ctx.storageDir, o.key);
-    if ((await sizeOf(localPath)) === null) continue;
+    if (sizeOf(localPath) === null) continue;
     const d = await ctx.hashes.digest(localPath, signal);
     if (d.size !== o.size || d.sha256 !== o.sha256) {
       throw new SyncError(
@@ -52,7 +52,7 @@ export async function planFromLocal(
   }
   const withZipFiles = new Map(shared);
   for (const f of manifest.zip_files) {
-    const size = await sizeOf(join(ctx.storageDir, f.path));
+    const size = sizeOf(join(ctx.storageDir, f.path));
     if (size !== null) withZipFiles.set(f.path, size);
   }
   const plan = planPull(manifest, withZipFiles);

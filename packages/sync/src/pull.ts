@@ -194,7 +194,7 @@ export async function installCheckpoint(
     let catalogReady = false;
     const ensureCatalogFile = async (): Promise<void> => {
       if (catalogReady) return;
-      if ((await sizeOf(join(ctx.storageDir, CATALOG_FILE))) === null)
+      if (sizeOf(join(ctx.storageDir, CATALOG_FILE)) === null)
         await writeLocalCatalog(ctx.storageDir, []);
       catalogReady = true;
     };
@@ -215,7 +215,7 @@ export async function installCheckpoint(
             if (!o || checks.has(key)) return;
             const check = limit(async () => {
               const path = join(staging, o.key);
-              const size = await sizeOf(path);
+              const size = sizeOf(path);
               if (size !== o.size) throw integrityError(store, o, { size: size ?? 0 });
               const d = await hashFile(path, { signal, sizeHint: size });
               if (d.sha256 !== o.sha256) throw integrityError(store, o, d);
@@ -261,7 +261,7 @@ export async function installCheckpoint(
               : []),
           ]);
           break;
-        case 'install-shared':
+        case 'install-shared': {
           // Shared files are immutable and unreferenced until the catalog names the checkpoint, so a
           // kill between these steps leaves nothing the layout would read.
           throwIfAborted(signal, 'pull');
@@ -280,6 +280,7 @@ export async function installCheckpoint(
           }
           await fsyncDir(ctx.storageDir);
           break;
+        }
         case 'install-checkpoint-dir': {
           throwIfAborted(signal, 'pull');
           progress.phase('installing');
