@@ -1,10 +1,13 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TransferOptions, TransferProgress, TransferResult } from '@feldera-sync/checkpoint';
+import { SMALL_FILE_BYTES } from '@feldera-sync/checkpoint';
 import { isSyncError } from '@feldera-sync/errors';
 import { rcloneError, RcloneErrorCodes } from './errors.js';
 import type { DirectS3 } from './s3/client.js';
+import { statUploadFiles } from './local-files.js';
+import type { UploadFile } from './local-files.js';
 
 /**
  * Files up to this size are uploaded as one signed PUT each by the direct client, read once into
@@ -21,9 +24,6 @@ export const DIRECT_UPLOAD_MAX_CONCURRENCY = 16;
 /** Bytes of file bodies held in memory at once at most (one larger file may go alone). */
 export const DIRECT_UPLOAD_BUDGET_BYTES = 32 * 1024 * 1024;
 
-/** Files at most this size are read synchronously (an open, a read, a close; no round trips). */
-const SYNC_READ_BYTES = 256 * 1024;
-
 /** rclone flags under which uploads must stay on rclone: they shape the transfer itself. */
 const RCLONE_ONLY_UPLOAD_FLAGS = ['--bwlimit', '--tpslimit', '--max-transfer'];
 
@@ -34,12 +34,6 @@ export function rcloneOnlyUploadFlag(flags: readonly string[]): string | null {
     if (RCLONE_ONLY_UPLOAD_FLAGS.includes(name)) return name;
   }
   return null;
-}
-
-/** One local file of an upload, as found on disk. */
-export interface UploadFile {
-  file: string;
-  size: number;
 }
 
 /** Which files go direct (small enough) and which through rclone, in their given order. */
@@ -90,29 +84,6 @@ export interface SplitUploadSpec {
   call: TransferOptions | undefined;
 }
 
-/** Sizes of the local files; missing ones fail like rclone's upload does (`ERR_RCLONE_LOCAL_NOT_FOUND`). */
-function localFiles(localDir: string, files: readonly string[], description: string): UploadFile[] {
-  const out: UploadFile[] = [];
-  const missing: string[] = [];
-  for (const file of files) {
-    try {
-      const s = statSync(join(localDir, file));
-      if (s.isFile()) out.push({ file, size: s.size });
-      else missing.push(file);
-    } catch {
-      missing.push(file);
-    }
-  }
-  if (missing.length > 0) {
-    throw rcloneError(
-      RcloneErrorCodes.localNotFound,
-      `cannot upload to ${description}: ${missing.length} local file(s) missing in ${localDir}, e.g. '${missing[0] ?? ''}'`,
-      { exitCode: null, stderrTail: [], missing: missing.slice(0, 20) },
-    );
-  }
-  return out;
-}
-
 /**
  * Uploads `files`: the small ones as direct PUTs from memory (`concurrency` at a time), the rest
  * through rclone, both at once, reported as one transfer (progress, per-object completion, one
@@ -122,7 +93,7 @@ function localFiles(localDir: string, files: readonly string[], description: str
 export async function uploadSplit(spec: SplitUploadSpec): Promise<TransferResult> {
   const started = Date.now();
   const { call } = spec;
-  const all = localFiles(spec.localDir, spec.files, spec.description);
+  const all = statUploadFiles(spec.localDir, spec.files, spec.description);
   const { direct, rclone } = splitUpload(all);
   const totals = { bytes: all.reduce((n, f) => n + f.size, 0), objects: all.length };
   const stop = new AbortController();
@@ -181,7 +152,8 @@ export async function uploadSplit(spec: SplitUploadSpec): Promise<TransferResult
     const path = join(spec.localDir, f.file);
     let body: Uint8Array;
     try {
-      body = f.size <= SYNC_READ_BYTES ? readFileSync(path) : await readFile(path, { signal });
+      // As small as hashFile reads synchronously: an open, a read, a close, no round trips.
+      body = f.size <= SMALL_FILE_BYTES ? readFileSync(path) : await readFile(path, { signal });
     } catch (e) {
       if (signal.aborted) return;
       throw rcloneError(

@@ -1,4 +1,3 @@
-import { statSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { buildArgv } from './argv.js';
 import type { RcloneTuning, TransferDirection } from './argv.js';
 import { classifyRcloneFailure } from './classify.js';
 import { rcloneError, RcloneErrorCodes } from './errors.js';
+import { statUploadFiles } from './local-files.js';
 import type { RcloneLogger } from './logger.js';
 import {
   parseCheckReport,
@@ -316,29 +316,6 @@ export function createRclone(options: RcloneOptions): Rclone {
     return parseLsjsonStat(result.stdoutText, key);
   };
 
-  const localFileSizes = (localDir: string, files: readonly string[]): number => {
-    let total = 0;
-    const missing: string[] = [];
-    // Synchronous stats (an inode lookup each): 10,000 asynchronous ones cost about 0.5 CPU-s here.
-    for (const file of files) {
-      try {
-        const s = statSync(join(localDir, file));
-        if (!s.isFile()) missing.push(file);
-        else total += s.size;
-      } catch {
-        missing.push(file);
-      }
-    }
-    if (missing.length > 0) {
-      throw rcloneError(
-        RcloneErrorCodes.localNotFound,
-        `cannot upload to ${description}: ${missing.length} local file(s) missing in ${localDir}, e.g. '${missing[0] ?? ''}'`,
-        { exitCode: null, stderrTail: [], missing: missing.slice(0, 20) },
-      );
-    }
-    return total;
-  };
-
   return {
     description,
 
@@ -403,7 +380,7 @@ export function createRclone(options: RcloneOptions): Rclone {
 
     async copyFilesUp(localDir, files, remotePrefix, call) {
       if (files.length === 0) return { bytes: 0, objects: 0, durationMs: 0 };
-      const total = localFileSizes(localDir, files);
+      const total = statUploadFiles(localDir, files, description).reduce((n, f) => n + f.size, 0);
       const what = `upload of ${files.length} file(s) to ${description} '${remotePrefix}'`;
       const result = await withFileList(files, (listFile) =>
         runOk({
