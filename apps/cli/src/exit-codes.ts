@@ -105,6 +105,7 @@ export const ERROR_EXIT_CATEGORIES = {
   [RcloneErrorCodes.usage]: 'config',
   [RcloneErrorCodes.binaryNotFound]: 'config',
   [RcloneErrorCodes.localNotFound]: 'notFound',
+  [RcloneErrorCodes.localChanged]: 'integrity',
   // checkpoint layout
   [CheckpointErrorCodes.catalogCorrupt]: 'integrity',
   [CheckpointErrorCodes.catalogMissing]: 'integrity',

@@ -109,6 +109,7 @@ export const ERROR_ANSWERS = {
   [RcloneErrorCodes.usage]: A.InternalError,
   [RcloneErrorCodes.binaryNotFound]: A.InternalError,
   [RcloneErrorCodes.localNotFound]: A.InternalError,
+  [RcloneErrorCodes.localChanged]: A.StorageFailure,
   // @feldera-sync/sync
   [SyncErrorCodes.ownerMismatch]: A.BucketOwnedByAnotherPipeline,
   [SyncErrorCodes.ownerChanged]: A.BucketOwnedByAnotherPipeline,

@@ -23,6 +23,8 @@ export const RcloneErrorCodes = {
   binaryNotFound: 'ERR_RCLONE_NOT_FOUND',
   /** A local file to upload does not exist. */
   localNotFound: 'ERR_RCLONE_LOCAL_NOT_FOUND',
+  /** A local file's bytes no longer match the SHA-256 its caller recorded for it: it changed under the upload. */
+  localChanged: 'ERR_RCLONE_LOCAL_CHANGED',
   /** rclone could not write a download: the local disk is full (`@feldera-sync/errors`' code). */
   diskFull: CommonErrorCodes.diskFull,
   /** rclone hit a local disk error (I/O error, read-only filesystem). */
