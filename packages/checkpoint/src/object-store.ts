@@ -61,6 +61,19 @@ export interface TransferOptions extends StoreCallOptions {
    * against the ETag: about 0.9 CPU-s per GiB, redundant with the stronger check). Downloads only.
    */
   verifiedByCaller?: boolean | undefined;
+  /**
+   * The hex SHA-256 of an upload's file (by its name as given) when the caller has computed it
+   * already, or undefined: a push hashes every batch file for its manifest. A store may send it as
+   * the upload's integrity check instead of hashing the bytes again; the object store then refuses
+   * a body that does not match it, so what arrives is what the manifest will name. Uploads only.
+   */
+  knownSha256?: ((file: string) => string | undefined) | undefined;
+  /**
+   * Called with the hex SHA-256 of an upload's file when the store computed it from the bytes it
+   * read to send (the caller had none to give through `knownSha256`), before it is sent: the caller
+   * need not read and hash that file itself. Uploads only.
+   */
+  onSha256?: ((file: string, sha256: string, size: number) => void) | undefined;
 }
 
 /** What a transfer moved. */

@@ -6,6 +6,7 @@ import { SMALL_FILE_BYTES } from '@feldera-sync/checkpoint';
 import { isSyncError } from '@feldera-sync/errors';
 import { rcloneError, RcloneErrorCodes } from './errors.js';
 import type { DirectS3 } from './s3/client.js';
+import { sha256Hex } from './s3/sign.js';
 import { statUploadFiles } from './local-files.js';
 import type { UploadFile } from './local-files.js';
 
@@ -150,10 +151,17 @@ export async function uploadSplit(spec: SplitUploadSpec): Promise<TransferResult
   /** Reads one file whole and PUTs it. */
   const sendOne = async (f: UploadFile): Promise<void> => {
     const path = join(spec.localDir, f.file);
+    // A digest the caller already has (it read the file to hash it) is the PUT's payload hash:
+    // the body is not hashed again, and the store checks that what it received is what was hashed.
+    const known = call?.knownSha256?.(f.file);
     let body: Uint8Array;
     try {
-      // As small as hashFile reads synchronously: an open, a read, a close, no round trips.
-      body = f.size <= SMALL_FILE_BYTES ? readFileSync(path) : await readFile(path, { signal });
+      // Read synchronously (an open, a read, a close, no round trips) when small, or when the
+      // caller has just read it to hash it (then it comes from the page cache).
+      body =
+        f.size <= SMALL_FILE_BYTES || known !== undefined
+          ? readFileSync(path)
+          : await readFile(path, { signal });
     } catch (e) {
       if (signal.aborted) return;
       throw rcloneError(
@@ -163,7 +171,13 @@ export async function uploadSplit(spec: SplitUploadSpec): Promise<TransferResult
         { cause: e },
       );
     }
-    await spec.client.put(spec.remotePrefix + f.file, body, signal);
+    let sha256 = known;
+    if (sha256 === undefined) {
+      // Hashed once here, for the signature and for the caller, which then need not read it.
+      sha256 = sha256Hex(body);
+      call?.onSha256?.(f.file, sha256, body.byteLength);
+    }
+    await spec.client.put(spec.remotePrefix + f.file, body, signal, sha256);
     sent.bytes += body.byteLength;
     sent.objects += 1;
     call?.onObjectDone?.(f.file);

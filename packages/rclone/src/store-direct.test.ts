@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -293,6 +293,48 @@ describe.each(providers)('direct small objects on $name', (provider) => {
         .catch((e: unknown) => e);
       expect(hasErrorCode(missing, RcloneErrorCodes.localNotFound), errorText(missing)).toBe(true);
       expect(await store.list('z/')).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('signs a digest the caller knows, hands over the ones it computed, and a store that checks refuses a body that does not match', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fsync-direct-sha-'));
+    const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+    try {
+      const files = { known: randomBytes(1000), unknown: randomBytes(300 * 1024) };
+      for (const [name, bytes] of Object.entries(files)) await writeFile(join(dir, name), bytes);
+      const logger = collectingLogger();
+      const store = createRcloneStore({ remote: remoteOf(), logger });
+      const computed: string[] = [];
+      const asked: string[] = [];
+      await store.uploadFiles(dir, ['known', 'unknown'], 'k/', {
+        knownSha256: (f) => {
+          asked.push(f);
+          return f === 'known' ? sha(files.known) : undefined;
+        },
+        onSha256: (f, digest, size) => computed.push(`${f} ${digest} ${size}`),
+      });
+      expect(asked.sort()).toEqual(['known', 'unknown']);
+      // Only the file without a digest was hashed here, and its digest is the bytes' own.
+      expect(computed).toEqual([`unknown ${sha(files.unknown)} ${files.unknown.byteLength}`]);
+      expect(await store.getSmall('k/known')).toEqual(new Uint8Array(files.known));
+      expect(await store.getSmall('k/unknown')).toEqual(new Uint8Array(files.unknown));
+
+      // A digest that is not the file's: the file changed after its caller hashed it.
+      const changed: unknown = await store
+        .uploadFiles(dir, ['known'], 'c/', { knownSha256: () => sha(files.unknown) })
+        .catch((e: unknown) => e);
+      if (provider.name === 'ceph') {
+        // RGW checks x-amz-content-sha256 against the body, as AWS S3 does: nothing is written.
+        expect(hasErrorCode(changed, RcloneErrorCodes.localChanged), errorText(changed)).toBe(true);
+        expect(errorText(changed)).toMatch(/c\/known.*XAmzContentSHA256Mismatch/);
+        expect(await store.head('c/known')).toBeNull();
+      } else {
+        // s3rver does not check the payload hash: the object lands, and a pull's own SHA-256
+        // check of every byte is what refuses it later.
+        expect(changed).toMatchObject({ objects: 1 });
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

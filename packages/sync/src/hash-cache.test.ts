@@ -1,8 +1,11 @@
 // The persisted hash cache: a fresh process reads only files it has not seen, and a changed file
 // can never hit (device, inode, size, mtime in ns and ctime all match, or it is hashed again).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { link, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createMemoryObjectStore } from '@feldera-sync/checkpoint';
+import type { ObjectStore } from '@feldera-sync/checkpoint';
 import { describe, expect, it } from 'vitest';
 import { storagePerTest } from '../test/support/storage-builder.js';
 import { HASH_CACHE_FILE, HashCache } from './hash.js';
@@ -95,6 +98,62 @@ describe('incremental push from a fresh process', () => {
     expect(r.alreadySynced).toBe(false);
     expect(hashed.map((p) => p.split('/').at(-1))).toEqual([fresh]);
     expect((await verifyOnce(store, a.dir, c2)).ok).toBe(true);
+  });
+});
+
+describe('digests handed over by the upload', () => {
+  it('a file the upload hashed first is not read again here, and its digest reaches the manifest and the persisted cache', async () => {
+    const a = await storage();
+    // Two large files first keep this side's hasher busy while the upload starts on the small ones.
+    const big = [await a.batch(48 * 1024 * KiB), await a.batch(48 * 1024 * KiB)];
+    const small: string[] = [];
+    for (let i = 0; i < 6; i++) small.push(await a.batch(8 * KiB));
+    const c1 = await a.checkpoint([...big, ...small]);
+    const memory = createMemoryObjectStore();
+    const reported: string[] = [];
+    const asked: string[] = [];
+    // A store that hashes what it reads to send, as the direct S3 uploads do (the memory store does not).
+    const store: ObjectStore = {
+      ...memory,
+      uploadFiles: (dir, files, prefix, call) => {
+        for (const f of files) {
+          asked.push(f);
+          if (!small.some((s) => f.endsWith(s)) || call?.knownSha256?.(f) !== undefined) continue;
+          const body = readFileSync(join(dir, f));
+          reported.push(f);
+          call?.onSha256?.(f, createHash('sha256').update(body).digest('hex'), body.byteLength);
+        }
+        return memory.uploadFiles(dir, files, prefix, call);
+      },
+    };
+    const hashed: string[] = [];
+    const one = createSynchronizer({
+      storageDir: a.dir,
+      store,
+      pipeline: A,
+      hashCache: { onHashed: (p) => hashed.push(p) },
+    });
+    await one.push(c1);
+    await one.close();
+    expect(asked.length).toBe(big.length + small.length + 1); // and the zip
+    expect(reported).toHaveLength(small.length);
+    expect(hashed.map((p) => p.split('/').at(-1)).sort()).toEqual([...big].sort());
+    expect((await verifyOnce(memory, a.dir, c1)).ok).toBe(true);
+
+    // A fresh process: the digests the upload computed were kept like any other.
+    const fresh = await a.batch(4 * KiB);
+    const c2 = await a.checkpoint([...big, ...small, fresh]);
+    const again: string[] = [];
+    const two = createSynchronizer({
+      storageDir: a.dir,
+      store: memory,
+      pipeline: A,
+      hashCache: { onHashed: (p) => again.push(p) },
+    });
+    await two.push(c2);
+    await two.close();
+    expect(again.map((p) => p.split('/').at(-1))).toEqual([fresh]);
+    expect((await verifyOnce(memory, a.dir, c2)).ok).toBe(true);
   });
 });
 

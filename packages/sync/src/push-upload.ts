@@ -1,4 +1,5 @@
 import type { SyncContext } from './context.js';
+import type { PushObjects } from './push-local-objects.js';
 import { transferDeadlineMs } from './deadline.js';
 import type { ProgressTracker } from './progress.js';
 import { assertUploaded } from './upload-verification.js';
@@ -20,6 +21,7 @@ export function createPushUploader(
   toUpload: readonly { key: string; size: number }[],
   progress: ProgressTracker,
   opts: { signal?: AbortSignal },
+  digests?: Pick<PushObjects, 'knownSha256' | 'fromUpload'>,
 ): PushUploader {
   const bytesTotal = toUpload.reduce((n, o) => n + o.size, 0);
   const queued: string[] = [];
@@ -37,6 +39,8 @@ export function createPushUploader(
         ...opts,
         onProgress: progress.transfer(),
         onObjectDone: (key) => reported.add(key),
+        knownSha256: digests?.knownSha256,
+        onSha256: digests?.fromUpload,
         deadlineMs: transferDeadlineMs(bytesTotal, ctx.transferTimeoutMs),
       });
       progress.done(r.bytes, r.objects);

@@ -137,7 +137,7 @@ async function runPush(
       toUpload.length,
       options.onProgress ?? (() => {}),
     );
-    const uploader = createPushUploader(ctx, pinned.rootDir, toUpload, progress, opts);
+    const uploader = createPushUploader(ctx, pinned.rootDir, toUpload, progress, opts, built);
     const stageZip = (key: string): Promise<void> =>
       rename(join(pinned.staging, zip.key), join(pinned.rootDir, key));
 
