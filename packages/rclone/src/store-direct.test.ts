@@ -2,6 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
+import type { IncomingMessage, Server as HttpServer, ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { Server as HttpsServer } from 'node:https';
 import { createServer } from 'node:net';
 import type { Server, Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -155,6 +160,106 @@ describe('direct small objects without a store', () => {
         .catch((e: unknown) => e);
       expect(hasErrorCode(error, RcloneErrorCodes.aborted), errorText(error)).toBe(true);
     });
+  });
+});
+
+describe('the direct client over node:http(s), against a minimal answering server', () => {
+  let server: HttpServer | HttpsServer;
+  let connections = 0;
+  let requests = 0;
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    requests++;
+    req.resume();
+    req.on('end', () => {
+      if (req.method === 'GET') {
+        // Declares 100 bytes, sends 10, then drops the connection.
+        res.writeHead(200, { 'content-length': '100' });
+        res.write(Buffer.alloc(10, 1), () => res.socket?.destroy());
+        return;
+      }
+      // HEAD: a 5-byte object; PUT: stored.
+      const length = req.method === 'HEAD' ? '5' : '0';
+      res.writeHead(200, { 'content-length': length, 'last-modified': new Date(0).toUTCString() });
+      res.end();
+    });
+  };
+  const listen = async (s: HttpServer | HttpsServer): Promise<string> => {
+    server = s;
+    connections = 0;
+    requests = 0;
+    s.on('connection', () => connections++);
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    return `127.0.0.1:${(s.address() as { port: number }).port}`;
+  };
+  const storeAt = (endpoint: string) =>
+    createRcloneStore({
+      remote: { provider: 'Other', endpoint, accessKey: 'AK', secretKey: 'SK-local', bucket: 'b' },
+    });
+  afterEach(async () => {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+
+  it('sends request after request over one kept-alive connection', async () => {
+    const store = storeAt(`http://${await listen(createHttpServer(handler))}`);
+    for (let i = 0; i < 5; i++) expect(await store.head(`k${i}`)).toMatchObject({ size: 5 });
+    await store.putSmall('k', 'hello');
+    expect(requests).toBe(6);
+    expect(connections).toBe(1);
+  });
+
+  it('fails an answer cut off in the middle with the network code, after its retries', async () => {
+    const store = storeAt(`http://${await listen(createHttpServer(handler))}`);
+    const error: unknown = await store.getSmall('k').catch((e: unknown) => e);
+    expect(hasErrorCode(error, RcloneErrorCodes.network), errorText(error)).toBe(true);
+    expect(errorText(error)).toMatch(/connection closed before the answer was complete/);
+    expect(errorText(error)).not.toContain('SK-local');
+    expect(requests).toBeGreaterThanOrEqual(3);
+  });
+
+  it('reaches an https endpoint', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'fsync-tls-'));
+    const previous = process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
+    try {
+      // A throwaway self-signed certificate for 127.0.0.1; this test alone accepts it.
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+          '-days',
+          '1',
+          '-subj',
+          '/CN=127.0.0.1',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1',
+        ],
+        { stdio: 'ignore', timeout: 30_000 },
+      );
+      const tls = {
+        key: await readFile(join(dir, 'key.pem')),
+        cert: await readFile(join(dir, 'cert.pem')),
+      };
+      const store = storeAt(`https://${await listen(createHttpsServer(tls, handler))}`);
+      // Refused while the certificate is not trusted: TLS is really in the way.
+      const refused: unknown = await store.head('k').catch((e: unknown) => e);
+      expect(hasErrorCode(refused, RcloneErrorCodes.network), errorText(refused)).toBe(true);
+      process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = '0';
+      expect(
+        await storeAt(`https://127.0.0.1:${(server.address() as { port: number }).port}`).head('k'),
+      ).toMatchObject({ size: 5 });
+    } finally {
+      if (previous === undefined) delete process.env['NODE_TLS_REJECT_UNAUTHORIZED'];
+      else process.env['NODE_TLS_REJECT_UNAUTHORIZED'] = previous;
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
