@@ -345,7 +345,7 @@ export async function main({ values }) {
           base: '',
           ratio: NaN,
           target: 'reference',
-          ok: null,
+          verdict: 'info',
         });
       }
     }
