@@ -6,8 +6,6 @@ import { fileURLToPath } from 'node:url';
 import { createSynchronizer, HASH_CACHE_FILE } from '../../packages/sync/dist/index.js';
 import { createStandbyRunner, systemClock } from '../../packages/standby/dist/index.js';
 import { productStore, rcloneCopy } from './stores.mjs';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { cpuMeter, deviceReadBytes, dropPageCache, now, runOk, sleep, waitFor } from './util.mjs';
 
 const PUSH_CHILD = fileURLToPath(new URL('./push-child.mjs', import.meta.url));
@@ -324,7 +322,7 @@ export async function transferSuite(env, data, runs, log) {
       r.baseDown = { ms: md.ms, bytes: n1.bytes, cpu: md.cpu };
       // 2b. The same download made durable, as a restore must be before its catalog names it.
       const t0 = now();
-      await promisify(execFile)('sync', ['-f', downDir]);
+      await runOk('sync', ['-f', downDir]);
       r.baseDownSync = { ms: md.ms + (now() - t0) };
     };
     if (i % 2 === 0) {

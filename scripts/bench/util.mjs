@@ -4,6 +4,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 
 export const MiB = 1024 * 1024;
+export const GiB = 1024 * MiB;
 
 /** Bytes read from the block device holding `path`, machine-wide (all processes), from /proc/diskstats. */
 export function deviceReadBytes(path) {
@@ -16,7 +17,7 @@ export function deviceReadBytes(path) {
   }
   return NaN;
 }
-export const GiB = 1024 * MiB;
+
 const TICK = 100; // USER_HZ on Linux
 
 export const now = () => performance.now();

@@ -110,7 +110,7 @@ export async function verifyCheckpoint(
         verifiedByCaller: true,
       });
       const path = join(staging, o.key);
-      const d = await hashFile(path, { signal });
+      const d = await hashFile(path, { signal, sizeHint: o.size });
       bytes += d.size;
       if (d.size !== o.size)
         problems.push({ key: o.key, problem: 'size', expected: o.size, actual: d.size });

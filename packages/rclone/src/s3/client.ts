@@ -21,8 +21,9 @@ import { encodeRfc3986, encodeS3Path, sha256Hex, signV4 } from './sign.js';
  * Bulk transfers and listings stay on rclone.
  *
  * Requests go through `node:http(s)`, not `fetch`: fetch copies every request body (undici's
- * `extractBody`) and wraps it in web streams; for the push's direct uploads of small batch files
- * that cost 2.9 CPU-s per 430 MiB against 1.2 s here (`pnpm bench`, BENCHMARKS.md).
+ * `extractBody`) and wraps it in web streams; direct uploads of 430 MiB of small batch files to Ceph
+ * cost 2.9 CPU-s through it against 1.2 s here (a profiling script; the push's figures are in
+ * BENCHMARKS.md).
  */
 
 /** What the direct client needs: endpoint and explicit keys (env-auth stays on rclone). */
